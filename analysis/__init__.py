@@ -1,0 +1,1 @@
+"""Turning runs into answers: the command line, tables and result files."""

@@ -1,0 +1,100 @@
+"""The `welzijnsim` command line.
+
+Bad input (scenario files, --set, city data) exits with code 2 and a message naming the file, the
+field and what is allowed; results are written atomically to the output directory.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from scenarios.loader import ScenarioError, load_scenario
+from sim.city import CityDataError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="welzijnsim: agent-based simulation of welfare demand and staffing in Den Haag.")
+
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _load(scenario: Path, seed: int | None, replications: int | None, assignments: list[str]):
+    extra = list(assignments)
+    if seed is not None:
+        extra.append(f"scenario.seed={seed}")
+    if replications is not None:
+        extra.append(f"scenario.replications={replications}")
+    try:
+        return load_scenario(scenario, extra)
+    except (ScenarioError, CityDataError) as exc:
+        _fail(str(exc))
+
+
+@app.command()
+def validate(scenario: Annotated[Path, typer.Argument(help="Scenario TOML file")]) -> None:
+    """Check a scenario file; exit 0 if it is valid, 2 with the problem if not."""
+    sc = _load(scenario, None, None, [])
+    typer.echo(f"{scenario}: valid scenario '{sc.name}' ({len(sc.overrides)} parameters set, "
+               f"city {sc.meta.city}, {sc.meta.replications} replication(s))")
+
+
+@app.command()
+def run(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml")],
+    seed: Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")] = None,
+    replications: Annotated[Optional[int], typer.Option(help="Number of replications")] = None,
+    out: Annotated[Optional[Path], typer.Option(help="Results directory (default results/<scenario>)")] = None,
+    set_: Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value")] = [],
+    year: Annotated[Optional[int], typer.Option(help="Year shown in the stadsdeel table (default: first)")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages")] = False,
+) -> None:
+    """Run a scenario and print the staffing and cost table per stadsdeel."""
+    from analysis.runner import run_scenario
+    from analysis.store import write_json, write_parquet, write_text
+    from analysis.tables import city_by_year_table, stadsdeel_table
+
+    sc = _load(scenario, seed, replications, set_)
+    params = sc.params()
+    first, last = params["run.start_year"], params["run.start_year"] + params["run.years"] - 1
+    if year is not None and not first <= year <= last:
+        _fail(f"--year {year}: outside the simulated years {first}-{last}")
+    out_dir = out or Path("results") / sc.name
+
+    def progress(done: int, total: int) -> None:
+        if not quiet:
+            typer.echo(f"  replication {done}/{total} done", err=True)
+
+    if not quiet:
+        typer.echo(f"Running '{sc.name}': {sc.meta.replications} replication(s), {first}-{last}, "
+                   f"scale {params['run.scale']}", err=True)
+    frames = run_scenario(sc, progress)
+    for name, df in frames.items():
+        write_parquet(out_dir / f"{name}.parquet", df)
+    write_text(out_dir / "scenario.toml", sc.to_toml())
+    write_json(out_dir / "manifest.json", {"scenario": sc.name, "source": str(sc.path),
+                                           "seed": sc.meta.seed, "replications": sc.meta.replications})
+
+    shown = year or first
+    typer.echo(f"\n{sc.meta.question or sc.name}\n")
+    typer.echo(f"Per stadsdeel, {shown} (mean of {sc.meta.replications} replication(s); "
+               f"waits are for a first contact, in weeks):")
+    typer.echo(stadsdeel_table(frames["annual_stadsdeel"], frames["annual_city"], shown))
+    typer.echo(f"\nCity by year:")
+    typer.echo(city_by_year_table(frames["annual_city"]))
+    typer.echo(f"\nResults written to {out_dir}/")
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

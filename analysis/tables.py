@@ -1,0 +1,58 @@
+"""Printed tables: the staffing and cost table per stadsdeel, and the city by year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STADSDEEL_COLUMNS = {
+    "registered_population": "registered",
+    "actual_population": "est. actual",
+    "help_requests": "help requests",
+    "unique_clients": "unique clients",
+    "contacts_per_client": "contacts/client",
+    "mean_wait_weeks": "mean wait (wk)",
+    "p90_wait_weeks": "p90 wait (wk)",
+    "dropped_first": "gave up",
+    "fte_total": "FTE",
+    "cost_eur": "cost (EUR M)",
+}
+CITY_YEAR_COLUMNS = {
+    "actual_population": "est. actual pop.",
+    "help_requests": "help requests",
+    "unique_clients": "unique clients",
+    "contacts": "contacts",
+    "mean_wait_weeks": "mean wait (wk)",
+    "p90_wait_weeks": "p90 wait (wk)",
+    "dropped_first": "gave up",
+    "fte_total": "FTE",
+    "cost_eur": "cost (EUR M)",
+}
+
+
+def _mean_over_replications(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    numeric = df.select_dtypes("number").columns.difference(keys + ["replication", "seed"])
+    return df.groupby(keys, sort=False)[list(numeric)].mean().reset_index()
+
+
+def _format(df: pd.DataFrame, columns: dict[str, str], index: str) -> str:
+    out = df.set_index(index)[list(columns)].rename(columns=columns)
+    out["cost (EUR M)"] = out["cost (EUR M)"] / 1e6
+    formats = {c: "{:,.0f}" for c in out.columns}
+    formats.update({"contacts/client": "{:.2f}", "mean wait (wk)": "{:.1f}", "p90 wait (wk)": "{:.0f}",
+                    "FTE": "{:.1f}", "cost (EUR M)": "{:.2f}"})
+    for col, fmt in formats.items():
+        if col in out:
+            out[col] = out[col].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))
+    return out.to_string()
+
+
+def stadsdeel_table(annual_stadsdeel: pd.DataFrame, annual_city: pd.DataFrame, year: int) -> str:
+    """Per stadsdeel for one year, with the city total as the last row (means over replications)."""
+    parts = [annual_stadsdeel[annual_stadsdeel.year == year], annual_city[annual_city.year == year]]
+    df = _mean_over_replications(pd.concat(parts, ignore_index=True), ["year", "area"])
+    return _format(df.rename(columns={"area": "stadsdeel"}), STADSDEEL_COLUMNS, "stadsdeel")
+
+
+def city_by_year_table(annual_city: pd.DataFrame) -> str:
+    df = _mean_over_replications(annual_city, ["year", "area"])
+    return _format(df, CITY_YEAR_COLUMNS, "year")

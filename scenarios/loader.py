@@ -1,0 +1,179 @@
+"""The one loader for scenario files (TOML) and command-line overrides.
+
+A scenario file has a ``[scenario]`` block (name, question, city, seed, replications) and parameter
+sections named after the parameter groups of ``sim.parameters`` (``[demand]``, ``[service]``, ...).
+Unknown keys are rejected; every error names the file, the field, the value found and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim.city import CityDataError, load_city
+from sim.parameters import PARAMETERS
+
+SCENARIO_DIR = Path(__file__).parent
+GROUPS = sorted({name.split(".")[0] for name in PARAMETERS})
+
+
+class ScenarioError(ValueError):
+    """A scenario file or override is invalid. The message is meant for people."""
+
+
+class ScenarioMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    question: str = ""
+    city: str = "den_haag"
+    seed: int = Field(default=20260205, ge=0, lt=2**63)
+    replications: int = Field(default=1, ge=1, le=10_000)
+
+
+@dataclass
+class Scenario:
+    path: Path
+    meta: ScenarioMeta
+    overrides: dict[str, Any] = field(default_factory=dict)  # dotted name -> value, as set in the file
+
+    @property
+    def name(self) -> str:
+        return self.meta.name
+
+    def params(self) -> dict[str, Any]:
+        """All parameter values: defaults updated by the file and any overrides."""
+        values = {n: p.default for n, p in PARAMETERS.items()}
+        values.update(self.overrides)
+        return values
+
+    def city(self):
+        try:
+            return load_city(self.meta.city)
+        except CityDataError as exc:
+            raise ScenarioError(f"{self.path}: field 'scenario.city' = {self.meta.city!r}: {exc}") from exc
+
+    def with_overrides(self, assignments: list[str]) -> Scenario:
+        """A copy with ``--set dotted.key=value`` assignments applied (validated the same way)."""
+        meta = self.meta.model_dump()
+        overrides = dict(self.overrides)
+        for text in assignments:
+            key, value = _parse_assignment(text)
+            if key.startswith("scenario."):
+                meta[key.split(".", 1)[1]] = value
+                _validate_meta(meta, f"--set {text}")
+            else:
+                overrides[key] = _check_parameter(key, value, f"--set {text}")
+        return Scenario(self.path, ScenarioMeta(**meta), overrides)
+
+    def to_toml(self) -> str:
+        """The resolved scenario (every parameter) as TOML, for the results directory."""
+        lines = ["[scenario]"]
+        for k, v in self.meta.model_dump().items():
+            lines.append(f"{k} = {_toml_value(v)}")
+        values = self.params()
+        for group in GROUPS:
+            lines.append(f"\n[{group}]")
+            for name in PARAMETERS:
+                if name.split(".")[0] == group:
+                    lines.append(f"{name.split('.', 1)[1]} = {_toml_value(values[name])}")
+        return "\n".join(lines) + "\n"
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(v)
+
+
+def _suggest(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f" Did you mean '{close[0]}'?" if close else ""
+
+
+def _check_parameter(name: str, value: Any, where: str) -> Any:
+    if name not in PARAMETERS:
+        group = name.split(".")[0]
+        if group not in GROUPS:
+            raise ScenarioError(
+                f"{where}: unknown section '{group}' (field '{name}'). Allowed sections: scenario, "
+                f"{', '.join(GROUPS)}.{_suggest(group, GROUPS + ['scenario'])}")
+        keys = [n for n in PARAMETERS if n.startswith(group + ".")]
+        raise ScenarioError(
+            f"{where}: unknown field '{name}'. Allowed in [{group}]: "
+            f"{', '.join(k.split('.', 1)[1] for k in keys)}.{_suggest(name, keys)}")
+    try:
+        return PARAMETERS[name].check(value)
+    except ValueError as exc:
+        p = PARAMETERS[name]
+        raise ScenarioError(f"{where}: field '{name}' = {value!r}: {exc} (unit: {p.unit})") from exc
+
+
+def _validate_meta(meta: dict, where: str) -> ScenarioMeta:
+    try:
+        return ScenarioMeta(**meta)
+    except ValidationError as exc:
+        msgs = []
+        for e in exc.errors():
+            fieldname = "scenario." + ".".join(str(x) for x in e["loc"])
+            allowed = ", ".join(ScenarioMeta.model_fields) if e["type"] == "extra_forbidden" else None
+            msg = f"{where}: field '{fieldname}' = {e.get('input')!r}: {e['msg']}"
+            if allowed:
+                msg += f". Allowed fields in [scenario]: {allowed}"
+            msgs.append(msg)
+        raise ScenarioError("\n".join(msgs)) from exc
+
+
+def _parse_assignment(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise ScenarioError(f"--set {text}: expected dotted.key=value, e.g. demand.episode_rate=0.12")
+    key, raw = (s.strip() for s in text.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw  # bare words are strings
+    return key, value
+
+
+def resolve_path(name_or_path: str | Path) -> Path:
+    """A scenario by path, or by name from the shipped `scenarios/` folder."""
+    p = Path(name_or_path)
+    if p.exists() or p.suffix == ".toml":
+        return p
+    return SCENARIO_DIR / f"{name_or_path}.toml"
+
+
+def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None) -> Scenario:
+    path = resolve_path(name_or_path)
+    if not path.is_file():
+        shipped = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
+        raise ScenarioError(f"{path}: scenario file not found (shipped scenarios: {shipped})")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not a UTF-8 text file: {exc}") from exc
+    meta_raw = raw.pop("scenario", None)
+    if not isinstance(meta_raw, dict):
+        raise ScenarioError(f"{path}: missing section [scenario] with at least: name = \"...\"")
+    meta = _validate_meta(meta_raw, str(path))
+    values: dict[str, Any] = {}
+    for group, section in raw.items():
+        if not isinstance(section, dict):
+            raise ScenarioError(
+                f"{path}: field '{group}' = {section!r}: top-level values are not allowed; put it in a "
+                f"section. Allowed sections: scenario, {', '.join(GROUPS)}")
+        for key, value in section.items():
+            name = f"{group}.{key}"
+            values[name] = _check_parameter(name, value, str(path))
+    scenario = Scenario(path, meta, values)
+    scenario.city()  # fail early on a bad city reference
+    return scenario.with_overrides(overrides or [])

@@ -1,0 +1,91 @@
+"""Mesa agents: the welfare workers and the places they work from.
+
+Residents are not agents (there are ~600k: see `sim.population`); workers and service points are
+few and carry individual state (contract hours, absence), so they are Mesa agents.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from mesa import Agent
+from mesa.discrete_space import FixedAgent
+
+# Contract hours per week in social work (source 004 §2, figures.md README "Workforce"):
+# 12% work up to 12 h, 64% 20-35 h, 24% more than 35 h. Hours within a band are uniform (estimate).
+PART_TIME_BANDS = ((0.12, 8.0, 12.0), (0.64, 20.0, 35.0), (0.24, 36.0, 38.0))
+
+
+def draw_contract_hours(target_hours: float, rng: np.random.Generator) -> list[float]:
+    """Contract hours of the workers it takes to fill `target_hours`; the last one is trimmed."""
+    shares = np.array([b[0] for b in PART_TIME_BANDS])
+    hours: list[float] = []
+    remaining = target_hours
+    while remaining > 1e-9:
+        band = PART_TIME_BANDS[rng.choice(len(PART_TIME_BANDS), p=shares / shares.sum())]
+        h = float(rng.uniform(band[1], band[2]))
+        hours.append(min(h, remaining))
+        remaining -= hours[-1]
+    return hours
+
+
+class Worker(Agent):
+    """A welfare worker with contract hours who is sometimes absent through sickness."""
+
+    def __init__(self, model, work_type: str, district: int, contract_hours: float):
+        super().__init__(model)
+        self.work_type = work_type
+        self.district = district
+        self.contract_hours = contract_hours
+        self.available_hours = 0.0
+        self.absent = False
+
+    def plan_week(self) -> None:
+        """Decide this week's availability: sick or present, and leave spread over the year."""
+        p = self.model.params
+        self.absent = bool(self.model.streams["absence"].random() < p["service.sickness_absence"])
+        leave_factor = p["service.working_weeks"] / 52.0
+        self.available_hours = 0.0 if self.absent else self.contract_hours * leave_factor
+
+
+class SupportWorker(Worker):
+    """Individual support (individuele ondersteuning) at one Servicepunt XL."""
+
+    def __init__(self, model, district: int, service_point: int, contract_hours: float):
+        super().__init__(model, "individual_support", district, contract_hours)
+        self.service_point = service_point
+
+
+class AreaWorker(Worker):
+    """Area-based work (jongerenwerk, opbouwwerk, ouderenwerk) in one stadsdeel."""
+
+
+class ServicePoint(FixedAgent):
+    """A Servicepunt XL on a grid cell: its staff turn available hours into contact capacity."""
+
+    def __init__(self, model, index: int, name: str, district: int, cell):
+        super().__init__(model)
+        self.index = index
+        self.name = name
+        self.district = district
+        self.cell = cell
+        self.workers: list[SupportWorker] = []
+        self.carry = 0.0  # fractional contact carried to next week, so capacity is not lost to rounding
+
+    @property
+    def fte(self) -> float:
+        return sum(w.contract_hours for w in self.workers) / self.model.params["service.hours_per_fte"]
+
+    def available_hours(self) -> float:
+        return sum(w.available_hours for w in self.workers)
+
+    def contact_capacity(self, factor: float = 1.0) -> tuple[int, float]:
+        """Whole contacts this week (scaled to the simulated population) and the client hours behind them.
+
+        `factor` scales the staff's hours (a budget path that funds more or fewer hours this year).
+        """
+        p = self.model.params
+        client_hours = self.available_hours() * factor * p["service.client_time_share"]
+        exact = client_hours / p["service.hours_per_contact"] * p["run.scale"] + self.carry
+        whole = int(exact)
+        self.carry = exact - whole
+        return whole, client_hours

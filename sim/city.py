@@ -1,0 +1,291 @@
+"""City data sets: load, check and derive what the model needs from `sim/data/<city>.toml`.
+
+A city is data, not code. This module turns the file into a `City`: registered population per
+stadsdeel scaled to the city total, unregistered residents per stadsdeel and kind as ranges, and
+today's welfare FTE per stadsdeel and type derived from the budget (an estimate, flagged as such).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DATA_DIR = Path(__file__).parent / "data"
+
+AGE_BANDS = ("0-11", "12-23", "24-64", "65-74", "75+")
+WORK_TYPES = ("individual_support", "jongerenwerk", "opbouwwerk", "ouderenwerk")
+AREA_WORK_TYPES = WORK_TYPES[1:]
+
+
+class CityDataError(ValueError):
+    """A city data file is missing, unreadable or violates its schema."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Quantity(_Strict):
+    """One sourced number (or list of numbers): what it is, in what unit, and where it comes from."""
+
+    value: float | list[float]
+    unit: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.source.lower().startswith("estimate")
+
+
+def _shares(q: Quantity, n: int, name: str) -> Quantity:
+    if not isinstance(q.value, list) or len(q.value) != n:
+        raise ValueError(f"{name} must be a list of {n} shares")
+    if any(v < 0 for v in q.value) or abs(sum(q.value) - 1.0) > 1e-6:
+        raise ValueError(f"{name} must be non-negative and sum to 1 (sum is {sum(q.value):.4f})")
+    return q
+
+
+def _share(q: Quantity) -> Quantity:
+    if isinstance(q.value, list) or not 0.0 <= q.value <= 1.0:
+        raise ValueError("must be a single share between 0 and 1")
+    return q
+
+
+class _CityBlock(_Strict):
+    name: str
+    year: int
+    registered_population: Quantity
+    scale_stadsdelen_to_city_total: bool = True
+
+
+class _Budget(_Strict):
+    welfare_subsidies: Quantity
+    area_based_welfare: Quantity
+    area_based_staff_share: Quantity
+    area_based_type_shares: Quantity
+    integral_cost_per_fte: Quantity
+
+    @field_validator("area_based_type_shares")
+    @classmethod
+    def _type_shares(cls, q: Quantity) -> Quantity:
+        return _shares(q, len(AREA_WORK_TYPES), "area_based_type_shares")
+
+    @field_validator("area_based_staff_share")
+    @classmethod
+    def _staff_share(cls, q: Quantity) -> Quantity:
+        return _share(q)
+
+
+class _Unregistered(_Strict):
+    kind_names: list[str]
+    kind_shares: Quantity
+
+    @model_validator(mode="after")
+    def _kinds(self) -> _Unregistered:
+        _shares(self.kind_shares, len(self.kind_names), "kind_shares")
+        return self
+
+
+class _Servicepunten(_Strict):
+    total: Quantity
+    visits_per_year_2016: Quantity
+
+
+class _Stadsdeel(_Strict):
+    name: str
+    population: Quantity
+    wijken: Quantity
+    age_shares: Quantity
+    living_alone: Quantity
+    low_income: Quantity
+    migration_background: Quantity
+    unregistered_uplift: Quantity
+    servicepunten: Quantity
+
+    @field_validator("age_shares")
+    @classmethod
+    def _ages(cls, q: Quantity) -> Quantity:
+        return _shares(q, len(AGE_BANDS), "age_shares")
+
+    @field_validator("living_alone", "low_income", "migration_background")
+    @classmethod
+    def _one_share(cls, q: Quantity) -> Quantity:
+        return _share(q)
+
+    @field_validator("unregistered_uplift")
+    @classmethod
+    def _uplift(cls, q: Quantity) -> Quantity:
+        v = q.value
+        if not isinstance(v, list) or len(v) != 2 or not 0 <= v[0] <= v[1] <= 1:
+            raise ValueError("must be a range [low, high] with 0 <= low <= high <= 1")
+        return q
+
+    @field_validator("population", "wijken", "servicepunten")
+    @classmethod
+    def _positive(cls, q: Quantity) -> Quantity:
+        if isinstance(q.value, list) or q.value <= 0:
+            raise ValueError("must be a single positive number")
+        return q
+
+
+class CityFile(_Strict):
+    """The schema of a city data file."""
+
+    city: _CityBlock
+    budget: _Budget
+    unregistered: _Unregistered
+    servicepunten: _Servicepunten
+    stadsdeel: list[_Stadsdeel] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CityFile:
+        names = [s.name for s in self.stadsdeel]
+        if len(set(names)) != len(names):
+            raise ValueError("stadsdeel names must be unique")
+        sites = sum(int(s.servicepunten.value) for s in self.stadsdeel)
+        if sites != int(self.servicepunten.total.value):
+            raise ValueError(
+                f"servicepunten per stadsdeel sum to {sites}, but servicepunten.total is "
+                f"{int(self.servicepunten.total.value)}"
+            )
+        return self
+
+
+def _largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Integers proportional to `weights` that sum exactly to `total`."""
+    exact = total * weights / weights.sum()
+    base = np.floor(exact).astype(np.int64)
+    short = total - int(base.sum())
+    base[np.argsort(-(exact - base), kind="stable")[:short]] += 1
+    return base
+
+
+@dataclass(frozen=True)
+class City:
+    """A loaded city: the raw file plus the derived tables the model uses."""
+
+    source_file: Path
+    data: CityFile
+
+    @property
+    def name(self) -> str:
+        return self.data.city.name
+
+    @property
+    def stadsdelen(self) -> list[str]:
+        return [s.name for s in self.data.stadsdeel]
+
+    @property
+    def kind_names(self) -> list[str]:
+        return list(self.data.unregistered.kind_names)
+
+    @cached_property
+    def registered_population(self) -> np.ndarray:
+        """Registered residents per stadsdeel (int), summing to the city total when scaling is on."""
+        raw = np.array([s.population.value for s in self.data.stadsdeel], dtype=float)
+        if not self.data.city.scale_stadsdelen_to_city_total:
+            return raw.round().astype(np.int64)
+        return _largest_remainder(int(self.data.city.registered_population.value), raw)
+
+    @cached_property
+    def age_shares(self) -> np.ndarray:
+        return np.array([s.age_shares.value for s in self.data.stadsdeel], dtype=float)
+
+    def share(self, field: str) -> np.ndarray:
+        """A per-stadsdeel share column, e.g. ``share("low_income")``."""
+        return np.array([getattr(s, field).value for s in self.data.stadsdeel], dtype=float)
+
+    @cached_property
+    def servicepunten_per_stadsdeel(self) -> np.ndarray:
+        return np.array([int(s.servicepunten.value) for s in self.data.stadsdeel], dtype=np.int64)
+
+    @cached_property
+    def wijken(self) -> np.ndarray:
+        return np.array([int(s.wijken.value) for s in self.data.stadsdeel], dtype=np.int64)
+
+    @cached_property
+    def unregistered_range(self) -> np.ndarray:
+        """Unregistered residents, shape (stadsdeel, kind, 2) for [low, high] persons."""
+        uplift = np.array([s.unregistered_uplift.value for s in self.data.stadsdeel], dtype=float)
+        kinds = np.array(self.data.unregistered.kind_shares.value, dtype=float)
+        reg = self.registered_population.astype(float)
+        return reg[:, None, None] * uplift[:, None, :] * kinds[None, :, None]
+
+    def unregistered_counts(self, position: float, factor: float = 1.0) -> np.ndarray:
+        """Unregistered residents per (stadsdeel, kind) at `position` in [0, 1] of the range, × factor."""
+        lo, hi = self.unregistered_range[..., 0], self.unregistered_range[..., 1]
+        return np.round((lo + position * (hi - lo)) * factor).astype(np.int64)
+
+    @property
+    def cost_per_fte(self) -> float:
+        return float(self.data.budget.integral_cost_per_fte.value)
+
+    @cached_property
+    def need_weight(self) -> np.ndarray:
+        """Relative need per resident used to allocate today's staff: 0.5 + low-income share (estimate)."""
+        return 0.5 + self.share("low_income")
+
+    @cached_property
+    def current_fte(self) -> np.ndarray:
+        """Today's welfare FTE, shape (stadsdeel, WORK_TYPES). An estimate derived from the budget.
+
+        Individual support is paid from the welfare subsidies outside the area-based line; the
+        area-based line pays staff for its staff share, split by type. Each total is allocated over
+        stadsdelen by the residents of the target group weighted by need.
+        """
+        b = self.data.budget
+        cost = self.cost_per_fte
+        pop = self.registered_population.astype(float)
+        ages = self.age_shares
+        weight = self.need_weight
+        individual = (b.welfare_subsidies.value - b.area_based_welfare.value) / cost
+        area_total = b.area_based_welfare.value * b.area_based_staff_share.value / cost
+        type_totals = [individual] + [area_total * s for s in b.area_based_type_shares.value]
+        targets = [
+            pop * weight,                       # individual support: everyone, by need
+            pop * ages[:, 1] * weight,          # jongerenwerk: 12-23
+            pop * weight,                       # opbouwwerk: everyone, by need
+            pop * (ages[:, 3] + ages[:, 4]) * weight,  # ouderenwerk: 65+
+        ]
+        out = np.empty((len(pop), len(WORK_TYPES)))
+        for j, (total, target) in enumerate(zip(type_totals, targets)):
+            out[:, j] = total * target / target.sum()
+        return out
+
+
+def city_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".toml":
+        return p
+    return DATA_DIR / f"{name_or_path}.toml"
+
+
+def _format_errors(path: Path, err: ValidationError) -> str:
+    lines = [f"{path}: invalid city data"]
+    for e in err.errors():
+        field = ".".join(str(x) for x in e["loc"])
+        lines.append(f"  field '{field}': {e['msg']} (found: {e.get('input')!r})")
+    return "\n".join(lines)
+
+
+def load_city(name_or_path: str | Path = "den_haag") -> City:
+    """Load a city data set by name (``den_haag``) or path; raise CityDataError naming file and field."""
+    path = city_path(name_or_path)
+    if not path.is_file():
+        known = sorted(p.stem for p in DATA_DIR.glob("*.toml"))
+        raise CityDataError(f"{path}: city data file not found (known cities: {', '.join(known)})")
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise CityDataError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        data = CityFile.model_validate(raw)
+    except ValidationError as exc:
+        raise CityDataError(_format_errors(path, exc)) from exc
+    return City(source_file=path, data=data)

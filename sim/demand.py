@@ -1,0 +1,93 @@
+"""Help requests: problem episodes arise in residents, are solved alone, stay hidden or reach a service point.
+
+Rules are vectorised over index arrays. Episode times are drawn ahead (geometric waiting time from a
+weekly hazard), so a week only touches the residents whose event falls in it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import HIDDEN, NONE, WAITING_FIRST, Population
+
+DOMAINS = ("finances", "housing", "work", "social", "health", "meaning")  # source 004 table 2.1
+# Base mix of life domains of an episode and the attribute tilts on it (estimates).
+DOMAIN_BASE = np.array([0.25, 0.15, 0.12, 0.20, 0.18, 0.10])
+NEVER = np.int32(2**30)
+
+
+def weekly_hazard(pop: Population, params: dict) -> np.ndarray:
+    """Weekly probability that a resident starts a problem episode, from their attributes."""
+    rr_age = np.array([params["demand.rr_child"], params["demand.rr_youth"], 1.0,
+                       params["demand.rr_senior"], params["demand.rr_elderly"]])
+    rate = params["demand.episode_rate"] * rr_age[pop.age_band]
+    rate = rate * np.where(pop.low_income, params["demand.rr_low_income"], 1.0)
+    rate = rate * np.where(pop.alone, params["demand.rr_alone"], 1.0)
+    rate = rate * np.where(pop.migration, params["demand.rr_migration"], 1.0)
+    rate = rate * np.where(pop.registered, 1.0, params["demand.rr_unregistered"])
+    rate = rate * (1.0 - params["demand.network_protection"] * pop.network)
+    return -np.expm1(-np.maximum(rate, 0.0) / 52.0)
+
+
+def schedule_next(pop: Population, idx: np.ndarray, week: int, rng: np.random.Generator) -> None:
+    """Draw the week of the next episode event of residents `idx` (memoryless, so redrawing is exact)."""
+    h = pop.weekly_hazard[idx]
+    gaps = rng.geometric(np.clip(h, 1e-9, 1.0))
+    pop.next_episode[idx] = np.where(h > 0, np.minimum(week + gaps, NEVER), NEVER).astype(np.int32)
+
+
+def choose_domains(pop: Population, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    w = np.tile(DOMAIN_BASE, (len(idx), 1))
+    w[:, 0] *= np.where(pop.low_income[idx], 2.0, 1.0)                 # finances
+    w[:, 1] *= np.where(pop.registered[idx], 1.0, 3.0)                 # housing
+    w[:, 2] *= np.where(pop.age_band[idx] == 1, 1.5, 1.0)              # work: youths
+    w[:, 3] *= np.where(pop.alone[idx] | (pop.age_band[idx] >= 3), 1.5, 1.0)  # social
+    w[:, 4] *= np.where(pop.age_band[idx] >= 3, 1.5, 1.0)              # health
+    cum = np.cumsum(w, axis=1)
+    u = rng.random(len(idx)) * cum[:, -1]
+    return (u[:, None] > cum).sum(axis=1).astype(np.int8)
+
+
+def extra_contacts(n: int, params: dict, rng: np.random.Generator) -> np.ndarray:
+    """Contacts beyond the first: negative binomial with mean contacts_mean - 1 and shape k."""
+    mean_extra = params["demand.contacts_mean"] - 1.0
+    if mean_extra <= 0:
+        return np.zeros(n, dtype=np.int16)
+    k = params["demand.contacts_dispersion"]
+    return rng.negative_binomial(k, k / (k + mean_extra), size=n).astype(np.int16)
+
+
+def start_episodes(pop: Population, week: int, params: dict, streams) -> dict[str, np.ndarray]:
+    """Fire this week's episode events; return the residents in each outcome (index arrays)."""
+    fired = np.flatnonzero(pop.next_episode == week)
+    schedule_next(pop, fired, week, streams["episodes"])
+    # Someone with an open episode carries the new problem inside it.
+    new = fired[pop.state[fired] == NONE]
+    pop.episodes[new] += 1
+    pop.domain[new] = choose_domains(pop, new, streams["domains"])
+
+    net_dev = pop.network[new] - params["population.network_mean"]
+    p_self = np.clip(params["demand.self_solve_share"] + params["demand.self_solve_network_effect"] * net_dev, 0, 1)
+    solved = streams["self_solve"].random(len(new)) < p_self
+    rest = new[~solved]
+    lo, hi = params["demand.seek_help_min"], params["demand.seek_help_max"]
+    p_seek = lo + (hi - lo) * pop.trust[rest]
+    seek = streams["help_seeking"].random(len(rest)) < p_seek
+    askers, hidden = rest[seek], rest[~seek]
+
+    pop.state[askers] = WAITING_FIRST
+    pop.since[askers] = week
+    pop.request_week[askers] = week
+    pop.contacts_left[askers] = 1 + extra_contacts(len(askers), params, streams["contacts"])
+
+    pop.state[hidden] = HIDDEN
+    duration = streams["hidden"].geometric(min(1.0, 1.0 / params["demand.hidden_weeks"]), size=len(hidden))
+    pop.since[hidden] = week + duration
+    return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
+
+
+def end_hidden(pop: Population, week: int) -> np.ndarray:
+    """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated)."""
+    done = np.flatnonzero((pop.state == HIDDEN) & (pop.since <= week))
+    pop.state[done] = NONE
+    return done

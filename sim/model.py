@@ -1,0 +1,190 @@
+"""The world and its weekly step: Den Haag's residents, service points and workers.
+
+`run_model(city, params, seed)` is the pure entry point: same inputs, same numbers. It is a top-level
+function so process pools that spawn (as `import mesa` forces) can import it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from mesa import Model
+
+from sim import demand, service
+from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
+from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
+from sim.parameters import resolve
+from sim.population import WAITING_FIRST, synthesise
+from sim.results import RunResults
+from sim.space import build_space, catchment, place_sites
+from sim.streams import Streams
+
+
+class WelzijnModel(Model):
+    """One city, one parameter set, one seed."""
+
+    def __init__(self, city: City, params: dict | None = None, seed: int = 0, trace: list[int] | None = None,
+                 sp_fte: np.ndarray | None = None, fte_factor_by_year: np.ndarray | None = None):
+        """`sp_fte` replaces the individual-support FTE per service point (in service point order);
+        `fte_factor_by_year` scales every worker's available hours per simulated year (budget paths)."""
+        super().__init__(seed=seed)
+        self.city = city
+        self.params = p = resolve(params)
+        self.streams = Streams(seed)
+        self.seed_value = int(seed)
+        self.week = 0
+        self.weeks = 52 * p["run.years"]
+        scale = p["run.scale"]
+
+        self.space = build_space(city.wijken, p["space.cells_per_wijk"], p["space.deprivation_contrast"],
+                                 p["space.overcrowding_contrast"], self.streams["space"])
+        unregistered = city.unregistered_counts(p["unregistered.position"], p["unregistered.factor"])
+        registered = city.registered_population
+        self.population = pop = synthesise(
+            registered=np.round(registered * scale).astype(np.int64),
+            unregistered=np.round(unregistered * scale).astype(np.int64),
+            age_shares=city.age_shares,
+            living_alone=city.share("living_alone"),
+            low_income=city.share("low_income"),
+            migration=city.share("migration_background"),
+            space=self.space,
+            params=p,
+            rng=self.streams["population"],
+        )
+
+        site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, self.streams["space"])
+        pop.service_point = catchment(self.space, site_cells)[pop.cell]
+        self.service_points = self._open_service_points(site_cells)
+        self.fte = self._staffing()
+        self._hire(sp_fte)
+        self.fte["individual_support"] = np.bincount(
+            [sp.district for sp in self.service_points], weights=[sp.fte for sp in self.service_points],
+            minlength=len(city.stadsdelen))
+        self.fte_factor_by_year = (np.ones(p["run.years"]) if fte_factor_by_year is None
+                                   else np.asarray(fte_factor_by_year, dtype=float))
+        if self.fte_factor_by_year.shape != (p["run.years"],):
+            raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")
+
+        pop.weekly_hazard = demand.weekly_hazard(pop, p)
+        demand.schedule_next(pop, np.arange(len(pop)), -1, self.streams["episodes"])
+
+        self.results = RunResults.empty(
+            self.weeks, len(self.service_points),
+            start_year=p["run.start_year"], scale=scale, seed=self.seed_value,
+            stadsdelen=city.stadsdelen,
+            service_points=[sp.name for sp in self.service_points],
+            sp_district=np.array([sp.district for sp in self.service_points]),
+            registered_population=registered,
+            actual_population=registered + unregistered.sum(axis=1),
+            unregistered_by_kind=unregistered,
+            kind_names=city.kind_names,
+            fte=self.fte,
+            sp_fte=np.array([sp.fte for sp in self.service_points]),
+            fte_factor_by_year=self.fte_factor_by_year,
+            cost_per_fte=p["service.cost_per_fte"],
+            hours_per_contact=p["service.hours_per_contact"],
+        )
+        self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
+        self.history: list[dict] = []
+
+    # ---- set-up --------------------------------------------------------------------------
+    def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
+        points, count = [], {}
+        for i, cell_id in enumerate(site_cells):
+            d = int(self.space.cell_district[cell_id])
+            count[d] = count.get(d, 0) + 1
+            name = f"SPXL {self.city.stadsdelen[d]} {count[d]}"
+            points.append(ServicePoint(self, i, name, d, self.space.cell_object(int(cell_id))))
+        return points
+
+    def _staffing(self) -> pd.DataFrame:
+        """FTE per stadsdeel and work type: today's (estimated) staffing times the scenario's levers."""
+        fte = self.city.current_fte.copy()
+        fte[:, 0] *= self.params["staffing.individual_support_factor"]
+        fte[:, 1:] *= self.params["staffing.area_based_factor"]
+        return pd.DataFrame(fte, index=self.city.stadsdelen, columns=list(WORK_TYPES))
+
+    def _hire(self, sp_fte: np.ndarray | None) -> None:
+        """Recruit workers with sector-typical contract hours until each post's FTE is filled."""
+        rng = self.streams["workers"]
+        hours_fte = self.params["service.hours_per_fte"]
+        pop = self.population
+        # Individual-support FTE of a stadsdeel is split over its service points by catchment size.
+        catch = np.bincount(pop.service_point, minlength=len(self.service_points)).astype(float)
+        for d, name in enumerate(self.city.stadsdelen):
+            sps = [sp for sp in self.service_points if sp.district == d]
+            total = catch[[sp.index for sp in sps]].sum()
+            for sp in sps:
+                share = catch[sp.index] / total if total > 0 else 1.0 / len(sps)
+                target = self.fte.loc[name, "individual_support"] * share if sp_fte is None else sp_fte[sp.index]
+                for h in draw_contract_hours(target * hours_fte, rng):
+                    sp.workers.append(SupportWorker(self, d, sp.index, h))
+            for work_type in AREA_WORK_TYPES:
+                for h in draw_contract_hours(self.fte.loc[name, work_type] * hours_fte, rng):
+                    AreaWorker(self, work_type, d, h)
+
+    # ---- following one resident -----------------------------------------------------------
+    def _trace(self, event: str, who: np.ndarray) -> None:
+        if len(self.trace_ids) == 0 or len(who) == 0:
+            return
+        for person in np.intersect1d(who, self.trace_ids):
+            self.history.append({"week": self.week, "person": int(person), "event": event,
+                                 "state": int(self.population.state[person]),
+                                 "domain": int(self.population.domain[person]),
+                                 "contacts_left": int(self.population.contacts_left[person])})
+
+    # ---- the weekly step ----------------------------------------------------------------
+    def step(self) -> None:
+        t, p, pop, res = self.week, self.params, self.population, self.results
+        sp_of = pop.service_point
+
+        self.agents_by_type[SupportWorker].do("plan_week")
+        capacity = np.zeros(len(self.service_points), dtype=np.int64)
+        factor = self.fte_factor_by_year[t // 52]
+        for sp in self.service_points:
+            capacity[sp.index], hours = sp.contact_capacity(factor)
+            res.counters["client_hours"][t, sp.index] = hours
+        res.counters["contact_capacity"][t] = capacity
+
+        started = demand.start_episodes(pop, t, p, self.streams)
+        res.add("new_episodes", t, sp_of[started["new"]])
+        res.add("self_solved", t, sp_of[started["self_solved"]])
+        res.add("hidden_started", t, sp_of[started["hidden"]])
+        res.add("help_requests", t, sp_of[started["asked"]])
+        self._trace("self_solved", started["self_solved"])
+        self._trace("hidden", started["hidden"])
+        self._trace("help_request", started["asked"])
+        self._trace("hidden_ended", demand.end_hidden(pop, t))
+
+        out = service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"])
+        served_sp = sp_of[out.served]
+        first = out.served[out.first]
+        res.add("contacts", t, served_sp)
+        res.add("first_contacts", t, sp_of[first])
+        res.add_waits(t, sp_of[first], out.first_wait)
+        year = t // 52
+        new_client = out.served[pop.last_client_year[out.served] != year]
+        pop.last_client_year[new_client] = year
+        res.add("new_clients", t, sp_of[new_client])
+        res.add("dropped_first", t, sp_of[out.dropped_first])
+        res.add("dropped_repeat", t, sp_of[out.dropped_repeat])
+        res.add("resolved", t, sp_of[out.resolved])
+        self._trace("contact", out.served)
+        self._trace("dropped", np.concatenate([out.dropped_first, out.dropped_repeat]))
+        self._trace("resolved", out.resolved)
+
+        state = pop.state
+        res.counters["waiting_first"][t] = np.bincount(sp_of[state == WAITING_FIRST], minlength=len(capacity))
+        res.counters["open_cases"][t] = np.bincount(sp_of[state >= WAITING_FIRST], minlength=len(capacity))
+        self.week += 1
+
+    def run(self) -> RunResults:
+        while self.week < self.weeks:
+            self.step()
+        return self.results
+
+
+def run_model(city: City, params: dict | None = None, seed: int = 0, *, sp_fte: np.ndarray | None = None,
+              fte_factor_by_year: np.ndarray | None = None) -> RunResults:
+    """Run one replication to the end and return its results."""
+    return WelzijnModel(city, params, seed, sp_fte=sp_fte, fte_factor_by_year=fte_factor_by_year).run()

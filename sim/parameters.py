@@ -1,0 +1,183 @@
+"""The one table of model parameters: name, default, unit, allowed range and source.
+
+Scenario files, the command line's ``--set``, sensitivity studies and ``docs/model.md`` all read
+this table, so a number has one definition. Parameters are addressed by dotted names
+(``demand.episode_rate``); a scenario sets them in TOML sections of the same name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    default: Any
+    unit: str
+    low: float | None
+    high: float | None
+    source: str
+    doc: str
+
+    @property
+    def kind(self) -> type:
+        return type(self.default)
+
+    def check(self, value: Any) -> Any:
+        """Return `value` coerced to this parameter's type, or raise ValueError saying what is allowed."""
+        if self.kind is bool:
+            if not isinstance(value, bool):
+                raise ValueError(f"expected true or false, found {value!r}")
+            return value
+        if self.kind is int:
+            if isinstance(value, bool) or not (
+                isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            ):
+                raise ValueError(f"expected a whole number in {self.allowed}, found {value!r}")
+            value = int(value)
+        elif self.kind is float:
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ValueError(f"expected a number in {self.allowed}, found {value!r}")
+            value = float(value)
+        elif self.kind is str:
+            if not isinstance(value, str):
+                raise ValueError(f"expected text, found {value!r}")
+            return value
+        if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
+            raise ValueError(f"{value!r} is outside the allowed range {self.allowed}")
+        return value
+
+    @property
+    def allowed(self) -> str:
+        return f"[{self.low}, {self.high}]"
+
+
+def _p(name, default, unit, low, high, source, doc) -> Parameter:
+    return Parameter(name, default, unit, low, high, source, doc)
+
+
+F = "figures.md"
+PARAMETERS: dict[str, Parameter] = {
+    p.name: p
+    for p in [
+        # --- run ---------------------------------------------------------------------------
+        _p("run.start_year", 2026, "year", 2020, 2040, "scenario", "First simulated year."),
+        _p("run.years", 10, "years", 1, 30, "scenario", "Number of simulated years (52 weekly ticks each)."),
+        _p("run.scale", 1.0, "fraction", 0.001, 1.0, "scenario",
+           "Fraction of residents simulated; counts are scaled back up, capacity scaled down."),
+        # --- population ----------------------------------------------------------------------
+        _p("population.trust_registered", 0.55, "0-1", 0.1, 0.9, "estimate",
+           "Mean trust in institutions of registered residents (Beta distributed)."),
+        _p("population.trust_unregistered", 0.30, "0-1", 0.05, 0.9, "estimate; source 001 (distrust of institutions)",
+           "Mean trust in institutions of unregistered residents."),
+        _p("population.trust_migration_shift", -0.05, "0-1", -0.3, 0.3, "estimate; source 001",
+           "Shift of mean trust for residents with a migration background."),
+        _p("population.network_mean", 0.55, "0-1", 0.1, 0.9, "estimate",
+           "Mean strength of a resident's own network (Beta distributed)."),
+        _p("population.network_alone_shift", -0.15, "0-1", -0.4, 0.0, "estimate; loneliness >50% (figures.md §A1)",
+           "Shift of mean network strength for residents living alone."),
+        _p("population.network_unregistered_shift", -0.20, "0-1", -0.4, 0.0, "estimate",
+           "Shift of mean network strength for unregistered residents."),
+        _p("population.beta_concentration", 6.0, "-", 1.0, 50.0, "estimate",
+           "Concentration (a+b) of the Beta distributions for trust and network."),
+        _p("population.unregistered_alone", 0.6, "share", 0.0, 1.0, "estimate",
+           "Share of unregistered residents living alone (no household in the register)."),
+        _p("population.unregistered_low_income", 0.85, "share", 0.0, 1.0, "estimate",
+           "Share of unregistered residents with a low income."),
+        _p("unregistered.position", 0.5, "0-1", 0.0, 1.0, f"{F} §B (range per stadsdeel)",
+           "Where in the per-stadsdeel uplift range the unregistered population lies (0 = low end)."),
+        _p("unregistered.factor", 1.0, "x", 0.0, 5.0, "scenario lever",
+           "Multiplier on unregistered residents (2 = doubled by a housing crisis)."),
+        # --- space ---------------------------------------------------------------------------
+        _p("space.cells_per_wijk", 16, "cells", 1, 400, "estimate",
+           "Grid cells per wijk; a stadsdeel grid is about sqrt(wijken * cells_per_wijk) wide."),
+        _p("space.deprivation_contrast", 1.0, "-", 0.0, 3.0, "estimate",
+           "How strongly low income concentrates in deprived cells (0 = uniform)."),
+        _p("space.overcrowding_contrast", 2.0, "-", 0.0, 5.0, f"estimate; overcrowding signals {F} §B",
+           "How strongly unregistered residents concentrate in overcrowded cells (0 = like density)."),
+        # --- demand --------------------------------------------------------------------------
+        _p("demand.episode_rate", 0.10, "episodes/person/year", 0.01, 0.5,
+           "estimate, tuned so contacts match ~29,000 SPXL visits a year (figures.md §C, §E)",
+           "Base hazard of a problem episode for an adult reference resident."),
+        _p("demand.rr_child", 0.3, "x", 0.0, 2.0, "estimate (children's problems reach services via parents)",
+           "Relative risk for ages 0-11."),
+        _p("demand.rr_youth", 1.0, "x", 0.2, 3.0, "estimate", "Relative risk for ages 12-23."),
+        _p("demand.rr_senior", 1.1, "x", 0.2, 3.0, "estimate", "Relative risk for ages 65-74."),
+        _p("demand.rr_elderly", 1.5, "x", 0.2, 4.0, "estimate", "Relative risk for ages 75+."),
+        _p("demand.rr_low_income", 2.0, "x", 1.0, 5.0, "estimate; source 004 table 2.1 (finances domain)",
+           "Relative risk for residents with a low income."),
+        _p("demand.rr_alone", 1.5, "x", 1.0, 4.0, "estimate; source 004 (loneliness, social domain)",
+           "Relative risk for residents living alone."),
+        _p("demand.rr_migration", 1.2, "x", 0.5, 3.0, "estimate", "Relative risk for a migration background."),
+        _p("demand.rr_unregistered", 1.8, "x", 0.5, 5.0, "estimate; source 000 (unregistered strain services)",
+           "Relative risk for unregistered residents."),
+        _p("demand.network_protection", 0.3, "-", 0.0, 0.9, "estimate",
+           "Hazard multiplier 1 - network_protection*network: a strong network prevents problems."),
+        _p("demand.self_solve_share", 0.57, "share", 0.0, 0.95, "source 004 box 5.1 (LEV Deurne: 57%)",
+           "Share of episodes solved by the resident or their network at an average network strength."),
+        _p("demand.self_solve_network_effect", 0.3, "share per unit network", 0.0, 1.0, "estimate",
+           "Change of the self-solve probability per unit of network strength above or below its mean."),
+        _p("demand.seek_help_min", 0.10, "probability", 0.0, 1.0, "estimate; source 001",
+           "Probability of asking for help at trust 0 (of episodes not self-solved)."),
+        _p("demand.seek_help_max", 0.70, "probability", 0.0, 1.0, "estimate; source 001",
+           "Probability of asking for help at trust 1."),
+        _p("demand.hidden_weeks", 26.0, "weeks", 1.0, 260.0, "estimate",
+           "Mean duration of an episode that is neither self-solved nor brought to a service point."),
+        _p("demand.contacts_mean", 3.5, "contacts/episode", 1.0, 10.0,
+           f"{F} §E: 3 contacts per client-year (2-5), short episodes 3-6 contacts",
+           "Mean number of contacts an episode needs (1 + negative binomial)."),
+        _p("demand.contacts_dispersion", 1.0, "-", 0.1, 20.0,
+           f"estimate; {F} §E: 20-30% of clients account for >50% of contacts",
+           "Negative-binomial shape k of extra contacts (smaller = more skewed)."),
+        _p("demand.repeat_gap_weeks", 2.0, "weeks", 1.0, 12.0, "estimate",
+           "Mean weeks between two contacts of one episode (geometric)."),
+        _p("demand.give_up_per_week", 0.10, "probability/week", 0.0, 1.0, "estimate",
+           "Probability per week of waiting that a client gives up (dropped)."),
+        # --- service -------------------------------------------------------------------------
+        _p("service.hours_per_contact", 2.5, "hours", 0.5, 8.0,
+           f"estimate; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
+           "Worker hours one contact takes, including its preparation and follow-up."),
+        _p("service.client_time_share", 0.65, "share", 0.3, 0.9, f"{F} §E: direct client time 60-70% of hours",
+           "Share of contract hours available for client contacts."),
+        _p("service.sickness_absence", 0.064, "share", 0.0, 0.3, f"{F} §C: 6.4% (2020)",
+           "Probability that a worker is absent through sickness in a given week."),
+        _p("service.working_weeks", 46.0, "weeks/year", 36.0, 52.0, "estimate (CAO leave)",
+           "Weeks a year a worker is not on leave; spread evenly as an availability factor."),
+        _p("service.hours_per_fte", 36.0, "hours/week", 32.0, 40.0, f"{F} §C1: CAO Sociaal Werk 36 h/week",
+           "Contract hours of one FTE."),
+        _p("service.cost_per_fte", 95000.0, "EUR/FTE/year", 85000.0, 105000.0, f"{F} §C1 (central, range 85k-105k)",
+           "Integral cost of one FTE."),
+        _p("service.repeat_priority", True, "-", None, None, "estimate; case-manager queueing (figures.md §D)",
+           "Workers see their ongoing clients before new requests."),
+        # --- staffing levers -----------------------------------------------------------------
+        _p("staffing.individual_support_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
+           "Multiplier on today's individual-support FTE in every stadsdeel."),
+        _p("staffing.area_based_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
+           "Multiplier on today's area-based FTE (jongerenwerk, opbouwwerk, ouderenwerk)."),
+    ]
+}
+
+
+def defaults() -> dict[str, Any]:
+    return {name: p.default for name, p in PARAMETERS.items()}
+
+
+def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults updated with `overrides`; every override is checked against the table."""
+    values = defaults()
+    for name, value in (overrides or {}).items():
+        if name not in PARAMETERS:
+            raise KeyError(f"unknown parameter '{name}'")
+        values[name] = PARAMETERS[name].check(value)
+    return values
+
+
+def markdown_table() -> str:
+    """The parameter table as Markdown, as it appears in docs/model.md."""
+    rows = ["| Parameter | Default | Unit | Range | Source | Meaning |", "|---|---|---|---|---|---|"]
+    for p in PARAMETERS.values():
+        rng = "–" if p.low is None else f"{p.low} – {p.high}"
+        rows.append(f"| `{p.name}` | {p.default} | {p.unit} | {rng} | {p.source} | {p.doc} |")
+    return "\n".join(rows)

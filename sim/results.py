@@ -1,0 +1,170 @@
+"""Results of one run: weekly counters per Servicepunt XL, and tidy tables per week or year.
+
+Counters are recorded for the simulated (possibly scaled-down) population; tables report counts of
+people and contacts scaled back to the whole city (× 1/scale). Waits are recorded as a histogram of
+weeks per service point and week, so means and percentiles can be taken at any level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+MAX_WAIT_WEEKS = 52  # waits of a year or more share the last histogram bin
+
+# Flows counted per week and service point (number of residents or contacts that week).
+FLOWS = (
+    "new_episodes",      # problem episodes started
+    "self_solved",       # ... solved by the resident or their own network
+    "hidden_started",    # ... neither solved nor brought to a service point
+    "help_requests",     # episodes brought to a service point (first request)
+    "first_contacts",    # help requests that got their first contact
+    "contacts",          # all contacts served, first and repeat
+    "new_clients",       # residents served for the first time this calendar year (unique clients)
+    "dropped_first",     # help requests that gave up before a first contact
+    "dropped_repeat",    # clients who gave up between contacts
+    "resolved",          # episodes that received all the contacts they needed
+)
+# Stocks measured at the end of each week.
+STOCKS = ("waiting_first", "open_cases")  # waiting for a first contact; any open help episode
+# Capacity per week (contacts are scaled like the population; hours are real hours).
+CAPACITY = ("contact_capacity", "client_hours")
+
+
+@dataclass
+class RunResults:
+    start_year: int
+    weeks: int
+    scale: float
+    seed: int
+    stadsdelen: list[str]
+    service_points: list[str]
+    sp_district: np.ndarray                 # stadsdeel index per service point
+    registered_population: np.ndarray       # per stadsdeel, whole city
+    actual_population: np.ndarray           # per stadsdeel incl. unregistered, whole city
+    unregistered_by_kind: np.ndarray        # (stadsdeel, kind), whole city
+    kind_names: list[str]
+    fte: pd.DataFrame                       # per stadsdeel x work type
+    sp_fte: np.ndarray                      # individual-support FTE per service point
+    cost_per_fte: float
+    hours_per_contact: float
+    fte_factor_by_year: np.ndarray          # funded share of the hired hours, per year
+    counters: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (weeks, n_sp)
+    wait_hist: np.ndarray | None = None     # (weeks, n_sp, MAX_WAIT_WEEKS + 1)
+
+    @classmethod
+    def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
+        res = cls(weeks=weeks, **meta)
+        for name in FLOWS + STOCKS + CAPACITY:
+            dtype = np.float64 if name in CAPACITY else np.int64
+            res.counters[name] = np.zeros((weeks, n_sp), dtype=dtype)
+        res.wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
+        return res
+
+    # ---- recording -------------------------------------------------------------------------
+    def add(self, name: str, week: int, service_points: np.ndarray) -> None:
+        """Count residents (given by their service point) into flow `name` for `week`."""
+        self.counters[name][week] += np.bincount(service_points, minlength=len(self.service_points))
+
+    def add_waits(self, week: int, service_points: np.ndarray, waits: np.ndarray) -> None:
+        np.add.at(self.wait_hist[week], (service_points, np.minimum(waits, MAX_WAIT_WEEKS)), 1)
+
+    # ---- tables ----------------------------------------------------------------------------
+    def _group(self, level: str) -> tuple[np.ndarray, list[str]]:
+        """Map each service point to a group index at `level` and name the groups."""
+        n_sp = len(self.service_points)
+        if level == "service_point":
+            return np.arange(n_sp), list(self.service_points)
+        if level == "stadsdeel":
+            return self.sp_district.astype(np.int64), list(self.stadsdelen)
+        if level == "city":
+            return np.zeros(n_sp, dtype=np.int64), ["Den Haag" if "Centrum" in self.stadsdelen else "city"]
+        raise ValueError(f"level must be service_point, stadsdeel or city, not {level!r}")
+
+    @staticmethod
+    def _sum_groups(arr: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
+        """Sum axis 1 (service points) of `arr` into groups."""
+        out = np.zeros((arr.shape[0], n_groups) + arr.shape[2:])
+        for g in range(n_groups):
+            out[:, g] = arr[:, group == g].sum(axis=1)
+        return out
+
+    @staticmethod
+    def _wait_stats(hist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and 90th percentile (weeks) of waits from histograms over the last axis."""
+        n = hist.sum(axis=-1)
+        bins = np.arange(hist.shape[-1])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = (hist * bins).sum(axis=-1) / n
+            cdf = np.cumsum(hist, axis=-1) / n[..., None]
+        p90 = np.where(n > 0, (cdf < 0.9).sum(axis=-1), np.nan)
+        return mean, p90.astype(float)
+
+    def weekly(self, level: str = "stadsdeel") -> pd.DataFrame:
+        """One row per week and area; counts scaled to the whole city."""
+        group, names = self._group(level)
+        k = len(names)
+        expand = 1.0 / self.scale
+        cols = {}
+        for name in FLOWS + STOCKS + ("contact_capacity",):
+            cols[name] = self._sum_groups(self.counters[name], group, k) * expand
+        cols["client_hours"] = self._sum_groups(self.counters["client_hours"], group, k)
+        mean, p90 = self._wait_stats(self._sum_groups(self.wait_hist, group, k))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            util = cols["contacts"] * self.hours_per_contact / cols["client_hours"]
+        frame = pd.DataFrame({
+            "week": np.repeat(np.arange(self.weeks), k),
+            "year": np.repeat(self.start_year + np.arange(self.weeks) // 52, k),
+            "area": np.tile(names, self.weeks),
+            **{c: v.ravel() for c, v in cols.items()},
+            "mean_wait_weeks": mean.ravel(),
+            "p90_wait_weeks": p90.ravel(),
+            "utilisation": util.ravel(),
+        })
+        return frame
+
+    def annual(self, level: str = "stadsdeel") -> pd.DataFrame:
+        """One row per year and area: flows summed, stocks at year end, waits over the year, FTE and cost."""
+        group, names = self._group(level)
+        k = len(names)
+        years = self.weeks // 52
+        expand = 1.0 / self.scale
+        rows = []
+        hist = self._sum_groups(self.wait_hist, group, k)
+        flows = {n: self._sum_groups(self.counters[n], group, k) * expand for n in FLOWS + STOCKS}
+        hours = self._sum_groups(self.counters["client_hours"], group, k)
+        fte_ind = np.bincount(group, weights=self.sp_fte, minlength=k)
+        if level == "stadsdeel":
+            fte_area = self.fte.drop(columns="individual_support").sum(axis=1).to_numpy()
+            reg, act = self.registered_population, self.actual_population
+        elif level == "city":
+            fte_area = np.array([self.fte.drop(columns="individual_support").to_numpy().sum()])
+            reg, act = np.array([self.registered_population.sum()]), np.array([self.actual_population.sum()])
+        else:
+            fte_area = np.zeros(k)
+            reg = act = np.full(k, np.nan)
+        for y in range(years):
+            sl = slice(52 * y, 52 * (y + 1))
+            mean, p90 = self._wait_stats(hist[sl].sum(axis=0))
+            for g, name in enumerate(names):
+                row = {"year": self.start_year + y, "area": name,
+                       "registered_population": reg[g], "actual_population": act[g]}
+                for n in FLOWS:
+                    row[n] = flows[n][sl, g].sum()
+                for n in STOCKS:
+                    row[n + "_end"] = flows[n][sl.stop - 1, g]
+                row["unique_clients"] = row["new_clients"]
+                row["contacts_per_client"] = row["contacts"] / row["unique_clients"] if row["unique_clients"] else np.nan
+                row["mean_wait_weeks"] = mean[g]
+                row["p90_wait_weeks"] = p90[g]
+                used = row["contacts"] * self.hours_per_contact
+                row["utilisation"] = used / hours[sl, g].sum() if hours[sl, g].sum() else np.nan
+                f = self.fte_factor_by_year[y]
+                row["fte_individual_support"] = fte_ind[g] * f
+                row["fte_area_based"] = fte_area[g] * f
+                row["fte_total"] = (fte_ind[g] + fte_area[g]) * f
+                row["cost_eur"] = row["fte_total"] * self.cost_per_fte
+                rows.append(row)
+        return pd.DataFrame(rows)

@@ -1,0 +1,74 @@
+"""Service: one queue per Servicepunt XL, served within the hours its workers have this week.
+
+The queue is not a Python list: it is the set of residents whose state is waiting and whose wait has
+started. Each week clients may give up, then each service point serves up to its capacity in order:
+ongoing clients first (when `service.repeat_priority`), then by how long they have waited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import NONE, WAITING_FIRST, WAITING_REPEAT, Population
+
+
+@dataclass
+class ServiceOutcome:
+    dropped_first: np.ndarray      # residents who gave up before a first contact
+    dropped_repeat: np.ndarray     # residents who gave up between contacts
+    served: np.ndarray             # residents who had a contact this week
+    first: np.ndarray              # bool over `served`: it was their first contact
+    first_wait: np.ndarray         # weeks waited, for first contacts (aligned with served[first])
+    resolved: np.ndarray           # residents whose episode ended with this contact
+
+
+def queue(pop: Population, week: int) -> np.ndarray:
+    """Residents waiting for a contact this week."""
+    waiting = (pop.state == WAITING_FIRST) | (pop.state == WAITING_REPEAT)
+    return np.flatnonzero(waiting & (pop.since <= week))
+
+
+def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:
+    """Clients who waited a full week or more may give up; returns (gave up, still waiting)."""
+    eligible = pop.since[waiting] < week
+    quits = eligible & (rng.random(len(waiting)) < p)
+    return waiting[quits], waiting[~quits]
+
+
+def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int, params: dict,
+          rng: np.random.Generator) -> ServiceOutcome:
+    gone, waiting = give_up(pop, waiting, week, params["demand.give_up_per_week"], rng)
+    was_first = pop.state[gone] == WAITING_FIRST
+    pop.state[gone] = NONE
+
+    sp = pop.service_point[waiting]
+    priority = (pop.state[waiting] == WAITING_FIRST) if params["service.repeat_priority"] else np.zeros(len(waiting))
+    order = np.lexsort((waiting, pop.since[waiting], priority, sp))
+    ordered = waiting[order]
+    sp_sorted = sp[order]
+    # Rank of each client within its service point's queue.
+    starts = np.searchsorted(sp_sorted, np.arange(len(capacity)))
+    rank = np.arange(len(ordered)) - starts[sp_sorted]
+    served = ordered[rank < capacity[sp_sorted]]
+
+    first = pop.state[served] == WAITING_FIRST
+    first_wait = week - pop.request_week[served[first]]
+    pop.contacts[served] += 1
+    pop.contacts_left[served] -= 1
+    done = pop.contacts_left[served] <= 0
+    resolved = served[done]
+    pop.state[resolved] = NONE
+    ongoing = served[~done]
+    pop.state[ongoing] = WAITING_REPEAT
+    gap = rng.geometric(min(1.0, 1.0 / params["demand.repeat_gap_weeks"]), size=len(ongoing))
+    pop.since[ongoing] = week + gap
+    return ServiceOutcome(
+        dropped_first=gone[was_first],
+        dropped_repeat=gone[~was_first],
+        served=served,
+        first=first,
+        first_wait=first_wait,
+        resolved=resolved,
+    )
