@@ -98,3 +98,7 @@ def main() -> None:  # pragma: no cover - console entry
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+# Study commands register themselves on `app` (imported last: they import `app` from here).
+from analysis import cli_study  # noqa: E402,F401

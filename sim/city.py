@@ -69,7 +69,18 @@ class _Budget(_Strict):
     area_based_welfare: Quantity
     area_based_staff_share: Quantity
     area_based_type_shares: Quantity
+    sociale_basis_years: list[int]
+    sociale_basis: Quantity
     integral_cost_per_fte: Quantity
+
+    @model_validator(mode="after")
+    def _sociale_basis(self) -> _Budget:
+        v = self.sociale_basis.value
+        if not isinstance(v, list) or len(v) != len(self.sociale_basis_years) or min(v) <= 0:
+            raise ValueError("sociale_basis needs one positive amount per entry of sociale_basis_years")
+        if self.sociale_basis_years != sorted(set(self.sociale_basis_years)):
+            raise ValueError("sociale_basis_years must be increasing")
+        return self
 
     @field_validator("area_based_type_shares")
     @classmethod

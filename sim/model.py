@@ -13,6 +13,7 @@ from mesa import Model
 from sim import demand, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
+from sim.drivers import fte_factor_path
 from sim.parameters import resolve
 from sim.population import WAITING_FIRST, synthesise
 from sim.results import RunResults
@@ -60,7 +61,8 @@ class WelzijnModel(Model):
         self.fte["individual_support"] = np.bincount(
             [sp.district for sp in self.service_points], weights=[sp.fte for sp in self.service_points],
             minlength=len(city.stadsdelen))
-        self.fte_factor_by_year = (np.ones(p["run.years"]) if fte_factor_by_year is None
+        staff_cost = float(self.fte.to_numpy().sum()) * p["service.cost_per_fte"]
+        self.fte_factor_by_year = (fte_factor_path(city, p, staff_cost) if fte_factor_by_year is None
                                    else np.asarray(fte_factor_by_year, dtype=float))
         if self.fte_factor_by_year.shape != (p["run.years"],):
             raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")

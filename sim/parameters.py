@@ -20,6 +20,7 @@ class Parameter:
     high: float | None
     source: str
     doc: str
+    choices: tuple[str, ...] = ()
 
     @property
     def kind(self) -> type:
@@ -42,8 +43,8 @@ class Parameter:
                 raise ValueError(f"expected a number in {self.allowed}, found {value!r}")
             value = float(value)
         elif self.kind is str:
-            if not isinstance(value, str):
-                raise ValueError(f"expected text, found {value!r}")
+            if not isinstance(value, str) or (self.choices and value not in self.choices):
+                raise ValueError(f"expected one of {', '.join(self.choices)}; found {value!r}")
             return value
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             raise ValueError(f"{value!r} is outside the allowed range {self.allowed}")
@@ -51,11 +52,13 @@ class Parameter:
 
     @property
     def allowed(self) -> str:
+        if self.choices:
+            return " | ".join(self.choices)
         return f"[{self.low}, {self.high}]"
 
 
-def _p(name, default, unit, low, high, source, doc) -> Parameter:
-    return Parameter(name, default, unit, low, high, source, doc)
+def _p(name, default, unit, low, high, source, doc, choices=()) -> Parameter:
+    return Parameter(name, default, unit, low, high, source, doc, tuple(choices))
 
 
 F = "figures.md"
@@ -156,6 +159,19 @@ PARAMETERS: dict[str, Parameter] = {
            "Multiplier on today's individual-support FTE in every stadsdeel."),
         _p("staffing.area_based_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
            "Multiplier on today's area-based FTE (jongerenwerk, opbouwwerk, ouderenwerk)."),
+        # --- budget path -----------------------------------------------------------------------
+        _p("budget.mode", "mandate", "-", None, None, "scenario lever",
+           "mandate: staff stays at today's FTE x staffing levers; budget: FTE follows the budget path.",
+           choices=("mandate", "budget")),
+        _p("budget.index", "sociale_basis", "-", None, None, f"{F} §C: budget line 'Sociale basis' 2024-2029",
+           "How the welfare budget moves: with the sociale basis line (held at its last year after) or frozen.",
+           choices=("sociale_basis", "frozen")),
+        _p("budget.ravijnjaar_year", 2028, "year", 2026, 2040, "domain README: ravijnjaar postponed to 2028",
+           "Year from which the extra national cut applies."),
+        _p("budget.ravijnjaar_cut", 0.0, "fraction", 0.0, 0.6, "scenario lever",
+           "Extra cut of the welfare budget from the ravijnjaar on."),
+        _p("budget.azwa_extra", 0.0, "EUR/year", 0.0, 50e6, "scenario lever; domain README (AZWa 2025)",
+           "Extra money for welfare staff each year from AZWa."),
     ]
 }
 
@@ -178,6 +194,6 @@ def markdown_table() -> str:
     """The parameter table as Markdown, as it appears in docs/model.md."""
     rows = ["| Parameter | Default | Unit | Range | Source | Meaning |", "|---|---|---|---|---|---|"]
     for p in PARAMETERS.values():
-        rng = "–" if p.low is None else f"{p.low} – {p.high}"
+        rng = p.allowed.replace("|", "/") if p.choices else ("–" if p.low is None else f"{p.low} – {p.high}")
         rows.append(f"| `{p.name}` | {p.default} | {p.unit} | {rng} | {p.source} | {p.doc} |")
     return "\n".join(rows)
