@@ -15,7 +15,7 @@ from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_ho
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import fte_factor_path
 from sim.parameters import resolve
-from sim.population import WAITING_FIRST, synthesise
+from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
 from sim.streams import Streams
@@ -41,13 +41,15 @@ class WelzijnModel(Model):
                                  p["space.overcrowding_contrast"], self.streams["space"])
         unregistered = city.unregistered_counts(p["unregistered.position"], p["unregistered.factor"])
         registered = city.registered_population
+        self.profiles = [
+            DistrictProfile(d, city.age_shares[d], city.share("living_alone")[d], city.share("low_income")[d],
+                            city.share("migration_background")[d])
+            for d in range(len(city.stadsdelen))
+        ]
         self.population = pop = synthesise(
             registered=np.round(registered * scale).astype(np.int64),
             unregistered=np.round(unregistered * scale).astype(np.int64),
-            age_shares=city.age_shares,
-            living_alone=city.share("living_alone"),
-            low_income=city.share("low_income"),
-            migration=city.share("migration_background"),
+            profiles=self.profiles,
             space=self.space,
             params=p,
             rng=self.streams["population"],

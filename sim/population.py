@@ -68,6 +68,21 @@ class Population:
         self.episodes = np.zeros(n, dtype=np.int32)
         self.contacts = np.zeros(n, dtype=np.int32)
 
+    def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
+        """Add residents (attribute columns as from `draw_*`); their state starts empty. Returns their ids."""
+        n_old, n_new = len(self), len(columns["district"])
+        for name, col in vars(self).items():
+            if not isinstance(col, np.ndarray):
+                continue
+            if name in columns:
+                extra = columns[name].astype(col.dtype)
+            else:
+                extra = np.zeros(n_new, dtype=col.dtype)
+            setattr(self, name, np.concatenate([col, extra]))
+        self.domain[n_old:] = -1
+        self.last_client_year[n_old:] = -1
+        return np.arange(n_old, n_old + n_new)
+
     def describe(self, person: int) -> dict:
         """All columns of one resident, for following a single person through a run."""
         out = {"id": int(person)}
@@ -84,70 +99,91 @@ def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> n
 
 def _bernoulli_mean_preserving(rng, base_share: float, weights: np.ndarray) -> np.ndarray:
     """Bernoulli draws whose probability follows `weights` but whose mean is `base_share`."""
+    if len(weights) == 0:
+        return np.zeros(0, dtype=bool)
     p = np.clip(base_share * weights / weights.mean(), 0.0, 0.98)
     return rng.random(len(weights)) < p
+
+
+ATTRIBUTES = ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust")
+
+
+@dataclass(frozen=True)
+class DistrictProfile:
+    """What synthesis needs to know about one stadsdeel."""
+
+    index: int
+    age_shares: np.ndarray
+    living_alone: float
+    low_income: float
+    migration: float
+
+
+def draw_registered(profile: DistrictProfile, n: int, space: CitySpace, params: dict,
+                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """`n` registered residents of one stadsdeel: cells by density, low income following deprivation."""
+    cells = space.cells_of(profile.index)
+    dens = space.density[cells]
+    cell = rng.choice(cells, size=n, p=dens / dens.sum())
+    age = rng.choice(len(profile.age_shares), size=n, p=profile.age_shares)
+    depr = space.deprivation[cell] ** params["space.deprivation_contrast"]
+    low = _bernoulli_mean_preserving(rng, profile.low_income, depr)
+    mig = _bernoulli_mean_preserving(rng, profile.migration, np.sqrt(depr))
+    # Children do not live alone; youths half as often as adults; adults take up the rest.
+    alone = _bernoulli_mean_preserving(rng, profile.living_alone, np.array([0.0, 0.5, 1.0, 1.0, 1.0])[age])
+    return _finish(profile.index, cell, age, alone, low, mig, np.zeros(n, dtype=np.int8), params, rng)
+
+
+def draw_unregistered(profile: DistrictProfile, counts: np.ndarray, space: CitySpace, params: dict,
+                      rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Unregistered residents of one stadsdeel, `counts[k]` of kind k: in overcrowded cells, mostly adults."""
+    cells = space.cells_of(profile.index)
+    crowd = space.density[cells] * space.overcrowding[cells]
+    n = int(counts.sum())
+    cell = rng.choice(cells, size=n, p=crowd / crowd.sum())
+    kind = np.repeat(np.arange(1, len(counts) + 1, dtype=np.int8), counts)
+    age = rng.choice(len(UNREGISTERED_AGE_SHARES), size=n, p=UNREGISTERED_AGE_SHARES)
+    low = rng.random(n) < params["population.unregistered_low_income"]
+    alone = (rng.random(n) < params["population.unregistered_alone"]) & (age > 0)
+    return _finish(profile.index, cell, age, alone, low, np.ones(n, dtype=bool), kind, params, rng)
+
+
+def _finish(district, cell, age, alone, low, mig, kind, params, rng) -> dict[str, np.ndarray]:
+    """Typed columns plus trust and network, whose means depend on the other attributes."""
+    unreg = kind != REGISTERED
+    trust_mean = np.where(unreg, params["population.trust_unregistered"], params["population.trust_registered"])
+    trust_mean = trust_mean + params["population.trust_migration_shift"] * mig
+    net_mean = (params["population.network_mean"]
+                + params["population.network_alone_shift"] * alone
+                + params["population.network_unregistered_shift"] * unreg)
+    conc = params["population.beta_concentration"]
+    return {
+        "district": np.full(len(cell), district, dtype=np.int16),
+        "cell": cell.astype(np.int32),
+        "age_band": age.astype(np.int8),
+        "alone": alone.astype(bool),
+        "low_income": low.astype(bool),
+        "migration": mig.astype(bool),
+        "kind": kind.astype(np.int8),
+        "network": _beta(rng, net_mean, conc),
+        "trust": _beta(rng, trust_mean, conc),
+    }
 
 
 def synthesise(
     *,
     registered: np.ndarray,        # persons per stadsdeel
     unregistered: np.ndarray,      # persons per (stadsdeel, kind)
-    age_shares: np.ndarray,        # (stadsdeel, age band)
-    living_alone: np.ndarray,      # share per stadsdeel
-    low_income: np.ndarray,        # share per stadsdeel
-    migration: np.ndarray,         # share per stadsdeel
+    profiles: list[DistrictProfile],
     space: CitySpace,
     params: dict,
     rng: np.random.Generator,
 ) -> Population:
     """Draw every resident of the city, stadsdeel by stadsdeel."""
-    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("district", "cell", "age_band", "alone",
-                                                         "low_income", "migration", "kind")}
-    n_kinds = unregistered.shape[1]
-    for d in range(len(registered)):
-        cells = space.cells_of(d)
-        dens = space.density[cells]
-        # Registered residents: cells by density; low income follows deprivation.
-        n_reg = int(registered[d])
-        reg_cells = rng.choice(cells, size=n_reg, p=dens / dens.sum())
-        reg_age = rng.choice(len(age_shares[d]), size=n_reg, p=age_shares[d])
-        depr = space.deprivation[reg_cells] ** params["space.deprivation_contrast"]
-        reg_low = _bernoulli_mean_preserving(rng, low_income[d], depr)
-        reg_mig = _bernoulli_mean_preserving(rng, migration[d], np.sqrt(depr))
-        # Children do not live alone; youths half as often as adults; adults take up the rest.
-        age_weight = np.array([0.0, 0.5, 1.0, 1.0, 1.0])[reg_age]
-        reg_alone = _bernoulli_mean_preserving(rng, living_alone[d], age_weight)
-        # Unregistered residents: cells by density x overcrowding, mostly working-age adults.
-        crowd = dens * space.overcrowding[cells]
-        n_unreg_k = unregistered[d]
-        n_unreg = int(n_unreg_k.sum())
-        un_cells = rng.choice(cells, size=n_unreg, p=crowd / crowd.sum())
-        un_kind = np.repeat(np.arange(1, n_kinds + 1, dtype=np.int8), n_unreg_k)
-        un_age = rng.choice(len(UNREGISTERED_AGE_SHARES), size=n_unreg, p=UNREGISTERED_AGE_SHARES)
-        un_low = rng.random(n_unreg) < params["population.unregistered_low_income"]
-        un_mig = np.ones(n_unreg, dtype=bool)
-        un_alone = (rng.random(n_unreg) < params["population.unregistered_alone"]) & (un_age > 0)
-
-        cols["district"].append(np.full(n_reg + n_unreg, d, dtype=np.int16))
-        cols["cell"].append(np.concatenate([reg_cells, un_cells]).astype(np.int32))
-        cols["age_band"].append(np.concatenate([reg_age, un_age]).astype(np.int8))
-        cols["alone"].append(np.concatenate([reg_alone, un_alone]))
-        cols["low_income"].append(np.concatenate([reg_low, un_low]))
-        cols["migration"].append(np.concatenate([reg_mig, un_mig]))
-        cols["kind"].append(np.concatenate([np.zeros(n_reg, dtype=np.int8), un_kind]))
-
-    arrays = {k: np.concatenate(v) for k, v in cols.items()}
-    unreg = arrays["kind"] != REGISTERED
-    trust_mean = np.where(unreg, params["population.trust_unregistered"], params["population.trust_registered"])
-    trust_mean = trust_mean + params["population.trust_migration_shift"] * arrays["migration"]
-    net_mean = (params["population.network_mean"]
-                + params["population.network_alone_shift"] * arrays["alone"]
-                + params["population.network_unregistered_shift"] * unreg)
-    conc = params["population.beta_concentration"]
-    pop = Population(
-        **arrays,
-        network=_beta(rng, net_mean, conc),
-        trust=_beta(rng, trust_mean, conc),
-    )
+    parts = []
+    for prof in profiles:
+        parts.append(draw_registered(prof, int(registered[prof.index]), space, params, rng))
+        parts.append(draw_unregistered(prof, unregistered[prof.index], space, params, rng))
+    pop = Population(**{k: np.concatenate([part[k] for part in parts]) for k in ATTRIBUTES})
     pop.reset_state()
     return pop
