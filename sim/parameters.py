@@ -197,3 +197,62 @@ def markdown_table() -> str:
         rng = p.allowed.replace("|", "/") if p.choices else ("–" if p.low is None else f"{p.low} – {p.high}")
         rows.append(f"| `{p.name}` | {p.default} | {p.unit} | {rng} | {p.source} | {p.doc} |")
     return "\n".join(rows)
+
+
+# --- the parameter table in docs/model.md ------------------------------------------------------
+DOCS_START = "<!-- parameters:start -->"
+DOCS_END = "<!-- parameters:end -->"
+
+
+def replace_docs_table(text: str) -> str:
+    """`text` with everything between the parameter markers replaced by `markdown_table()`."""
+    start, end = text.find(DOCS_START), text.find(DOCS_END)
+    if start < 0 or end < start:
+        raise ValueError(f"markers {DOCS_START} ... {DOCS_END} not found (in this order)")
+    return text[: start + len(DOCS_START)] + "\n" + markdown_table() + "\n" + text[end:]
+
+
+def write_docs(path: str) -> bool:
+    """Rewrite the parameter table in the Markdown file at `path`; True if the file changed."""
+    from pathlib import Path
+
+    doc = Path(path)
+    old = doc.read_text(encoding="utf-8")
+    new = replace_docs_table(old)
+    if new != old:
+        doc.write_text(new, encoding="utf-8")
+    return new != old
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m sim.parameters`` prints the table; ``--write-docs docs/model.md`` updates it in place;
+    ``--check docs/model.md`` exits 1 if the table there is out of date."""
+    import argparse
+    from pathlib import Path
+
+    # Run as ``python -m sim.parameters`` this file is module ``__main__``, a second copy next to the
+    # ``sim.parameters`` that the package imported. Use that one, so the table is the model's own.
+    from sim import parameters as canonical
+
+    ap = argparse.ArgumentParser(prog="python -m sim.parameters", description=_main.__doc__)
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--write-docs", metavar="FILE", help="replace the table between the markers in FILE")
+    group.add_argument("--check", metavar="FILE", help="exit 1 if the table in FILE is out of date")
+    args = ap.parse_args(argv)
+    if args.write_docs:
+        changed = canonical.write_docs(args.write_docs)
+        print(f"{args.write_docs}: parameter table {'updated' if changed else 'already up to date'}")
+    elif args.check:
+        text = Path(args.check).read_text(encoding="utf-8")
+        if canonical.replace_docs_table(text) != text:
+            print(f"{args.check}: parameter table is out of date; run python -m sim.parameters --write-docs "
+                  f"{args.check}")
+            return 1
+        print(f"{args.check}: parameter table is up to date")
+    else:
+        print(canonical.markdown_table())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
