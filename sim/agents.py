@@ -38,13 +38,19 @@ class Worker(Agent):
         self.contract_hours = contract_hours
         self.available_hours = 0.0
         self.absent = False
+        self.vacant = False  # the post is empty (turnover not yet refilled): no hours, no cost
+        self.earmarked = False  # the post's money went to informal organisations: stays empty
 
     def plan_week(self) -> None:
         """Decide this week's availability: sick or present, and leave spread over the year."""
         p = self.model.params
         self.absent = bool(self.model.streams["absence"].random() < p["service.sickness_absence"])
         leave_factor = p["service.working_weeks"] / 52.0
-        self.available_hours = 0.0 if self.absent else self.contract_hours * leave_factor
+        self.available_hours = 0.0 if (self.absent or self.vacant) else self.contract_hours * leave_factor
+
+    @property
+    def filled_hours(self) -> float:
+        return 0.0 if self.vacant else self.contract_hours
 
 
 class SupportWorker(Worker):
@@ -73,7 +79,8 @@ class ServicePoint(FixedAgent):
 
     @property
     def fte(self) -> float:
-        return sum(w.contract_hours for w in self.workers) / self.model.params["service.hours_per_fte"]
+        """FTE of the filled posts."""
+        return sum(w.filled_hours for w in self.workers) / self.model.params["service.hours_per_fte"]
 
     def available_hours(self) -> float:
         return sum(w.available_hours for w in self.workers)

@@ -16,16 +16,18 @@ DOMAIN_BASE = np.array([0.25, 0.15, 0.12, 0.20, 0.18, 0.10])
 NEVER = np.int32(2**30)
 
 
-def weekly_hazard(pop: Population, params: dict) -> np.ndarray:
-    """Weekly probability that a resident starts a problem episode, from their attributes."""
+def weekly_hazard(pop: Population, params: dict, idx: np.ndarray | None = None) -> np.ndarray:
+    """Weekly probability that residents `idx` (default: all) start a problem episode."""
+    idx = slice(None) if idx is None else idx
     rr_age = np.array([params["demand.rr_child"], params["demand.rr_youth"], 1.0,
                        params["demand.rr_senior"], params["demand.rr_elderly"]])
-    rate = params["demand.episode_rate"] * rr_age[pop.age_band]
-    rate = rate * np.where(pop.low_income, params["demand.rr_low_income"], 1.0)
-    rate = rate * np.where(pop.alone, params["demand.rr_alone"], 1.0)
-    rate = rate * np.where(pop.migration, params["demand.rr_migration"], 1.0)
-    rate = rate * np.where(pop.registered, 1.0, params["demand.rr_unregistered"])
-    rate = rate * (1.0 - params["demand.network_protection"] * pop.network)
+    rate = params["demand.episode_rate"] * rr_age[pop.age_band[idx]]
+    rate = rate * np.where(pop.low_income[idx], params["demand.rr_low_income"], 1.0)
+    rate = rate * np.where(pop.alone[idx], params["demand.rr_alone"], 1.0)
+    rate = rate * np.where(pop.migration[idx], params["demand.rr_migration"], 1.0)
+    rate = rate * np.where(pop.kind[idx] == 0, 1.0, params["demand.rr_unregistered"])
+    rate = rate * (1.0 - params["demand.network_protection"] * pop.network[idx])
+    rate = rate * pop.hazard_multiplier[idx]
     return -np.expm1(-np.maximum(rate, 0.0) / 52.0)
 
 
@@ -75,15 +77,19 @@ def start_episodes(pop: Population, week: int, params: dict, streams) -> dict[st
     seek = streams["help_seeking"].random(len(rest)) < p_seek
     askers, hidden = rest[seek], rest[~seek]
 
-    pop.state[askers] = WAITING_FIRST
-    pop.since[askers] = week
-    pop.request_week[askers] = week
-    pop.contacts_left[askers] = 1 + extra_contacts(len(askers), params, streams["contacts"])
-
+    ask_for_help(pop, askers, week, params, streams["contacts"])
     pop.state[hidden] = HIDDEN
     duration = streams["hidden"].geometric(min(1.0, 1.0 / params["demand.hidden_weeks"]), size=len(hidden))
     pop.since[hidden] = week + duration
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
+
+
+def ask_for_help(pop: Population, who: np.ndarray, week: int, params: dict, rng: np.random.Generator) -> None:
+    """Residents `who` bring their episode to their service point: a help request joins the queue."""
+    pop.state[who] = WAITING_FIRST
+    pop.since[who] = week
+    pop.request_week[who] = week
+    pop.contacts_left[who] = 1 + extra_contacts(len(who), params, rng)
 
 
 def end_hidden(pop: Population, week: int) -> np.ndarray:

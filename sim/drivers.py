@@ -1,4 +1,4 @@
-"""Ten-year drivers that change the world from year to year. Here: the money for welfare staff.
+"""Ten-year drivers that change the world from year to year: money for staff, people, workforce.
 
 `fte_factor_path` says, per simulated year, which share of today's staff the budget pays for
 (1.0 = today's FTE). In "mandate" mode staffing is not budget-bound and the factor is 1.
@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.city import City
+from sim.mechanisms import Mechanism
+from sim.population import draw_registered, draw_unregistered
 
 
 def budget_index(city: City, params: dict) -> np.ndarray:
@@ -38,3 +40,94 @@ def fte_factor_path(city: City, params: dict, staff_cost_at_start: float) -> np.
     if params["budget.mode"] == "mandate":
         return np.ones(params["run.years"])
     return staff_budget(city, params, staff_cost_at_start) / staff_cost_at_start
+
+
+class TenYearDrivers(Mechanism):
+    """Year-on-year change: population growth, ageing, more people living alone, a housing shortage that
+    raises the unregistered population, and workforce turnover with hard-to-fill vacancies."""
+
+    name = "drivers"
+
+    def start_year(self, year_index: int, week: int) -> None:
+        if year_index == 0:
+            return
+        changed = [self._grow(week), self._unregistered(year_index, week)]
+        changed += [self._age(year_index), self._living_alone(year_index)]
+        self._workforce()
+        ids = np.unique(np.concatenate(changed))
+        self.model.refresh_hazard(ids, week)
+
+    def _grow(self, week: int) -> np.ndarray:
+        """Registered population grows by the chosen path; newcomers resemble their stadsdeel."""
+        m, p = self.model, self.params
+        rate = {"municipal": p["drivers.growth_municipal"], "pbl": p["drivers.growth_pbl"],
+                "none": 0.0}[p["drivers.growth_path"]]
+        pop = m.population
+        current = np.bincount(pop.district[pop.kind == 0], minlength=len(m.profiles))
+        # Stochastic rounding keeps small (scaled-down) stadsdelen growing on average.
+        exact = current * rate
+        n_new = (np.floor(exact) + (self.rng.random(len(exact)) < exact % 1)).astype(int)
+        ids = [m.add_residents(draw_registered(prof, n_new[prof.index], m.space, p, self.rng), week)
+               for prof in m.profiles]
+        return np.concatenate(ids)
+
+    def _unregistered(self, year_index: int, week: int) -> np.ndarray:
+        """The housing shortage moves the unregistered population towards factor_end by end_year."""
+        m, p = self.model, self.params
+        year = p["run.start_year"] + year_index
+        span = max(1, p["drivers.unregistered_end_year"] - p["run.start_year"])
+        progress = min(1.0, (year - p["run.start_year"]) / span)
+        factor = 1.0 + (p["drivers.unregistered_factor_end"] - 1.0) * progress
+        target = np.round(m.base_unregistered * factor * p["run.scale"]).astype(np.int64)
+        pop = m.population
+        k = target.shape[1]
+        have = np.zeros_like(target)
+        np.add.at(have, (pop.district[pop.kind > 0], pop.kind[pop.kind > 0] - 1), 1)
+        add = np.maximum(target - have, 0)  # nobody is removed when the factor falls
+        ids = [m.add_residents(draw_unregistered(prof, add[prof.index], m.space, p, self.rng), week)
+               for prof in m.profiles if add[prof.index].sum() > 0]
+        return np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+
+    def _toward(self, year_index: int, start_share: float, end_share: float) -> float:
+        p = self.params
+        span = max(1, p["drivers.target_year"] - p["run.start_year"])
+        return start_share + (end_share - start_share) * min(1.0, year_index / span)
+
+    def _age(self, year_index: int) -> np.ndarray:
+        """Ageing: a tenth of 65-74 move to 75+ each year; adults turn 65 until 65+ reaches its target share."""
+        pop, rng = self.model.population, self.rng
+        seniors = np.flatnonzero(pop.age_band == 3)
+        older = seniors[rng.random(len(seniors)) < 0.1]
+        pop.age_band[older] = 4
+        if not hasattr(self, "_elderly_start"):
+            self._elderly_start = float(np.mean(pop.age_band >= 3))
+        target = self._toward(year_index, self._elderly_start, self.params["drivers.elderly_share_end"])
+        short = int(round(target * len(pop))) - int(np.sum(pop.age_band >= 3))
+        adults = np.flatnonzero(pop.age_band == 2)
+        turning = rng.choice(adults, size=min(max(short, 0), len(adults)), replace=False)
+        pop.age_band[turning] = 3
+        return np.concatenate([older, turning])
+
+    def _living_alone(self, year_index: int) -> np.ndarray:
+        pop, rng = self.model.population, self.rng
+        if not hasattr(self, "_alone_start"):
+            self._alone_start = float(np.mean(pop.alone))
+        target = self._toward(year_index, self._alone_start, self.params["drivers.alone_share_end"])
+        short = int(round(target * len(pop))) - int(pop.alone.sum())
+        candidates = np.flatnonzero(~pop.alone & (pop.age_band >= 2))
+        flip = rng.choice(candidates, size=min(max(short, 0), len(candidates)), replace=False)
+        pop.alone[flip] = True
+        return flip
+
+    def _workforce(self) -> None:
+        """Turnover empties posts; each empty post is filled this year with the fill probability."""
+        p, rng = self.params, self.rng
+        from sim.agents import Worker
+
+        for w in self.model.agents:
+            if not isinstance(w, Worker) or w.earmarked:
+                continue
+            if not w.vacant and rng.random() < p["drivers.turnover"]:
+                w.vacant = True
+            if w.vacant and rng.random() < p["drivers.fill_probability"]:
+                w.vacant = False

@@ -14,6 +14,7 @@ from sim import demand, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import fte_factor_path
+from sim.mechanisms import enabled_mechanisms
 from sim.parameters import resolve
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
@@ -55,8 +56,10 @@ class WelzijnModel(Model):
             rng=self.streams["population"],
         )
 
+        self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
         site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, self.streams["space"])
-        pop.service_point = catchment(self.space, site_cells)[pop.cell]
+        self.cell_service_point = catchment(self.space, site_cells)
+        pop.service_point = self.cell_service_point[pop.cell]
         self.service_points = self._open_service_points(site_cells)
         self.fte = self._staffing()
         self._hire(sp_fte)
@@ -80,6 +83,7 @@ class WelzijnModel(Model):
             sp_district=np.array([sp.district for sp in self.service_points]),
             registered_population=registered,
             actual_population=registered + unregistered.sum(axis=1),
+            years=p["run.years"],
             unregistered_by_kind=unregistered,
             kind_names=city.kind_names,
             fte=self.fte,
@@ -87,9 +91,12 @@ class WelzijnModel(Model):
             fte_factor_by_year=self.fte_factor_by_year,
             cost_per_fte=p["service.cost_per_fte"],
             hours_per_contact=p["service.hours_per_contact"],
+            client_hours_per_fte_year=(p["service.hours_per_fte"] * p["service.client_time_share"]
+                                       * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
         )
         self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
         self.history: list[dict] = []
+        self.mechanisms = enabled_mechanisms(self)
 
     # ---- set-up --------------------------------------------------------------------------
     def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
@@ -138,8 +145,47 @@ class WelzijnModel(Model):
                                  "contacts_left": int(self.population.contacts_left[person])})
 
     # ---- the weekly step ----------------------------------------------------------------
+    def refresh_hazard(self, idx: np.ndarray, week: int) -> None:
+        """Residents `idx` changed (attributes or prevention): recompute their hazard and redraw their
+        next episode from `week` on (exact, as episode times are memoryless)."""
+        pop = self.population
+        pop.weekly_hazard[idx] = demand.weekly_hazard(pop, self.params, idx)
+        demand.schedule_next(pop, idx, week - 1, self.streams["episodes"])
+
+    def add_residents(self, columns: dict[str, np.ndarray], week: int) -> np.ndarray:
+        """New residents (growth, arrivals): placed in their cell's catchment, with episodes scheduled."""
+        pop = self.population
+        ids = pop.append(columns)
+        pop.service_point[ids] = self.cell_service_point[pop.cell[ids]]
+        self.refresh_hazard(ids, week)
+        return ids
+
+    def _record_year(self, y: int) -> None:
+        pop, res = self.population, self.results
+        k = len(self.city.stadsdelen)
+        expand = 1.0 / self.params["run.scale"]
+        res.population_by_year[y, :, 0] = np.bincount(pop.district[pop.kind == 0], minlength=k) * expand
+        res.population_by_year[y, :, 1] = np.bincount(pop.district, minlength=k) * expand
+        res.sp_fte_by_year[y] = [sp.fte for sp in self.service_points]
+        res.area_fte_by_year[y] = self.area_fte()
+
+    def area_fte_by_type(self) -> dict[str, np.ndarray]:
+        """Filled area-based FTE per work type and stadsdeel now."""
+        hours = {wt: np.zeros(len(self.city.stadsdelen)) for wt in AREA_WORK_TYPES}
+        for w in self.agents_by_type[AreaWorker]:
+            hours[w.work_type][w.district] += w.filled_hours
+        return {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
+
+    def area_fte(self) -> np.ndarray:
+        """Filled area-based FTE per stadsdeel now."""
+        return sum(self.area_fte_by_type().values())
+
     def step(self) -> None:
         t, p, pop, res = self.week, self.params, self.population, self.results
+        if t % 52 == 0:
+            for m in self.mechanisms:
+                m.start_year(t // 52, t)
+            self._record_year(t // 52)
         sp_of = pop.service_point
 
         self.agents_by_type[SupportWorker].do("plan_week")
@@ -148,9 +194,16 @@ class WelzijnModel(Model):
         for sp in self.service_points:
             capacity[sp.index], hours = sp.contact_capacity(factor)
             res.counters["client_hours"][t, sp.index] = hours
+        setback = np.zeros(len(self.service_points))
+        for m in self.mechanisms:
+            m.adjust_capacity(t, capacity, setback)
         res.counters["contact_capacity"][t] = capacity
 
         started = demand.start_episodes(pop, t, p, self.streams)
+        for m in self.mechanisms:
+            m.after_demand(t, started)
+        sp_of = pop.service_point  # mechanisms may have added residents
+        res.add("contacts_needed", t, sp_of[started["asked"]], weights=pop.contacts_left[started["asked"]])
         res.add("new_episodes", t, sp_of[started["new"]])
         res.add("self_solved", t, sp_of[started["self_solved"]])
         res.add("hidden_started", t, sp_of[started["hidden"]])
@@ -158,9 +211,13 @@ class WelzijnModel(Model):
         self._trace("self_solved", started["self_solved"])
         self._trace("hidden", started["hidden"])
         self._trace("help_request", started["asked"])
-        self._trace("hidden_ended", demand.end_hidden(pop, t))
+        hidden_ended = demand.end_hidden(pop, t)
+        self._trace("hidden_ended", hidden_ended)
 
-        out = service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"])
+        out = service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"],
+                            setback, self.streams["deployment"])
+        for m in self.mechanisms:
+            m.after_service(t, out, hidden_ended)
         served_sp = sp_of[out.served]
         first = out.served[out.first]
         res.add("contacts", t, served_sp)

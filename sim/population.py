@@ -44,6 +44,7 @@ class Population:
     domain: np.ndarray = field(default=None)          # int8 life domain of the open episode
     next_episode: np.ndarray = field(default=None)    # int32 week of the next episode event
     weekly_hazard: np.ndarray = field(default=None)   # float64 episode hazard per week
+    hazard_multiplier: np.ndarray = field(default=None)  # float32 set by mechanisms (prevention), 1 = none
     last_client_year: np.ndarray = field(default=None)  # int16 last year served (unique clients)
     episodes: np.ndarray = field(default=None)        # int32 episodes started, whole run
     contacts: np.ndarray = field(default=None)        # int32 contacts received, whole run
@@ -64,6 +65,7 @@ class Population:
         self.domain = np.full(n, -1, dtype=np.int8)
         self.next_episode = np.zeros(n, dtype=np.int32)
         self.weekly_hazard = np.zeros(n, dtype=np.float64)
+        self.hazard_multiplier = np.ones(n, dtype=np.float32)
         self.last_client_year = np.full(n, -1, dtype=np.int16)
         self.episodes = np.zeros(n, dtype=np.int32)
         self.contacts = np.zeros(n, dtype=np.int32)
@@ -81,6 +83,7 @@ class Population:
             setattr(self, name, np.concatenate([col, extra]))
         self.domain[n_old:] = -1
         self.last_client_year[n_old:] = -1
+        self.hazard_multiplier[n_old:] = 1.0
         return np.arange(n_old, n_old + n_new)
 
     def describe(self, person: int) -> dict:

@@ -26,6 +26,8 @@ FLOWS = (
     "dropped_first",     # help requests that gave up before a first contact
     "dropped_repeat",    # clients who gave up between contacts
     "resolved",          # episodes that received all the contacts they needed
+    "contacts_needed",   # contacts the week's help requests will need (true demand, in contacts)
+    "informal_helped",   # episodes taken up by informal organisations instead (informal mechanism)
 )
 # Stocks measured at the end of each week.
 STOCKS = ("waiting_first", "open_cases")  # waiting for a first contact; any open help episode
@@ -51,8 +53,15 @@ class RunResults:
     cost_per_fte: float
     hours_per_contact: float
     fte_factor_by_year: np.ndarray          # funded share of the hired hours, per year
+    client_hours_per_fte_year: float        # client hours one FTE delivers in a year (for need in FTE)
+    years: int = 0
     counters: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (weeks, n_sp)
+    extra_flows: list[str] = field(default_factory=list)           # counters added by mechanisms
     wait_hist: np.ndarray | None = None     # (weeks, n_sp, MAX_WAIT_WEEKS + 1)
+    population_by_year: np.ndarray | None = None  # (years, stadsdeel, [registered, actual]), whole city
+    sp_fte_by_year: np.ndarray | None = None      # (years, n_sp) filled individual-support FTE
+    area_fte_by_year: np.ndarray | None = None    # (years, stadsdeel) filled area-based FTE
+    moved_hours: np.ndarray | None = None         # (weeks, from sp, to sp) flexible deployment
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -61,12 +70,24 @@ class RunResults:
             dtype = np.float64 if name in CAPACITY else np.int64
             res.counters[name] = np.zeros((weeks, n_sp), dtype=dtype)
         res.wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
+        k = len(res.stadsdelen)
+        res.population_by_year = np.zeros((res.years, k, 2))
+        res.sp_fte_by_year = np.zeros((res.years, n_sp))
+        res.area_fte_by_year = np.zeros((res.years, k))
         return res
 
     # ---- recording -------------------------------------------------------------------------
-    def add(self, name: str, week: int, service_points: np.ndarray) -> None:
+    def ensure(self, name: str) -> np.ndarray:
+        """A mechanism's own flow counter (weeks × service points, float), created on first use."""
+        if name not in self.counters:
+            self.counters[name] = np.zeros((self.weeks, len(self.service_points)))
+            self.extra_flows.append(name)
+        return self.counters[name]
+
+    def add(self, name: str, week: int, service_points: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Count residents (given by their service point) into flow `name` for `week`."""
-        self.counters[name][week] += np.bincount(service_points, minlength=len(self.service_points))
+        counts = np.bincount(service_points, weights=weights, minlength=len(self.service_points))
+        self.counters[name][week] += counts.astype(self.counters[name].dtype)
 
     def add_waits(self, week: int, service_points: np.ndarray, waits: np.ndarray) -> None:
         np.add.at(self.wait_hist[week], (service_points, np.minimum(waits, MAX_WAIT_WEEKS)), 1)
@@ -126,32 +147,41 @@ class RunResults:
         return frame
 
     def annual(self, level: str = "stadsdeel") -> pd.DataFrame:
-        """One row per year and area: flows summed, stocks at year end, waits over the year, FTE and cost."""
+        """One row per year and area: flows summed, stocks at year end, waits over the year, FTE and cost.
+
+        Observed versus true: `contacts` is what the municipality sees counted; `need_fte` is the FTE the
+        simulated demand (contacts needed by all help requests) would take; `naive_norm_fte` is what a
+        per-capita norm derived from the observed figures gives: the city's counted contacts turned into
+        FTE, spread over areas by registered population.
+        """
         group, names = self._group(level)
         k = len(names)
         years = self.weeks // 52
         expand = 1.0 / self.scale
-        rows = []
         hist = self._sum_groups(self.wait_hist, group, k)
-        flows = {n: self._sum_groups(self.counters[n], group, k) * expand for n in FLOWS + STOCKS}
+        flows = {n: self._sum_groups(self.counters[n], group, k) * expand
+                 for n in FLOWS + STOCKS + tuple(self.extra_flows)}
         hours = self._sum_groups(self.counters["client_hours"], group, k)
-        fte_ind = np.bincount(group, weights=self.sp_fte, minlength=k)
-        if level == "stadsdeel":
-            fte_area = self.fte.drop(columns="individual_support").sum(axis=1).to_numpy()
-            reg, act = self.registered_population, self.actual_population
-        elif level == "city":
-            fte_area = np.array([self.fte.drop(columns="individual_support").to_numpy().sum()])
-            reg, act = np.array([self.registered_population.sum()]), np.array([self.actual_population.sum()])
-        else:
-            fte_area = np.zeros(k)
-            reg = act = np.full(k, np.nan)
+        city_group = np.zeros(len(self.service_points), dtype=np.int64)
+        city_contacts = self._sum_groups(self.counters["contacts"], city_group, 1)[:, 0] * expand
+        rows = []
         for y in range(years):
             sl = slice(52 * y, 52 * (y + 1))
+            f = self.fte_factor_by_year[y]
             mean, p90 = self._wait_stats(hist[sl].sum(axis=0))
+            fte_ind = np.bincount(group, weights=self.sp_fte_by_year[y], minlength=k)
+            pop_y = self.population_by_year[y]
+            if level == "stadsdeel":
+                fte_area, reg, act = self.area_fte_by_year[y], pop_y[:, 0], pop_y[:, 1]
+            elif level == "city":
+                fte_area, reg, act = [self.area_fte_by_year[y].sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
+            else:
+                fte_area, reg, act = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
+            naive_city_fte = city_contacts[sl].sum() * self.hours_per_contact / self.client_hours_per_fte_year
             for g, name in enumerate(names):
                 row = {"year": self.start_year + y, "area": name,
                        "registered_population": reg[g], "actual_population": act[g]}
-                for n in FLOWS:
+                for n in FLOWS + tuple(self.extra_flows):
                     row[n] = flows[n][sl, g].sum()
                 for n in STOCKS:
                     row[n + "_end"] = flows[n][sl.stop - 1, g]
@@ -161,10 +191,16 @@ class RunResults:
                 row["p90_wait_weeks"] = p90[g]
                 used = row["contacts"] * self.hours_per_contact
                 row["utilisation"] = used / hours[sl, g].sum() if hours[sl, g].sum() else np.nan
-                f = self.fte_factor_by_year[y]
                 row["fte_individual_support"] = fte_ind[g] * f
                 row["fte_area_based"] = fte_area[g] * f
                 row["fte_total"] = (fte_ind[g] + fte_area[g]) * f
                 row["cost_eur"] = row["fte_total"] * self.cost_per_fte
+                if "avoided_cost" in row:
+                    staff = row["fte_individual_support"] * self.cost_per_fte
+                    row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
+                row["observed_contacts"] = row["contacts"]
+                row["need_fte"] = row["contacts_needed"] * self.hours_per_contact / self.client_hours_per_fte_year
+                total_reg = self.population_by_year[y, :, 0].sum()
+                row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
                 rows.append(row)
         return pd.DataFrame(rows)

@@ -38,7 +38,10 @@ def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> t
 
 
 def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int, params: dict,
-          rng: np.random.Generator) -> ServiceOutcome:
+          rng: np.random.Generator, setback: np.ndarray | None = None,
+          setback_rng: np.random.Generator | None = None) -> ServiceOutcome:
+    """Serve this week's queues. `setback[sp]` is the chance that a contact at service point sp does not
+    move its episode forward (a worker who is not the client's own: flexible deployment)."""
     gone, waiting = give_up(pop, waiting, week, params["demand.give_up_per_week"], rng)
     was_first = pop.state[gone] == WAITING_FIRST
     pop.state[gone] = NONE
@@ -56,7 +59,12 @@ def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int,
     first = pop.state[served] == WAITING_FIRST
     first_wait = week - pop.request_week[served[first]]
     pop.contacts[served] += 1
-    pop.contacts_left[served] -= 1
+    if setback is not None and setback.any():
+        # Drawn from the mechanism's own stream so the service stream is unchanged when it is off.
+        progress = setback_rng.random(len(served)) >= setback[pop.service_point[served]]
+        pop.contacts_left[served] -= progress.astype(np.int16)
+    else:
+        pop.contacts_left[served] -= 1
     done = pop.contacts_left[served] <= 0
     resolved = served[done]
     pop.state[resolved] = NONE

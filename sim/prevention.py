@@ -1,0 +1,102 @@
+"""Area-based work (jongerenwerk, opbouwwerk, ouderenwerk) and its preventive effect.
+
+Each year the area workers of a stadsdeel reach as many residents of their target group as their FTE
+allows (capacity per FTE; Moerwijk: 1 FTE for ~514 youths, source 003), most deprived cells first.
+After a delay, reached residents start fewer episodes and have a stronger network. Reaching people
+also uncovers hidden need: some reached residents with a hidden episode now ask for help (signalling),
+which raises demand in the short run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.demand import ask_for_help
+from sim.mechanisms import Mechanism
+from sim.population import HIDDEN
+
+# Target age bands per area work type (sim.city.AGE_BANDS: 0-11, 12-23, 24-64, 65-74, 75+).
+TARGETS = {"jongerenwerk": (1,), "opbouwwerk": (0, 1, 2, 3, 4), "ouderenwerk": (3, 4)}
+
+
+class AreaPrevention(Mechanism):
+    name = "prevention"
+
+    def __init__(self, model):
+        super().__init__(model)
+        n = len(model.population)
+        self.reached_week = np.full(n, -1, dtype=np.int32)   # -1: not reached this year
+        self.effective = np.zeros(n, dtype=bool)
+        self.boosted = np.zeros(n, dtype=bool)                # network boost given once
+        self.reached_ever = np.zeros(n, dtype=bool)
+
+    def _grow_columns(self) -> None:
+        n = len(self.model.population)
+        extra = n - len(self.reached_week)
+        if extra > 0:
+            self.reached_week = np.concatenate([self.reached_week, np.full(extra, -1, dtype=np.int32)])
+            self.effective = np.concatenate([self.effective, np.zeros(extra, dtype=bool)])
+            self.boosted = np.concatenate([self.boosted, np.zeros(extra, dtype=bool)])
+            self.reached_ever = np.concatenate([self.reached_ever, np.zeros(extra, dtype=bool)])
+
+    def reach_capacity(self) -> dict[str, np.ndarray]:
+        """Residents each stadsdeel's area workers can reach this year, per work type (scaled)."""
+        m, p = self.model, self.params
+        fte = m.area_fte_by_type()
+        deprived = np.argsort(-m.city.share("low_income"))[: p["prevention.deprived_count"]]
+        youth_factor = np.ones(len(m.profiles))
+        youth_factor[deprived] = p["prevention.youth_factor_deprived"]
+        per_fte = {"jongerenwerk": p["prevention.youth_reach_per_fte"],
+                   "opbouwwerk": p["prevention.community_reach_per_fte"],
+                   "ouderenwerk": p["prevention.elderly_reach_per_fte"]}
+        out = {}
+        for wt, reach in per_fte.items():
+            factor = youth_factor if wt == "jongerenwerk" else 1.0
+            out[wt] = fte[wt] * factor * reach * p["run.scale"] * m.fte_factor_by_year[m.week // 52]
+        return out
+
+    def start_year(self, year_index: int, week: int) -> None:
+        self._grow_columns()
+        m, p, pop = self.model, self.params, self.model.population
+        reached = np.zeros(len(pop), dtype=bool)
+        noise = self.rng.random(len(pop))
+        priority = m.space.deprivation[pop.cell] * (1.0 + 0.2 * noise)  # deprived cells first, ties random
+        for wt, capacity in self.reach_capacity().items():
+            target = np.isin(pop.age_band, TARGETS[wt]) & ~reached
+            for d in range(len(m.profiles)):
+                cand = np.flatnonzero(target & (pop.district == d))
+                take = cand[np.argsort(-priority[cand], kind="stable")[: int(capacity[d])]]
+                reached[take] = True
+        newly = reached & (self.reached_week < 0)
+        self.reached_week[newly] = week
+        lost = ~reached & (self.reached_week >= 0)
+        self.reached_week[lost] = -1
+        self.reached_ever |= reached
+        lapsed = np.flatnonzero(lost & self.effective)
+        self.effective[lapsed] = False
+        pop.hazard_multiplier[lapsed] = 1.0
+        m.refresh_hazard(lapsed, week)
+        # Signalling: reached residents with hidden need are more likely to ask for help now.
+        hidden = np.flatnonzero(newly & (pop.state == HIDDEN))
+        asks = hidden[self.rng.random(len(hidden)) < p["prevention.signalling"]]
+        ask_for_help(pop, asks, week, p, self.rng)
+        m.results.add("help_requests", week, pop.service_point[asks])
+        m.results.add("contacts_needed", week, pop.service_point[asks], weights=pop.contacts_left[asks])
+        m.results.ensure("signalled")
+        m.results.add("signalled", week, pop.service_point[asks])
+
+    def adjust_capacity(self, week, capacity, setback) -> None:
+        # Every 4 weeks, the effect starts for residents reached at least `delay_weeks` ago.
+        if week % 4:
+            return
+        p, pop = self.params, self.model.population
+        due = np.flatnonzero((self.reached_week >= 0) & ~self.effective
+                             & (self.reached_week + p["prevention.delay_weeks"] <= week))
+        if len(due) == 0:
+            return
+        self.effective[due] = True
+        pop.hazard_multiplier[due] = 1.0 - p["prevention.effect"]
+        first = due[~self.boosted[due]]
+        self.boosted[first] = True
+        pop.network[first] = np.minimum(1.0, pop.network[first] + p["prevention.network_boost"])
+        self.model.refresh_hazard(due, week)
