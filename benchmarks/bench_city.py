@@ -1,0 +1,454 @@
+"""Speed and memory of one whole-city run: set-up, ten years of weekly ticks, and the result tables.
+
+Every measurement runs in a fresh Python subprocess, so peak memory (``ru_maxrss``) belongs to that
+one run and nothing is cached between repeats. Repeats of several scales are interleaved
+(scale A, scale B, scale A, ...), so ratios between them are measured under the same machine load.
+
+    python benchmarks/bench_city.py                         # 1:1 city, 10 years, 5 repeats
+    python benchmarks/bench_city.py --scale 1.0,0.1 --repeat 7 --json bench.json
+    python benchmarks/bench_city.py --profile               # time share per phase of the weekly step
+    python benchmarks/bench_city.py --cprofile 25           # cProfile, top 25 functions by cumulative time
+
+Times are wall-clock seconds (``time.perf_counter``); memory is the peak resident set size of the
+subprocess in MiB. Resident-steps per second = simulated residents x weeks / run time.
+This is a measurement tool, not a test: it asserts nothing about speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+TARGET_SECONDS = 15.0   # set-up + run of the 1:1 city, 10 years (issue target)
+TARGET_MIB = 1536.0     # 1.5 GB peak resident memory
+
+
+# ---------------------------------------------------------------------------------------------
+# child: one measurement in a fresh process
+# ---------------------------------------------------------------------------------------------
+def _maxrss_mib() -> float:
+    import resource
+
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return kib / 1024.0 if sys.platform != "darwin" else kib / 2**20
+
+
+def _nbytes(obj) -> int:
+    import numpy as np
+
+    return sum(v.nbytes for v in vars(obj).values() if isinstance(v, np.ndarray))
+
+
+def child(args: argparse.Namespace) -> dict:
+    t0 = time.perf_counter()
+    import numpy as np
+
+    import sim
+    from sim import load_city
+    from sim.model import WelzijnModel
+
+    t_import = time.perf_counter() - t0
+    rss_import = _maxrss_mib()
+
+    params = {"run.scale": args.scale, "run.years": args.years, **_overrides(args.set)}
+    t = time.perf_counter()
+    city = load_city(args.city)
+    t_city = time.perf_counter() - t
+
+    timers = _install_timers() if args.profile else None
+
+    t = time.perf_counter()
+    model = WelzijnModel(city, params, seed=args.seed)
+    t_setup = time.perf_counter() - t
+    rss_setup = _maxrss_mib()
+    setup_phases = timers.snapshot_and_reset() if timers else None
+
+    t = time.perf_counter()
+    res = model.run()
+    t_run = time.perf_counter() - t
+    rss_run = _maxrss_mib()
+    run_phases = timers.snapshot_and_reset() if timers else None
+
+    t = time.perf_counter()
+    tables = {level: res.annual(level) for level in ("city", "stadsdeel", "service_point")}
+    tables["weekly"] = res.weekly("stadsdeel")
+    t_tables = time.perf_counter() - t
+    rss_end = _maxrss_mib()
+
+    pop = model.population
+    n = len(pop)
+    c = res.counters
+    # Conservation over the run: every help request got a first contact, gave up, or is still waiting.
+    conserved = int(c["help_requests"].sum()) == int(c["first_contacts"].sum() + c["dropped_first"].sum()
+                                                      + c["waiting_first"][-1].sum())
+    out = {
+        "scale": args.scale,
+        "years": args.years,
+        "weeks": model.weeks,
+        "seed": args.seed,
+        "residents": n,
+        "registered": int(pop.registered.sum()),
+        "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
+        "t_import": t_import,
+        "t_city": t_city,
+        "t_setup": t_setup,
+        "t_run": t_run,
+        "t_tables": t_tables,
+        "ms_per_week": 1000.0 * t_run / model.weeks,
+        "resident_steps_per_s": n * model.weeks / t_run,
+        "mres_steps_per_s": n * model.weeks / t_run / 1e6,
+        "rss_import_mib": rss_import,
+        "rss_setup_mib": rss_setup,
+        "rss_run_mib": rss_run,
+        "rss_peak_mib": rss_end,
+        "population_mib": _nbytes(pop) / 2**20,
+        "results_mib": (sum(a.nbytes for a in res.counters.values()) + res.wait_hist.nbytes) / 2**20,
+        "contacts_total": int(c["contacts"].sum()),
+        "help_requests_total": int(c["help_requests"].sum()),
+        "conservation_ok": conserved,
+        "sim_file": sim.__file__,
+        "numpy": np.__version__,
+    }
+    if timers:
+        out["setup_phases"] = setup_phases
+        out["run_phases"] = run_phases
+    return out
+
+
+class _Timers:
+    """Accumulated wall time per labelled function, installed by wrapping module/class attributes."""
+
+    def __init__(self):
+        self.total: dict[str, float] = {}
+        self.calls: dict[str, int] = {}
+
+    def wrap(self, label: str, fn):
+        import functools
+
+        total, calls = self.total, self.calls
+        total.setdefault(label, 0.0)
+        calls.setdefault(label, 0)
+
+        @functools.wraps(fn)
+        def timed(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                total[label] += time.perf_counter() - t
+                calls[label] += 1
+
+        return timed
+
+    def snapshot_and_reset(self) -> dict[str, dict]:
+        snap = {k: {"seconds": v, "calls": self.calls[k]} for k, v in self.total.items()}
+        for k in self.total:
+            self.total[k] = 0.0
+            self.calls[k] = 0
+        return snap
+
+
+# (label, module, owner attribute path, stage). Nested phases are marked with "  " (they are part of
+# the phase above them and are not added to the total). Functions that do not exist are skipped, so
+# the profile keeps working while the model grows.
+PHASES = [
+    # set-up
+    ("space.build_space", "sim.model", "build_space", "setup"),
+    ("population.synthesise", "sim.model", "synthesise", "setup"),
+    ("space.place_sites", "sim.model", "place_sites", "setup"),
+    ("space.catchment", "sim.model", "catchment", "setup"),
+    ("model._hire (workers)", "sim.model", "WelzijnModel._hire", "setup"),
+    ("demand.weekly_hazard", "sim.demand", "weekly_hazard", "setup"),
+    ("demand.schedule_next", "sim.demand", "schedule_next", "setup"),
+    ("RunResults.empty", "sim.results", "RunResults.empty", "setup"),
+    # weekly step
+    ("worker plan_week (AgentSet.do)", "mesa.agent", "AgentSet.do", "run"),
+    ("ServicePoint.contact_capacity", "sim.agents", "ServicePoint.contact_capacity", "run"),
+    ("demand.start_episodes", "sim.demand", "start_episodes", "run"),
+    ("  demand.schedule_next", "sim.demand", "schedule_next", "run"),
+    ("  demand.choose_domains", "sim.demand", "choose_domains", "run"),
+    ("  demand.extra_contacts", "sim.demand", "extra_contacts", "run"),
+    ("demand.end_hidden", "sim.demand", "end_hidden", "run"),
+    ("service.queue", "sim.service", "queue", "run"),
+    ("service.serve", "sim.service", "serve", "run"),
+    ("  service.give_up", "sim.service", "give_up", "run"),
+    ("recording: RunResults.add", "sim.results", "RunResults.add", "run"),
+    ("recording: RunResults.add_waits", "sim.results", "RunResults.add_waits", "run"),
+    ("model._trace", "sim.model", "WelzijnModel._trace", "run"),
+]
+
+
+def _install_timers() -> _Timers:
+    import importlib
+
+    timers = _Timers()
+    seen: dict[tuple[int, str], str] = {}
+    for label, module, path, _stage in PHASES:
+        mod = importlib.import_module(module)
+        owner, *rest = path.split(".")
+        if rest:
+            holder, attr = getattr(mod, owner, None), rest[0]
+        else:
+            holder, attr = mod, owner
+        if holder is None or not hasattr(holder, attr):
+            continue
+        key = (id(holder), attr)
+        if key in seen:  # same function listed for set-up and run: one wrapper, one label
+            continue
+        name = label.strip()
+        fn = holder.__dict__[attr] if isinstance(holder, type) else getattr(holder, attr)
+        if isinstance(fn, classmethod):
+            setattr(holder, attr, classmethod(timers.wrap(name, fn.__func__)))
+        else:
+            setattr(holder, attr, timers.wrap(name, fn))
+        seen[key] = name
+    # demand.start_episodes calls schedule_next etc. through the module, so these nested wrappers count.
+    return timers
+
+
+# ---------------------------------------------------------------------------------------------
+# parent: repeat, summarise, print
+# ---------------------------------------------------------------------------------------------
+def _run_child(args: argparse.Namespace, scale: float, profile: bool) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--scale", str(scale), "--years",
+           str(args.years), "--seed", str(args.seed), "--city", args.city]
+    for a in args.set:
+        cmd += ["--set", a]
+    if profile:
+        cmd.append("--profile")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"benchmark child failed (exit {proc.returncode}): {' '.join(cmd)}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _overrides(assignments: list[str]) -> dict:
+    """``key=value`` strings to a parameter dict (values parsed as TOML, bare words as strings)."""
+    import tomllib
+
+    out = {}
+    for text in assignments:
+        key, raw = (x.strip() for x in text.split("=", 1))
+        try:
+            out[key] = tomllib.loads(f"v = {raw}")["v"]
+        except tomllib.TOMLDecodeError:
+            out[key] = raw
+    return out
+
+
+def _git(path: Path, *args: str) -> str:
+    try:
+        return subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def machine_info(sim_file: str) -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gib = None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                mem_gib = round(int(line.split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    versions = {}
+    for name in ("numpy", "mesa", "pandas"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            versions[name] = None
+    src = Path(sim_file).resolve().parent.parent
+    return {
+        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+        "cpu": cpu,
+        "mem_total_gib": mem_gib,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        **versions,
+        "sim_source": str(src),
+        "git_commit": _git(src, "rev-parse", "--short", "HEAD"),
+        "git_dirty_sim": bool(_git(src, "status", "--porcelain", "--", "sim")),
+    }
+
+
+def _stat(values: list[float]) -> dict:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values), "n": len(values)}
+
+
+METRICS = [  # key, header, format
+    ("t_setup", "set-up s", "{:.2f}"),
+    ("t_run", "run s", "{:.2f}"),
+    ("t_tables", "tables s", "{:.2f}"),
+    ("t_import", "import s", "{:.2f}"),
+    ("ms_per_week", "ms/week", "{:.2f}"),
+    ("mres_steps_per_s", "M res-steps/s", "{:.0f}"),
+    ("rss_import_mib", "RSS import MiB", "{:.0f}"),
+    ("rss_peak_mib", "peak RSS MiB", "{:.0f}"),
+]
+
+
+def summarise(runs: list[dict], scales: list[float]) -> dict:
+    out = {}
+    for s in scales:
+        rs = [r for r in runs if r["scale"] == s]
+        out[str(s)] = {k: _stat([r[k] for r in rs]) for k, _, _ in METRICS}
+        out[str(s)]["setup_plus_run"] = _stat([r["t_setup"] + r["t_run"] for r in rs])
+        out[str(s)]["residents"] = rs[0]["residents"]
+        out[str(s)]["agents"] = rs[0]["agents"]
+        out[str(s)]["identical_results"] = len({r["contacts_total"] for r in rs}) == 1
+        out[str(s)]["conservation_ok"] = all(r["conservation_ok"] for r in rs)
+    if len(scales) > 1:
+        # Paired ratios: run time of each scale over the first scale, within the same repeat round.
+        base = [r for r in runs if r["scale"] == scales[0]]
+        for s in scales[1:]:
+            other = [r for r in runs if r["scale"] == s]
+            out[str(s)]["run_time_ratio_vs_" + str(scales[0])] = _stat(
+                [o["t_run"] / b["t_run"] for o, b in zip(other, base)])
+            out[str(s)]["peak_rss_ratio_vs_" + str(scales[0])] = _stat(
+                [o["rss_peak_mib"] / b["rss_peak_mib"] for o, b in zip(other, base)])
+    return out
+
+
+def print_summary(summary: dict, machine: dict, args: argparse.Namespace) -> None:
+    print(f"\nwelzijnsim city benchmark — {args.city}, {args.years} years x 52 weeks, seed {args.seed}, "
+          f"{args.repeat} repeat(s) per scale, fresh process each"
+          + (f", overrides {' '.join(args.set)}" if args.set else ""))
+    print(f"{machine['date_utc']} | {machine['cpu']} | nproc {machine['nproc']} | python {machine['python']} | "
+          f"numpy {machine['numpy']} | mesa {machine['mesa']} | sim {machine['sim_source']} @ "
+          f"{machine['git_commit'] or '(not a git checkout)'}{' (sim/ modified)' if machine['git_dirty_sim'] else ''}")
+    print(f"load average before/after: {machine.get('loadavg_before')} / {machine.get('loadavg_after')}\n")
+    head = ["scale", "residents"] + [h for _, h, _ in METRICS]
+    rows = []
+    for s, st in summary.items():
+        cells = [s, f"{st['residents']:,}"]
+        for k, _, fmt in METRICS:
+            m = st[k]
+            cells.append(f"{fmt.format(m['median'])} ({fmt.format(m['min'])}–{fmt.format(m['max'])})")
+        rows.append(cells)
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
+    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
+    for r in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print("\nmedian (min–max). set-up = WelzijnModel(...) incl. population synthesis and hiring; run = "
+          "model.run(); tables = annual x 3 levels + weekly; import = import sim (numpy, pandas, mesa).")
+    for s, st in summary.items():
+        total = st["setup_plus_run"]
+        extra = [f"{k.replace('_', ' ')}: {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f})"
+                 for k, v in st.items() if k.endswith("ratio_vs_" + list(summary)[0]) and isinstance(v, dict)]
+        print(f"scale {s}: set-up + run {total['median']:.2f} s ({total['min']:.2f}–{total['max']:.2f}); "
+              f"agents {st['agents']}; identical results across repeats: {st['identical_results']}; "
+              f"conservation help_requests = first + dropped + waiting: {st['conservation_ok']}"
+              + ("; " + "; ".join(extra) if extra else ""))
+        if float(s) == 1.0 and args.years == 10 and not args.set:
+            ok_t = total["max"] <= TARGET_SECONDS
+            ok_m = st["rss_peak_mib"]["max"] <= TARGET_MIB
+            print(f"  target (1:1 city, set-up + run <= {TARGET_SECONDS:.0f} s, peak <= {TARGET_MIB:.0f} MiB): "
+                  f"time {'met' if ok_t else 'NOT met'} (worst {total['max']:.2f} s), memory "
+                  f"{'met' if ok_m else 'NOT met'} (worst {st['rss_peak_mib']['max']:.0f} MiB)")
+
+
+def print_profile(run: dict) -> None:
+    for stage, key, total_key in (("set-up", "setup_phases", "t_setup"), ("run", "run_phases", "t_run")):
+        phases, total = run[key], run[total_key]
+        print(f"\n{stage}: {total:.3f} s wall (scale {run['scale']}, {run['residents']:,} residents, "
+              f"{run['weeks']} weeks)")
+        print(f"  {'phase':40s} {'seconds':>8s} {'share':>7s} {'calls':>8s}")
+        top = 0.0
+        for label, _, _, st in PHASES:
+            if st != stage.replace("set-up", "setup") or label.strip() not in phases:
+                continue
+            if stage == "set-up" and label.startswith("  "):
+                continue
+            v = phases[label.strip()]
+            nested = label.startswith("  ")
+            if not nested:
+                top += v["seconds"]
+            print(f"  {label:40s} {v['seconds']:8.3f} {100 * v['seconds'] / total:6.1f}% {v['calls']:8d}")
+        print(f"  {'other (rest of __init__ / step body)':40s} {total - top:8.3f} "
+              f"{100 * (total - top) / total:6.1f}%")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", default="1.0", help="run.scale, or several comma-separated (interleaved)")
+    ap.add_argument("--years", type=int, default=10, help="simulated years (52 weekly ticks each)")
+    ap.add_argument("--repeat", type=int, default=5, help="measurements per scale, each in a fresh process")
+    ap.add_argument("--seed", type=int, default=1, help="model seed (the same for every repeat)")
+    ap.add_argument("--city", default="den_haag", help="city data set")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="extra parameter override, e.g. unregistered.factor=2 (repeatable)")
+    ap.add_argument("--json", metavar="FILE", help="write machine info, every run and the summary as JSON")
+    ap.add_argument("--profile", action="store_true",
+                    help="time share per phase (one extra profiled run per scale, not used for the timings)")
+    ap.add_argument("--cprofile", type=int, metavar="N", default=0,
+                    help="run once in this process under cProfile and print the top N functions")
+    ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+
+    if args._child:
+        args.scale = float(args.scale)
+        print(json.dumps(child(args)))
+        return 0
+
+    scales = [float(s) for s in args.scale.split(",")]
+    if args.cprofile:
+        import cProfile
+        import pstats
+
+        args.scale, args.profile = scales[0], False
+        prof = cProfile.Profile()
+        prof.enable()
+        child(args)
+        prof.disable()
+        pstats.Stats(prof).sort_stats("cumulative").print_stats(args.cprofile)
+        return 0
+
+    load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
+    runs = []
+    for r in range(args.repeat):
+        for s in scales:
+            run = _run_child(args, s, profile=False)
+            run["repeat"] = r
+            runs.append(run)
+            print(f"  repeat {r + 1}/{args.repeat} scale {s}: set-up {run['t_setup']:.2f} s, run {run['t_run']:.2f} s,"
+                  f" peak {run['rss_peak_mib']:.0f} MiB", file=sys.stderr, flush=True)
+    profiles = [_run_child(args, s, profile=True) for s in scales] if args.profile else []
+    machine = machine_info(runs[0]["sim_file"])
+    machine["numpy"] = runs[0]["numpy"]
+    machine["loadavg_before"] = [round(x, 2) for x in load_before] if load_before else None
+    machine["loadavg_after"] = [round(x, 2) for x in os.getloadavg()] if load_before else None
+    machine["command"] = " ".join([Path(sys.executable).name, *sys.argv])
+    summary = summarise(runs, scales)
+    print_summary(summary, machine, args)
+    for p in profiles:
+        print_profile(p)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"machine": machine, "summary": summary, "runs": runs,
+                                               "profiles": profiles}, indent=2) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
