@@ -53,6 +53,35 @@ def stadsdeel_table(annual_stadsdeel: pd.DataFrame, annual_city: pd.DataFrame, y
     return _format(df.rename(columns={"area": "stadsdeel"}), STADSDEEL_COLUMNS, "stadsdeel")
 
 
+MECHANISM_COLUMNS = {
+    "need_fte": "need FTE (true)",
+    "naive_norm_fte": "norm FTE (register)",
+    "informal_helped": "informal helped",
+    "signalled": "signalled",
+    "hours_moved_in": "hours moved in",
+    "escalations": "escalations",
+    "escalation_cost": "escalation (EUR M)",
+    "avoided_cost": "avoided gross (EUR M)",
+    "benefit_cost_ratio_gross": "B/C gross",
+}
+
+
+def mechanism_table(annual_stadsdeel: pd.DataFrame, annual_city: pd.DataFrame, year: int) -> str:
+    """Observed versus true and the mechanisms' outputs per stadsdeel (columns of mechanisms that ran)."""
+    parts = [annual_stadsdeel[annual_stadsdeel.year == year], annual_city[annual_city.year == year]]
+    df = _mean_over_replications(pd.concat(parts, ignore_index=True), ["year", "area"])
+    cols = {k: v for k, v in MECHANISM_COLUMNS.items() if k in df}
+    out = df.rename(columns={"area": "stadsdeel"}).set_index("stadsdeel")[list(cols)].rename(columns=cols)
+    for col in out.columns:
+        if "EUR M" in col:
+            out[col] = (out[col] / 1e6).map("{:.2f}".format)
+        elif col in ("need FTE (true)", "norm FTE (register)", "B/C gross"):
+            out[col] = out[col].map(lambda v: "-" if pd.isna(v) else f"{v:.1f}")
+        else:
+            out[col] = out[col].map("{:,.0f}".format)
+    return out.to_string()
+
+
 def city_by_year_table(annual_city: pd.DataFrame) -> str:
     df = _mean_over_replications(annual_city, ["year", "area"])
     return _format(df, CITY_YEAR_COLUMNS, "year")

@@ -31,6 +31,7 @@ class ScenarioMeta(BaseModel):
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     question: str = ""
+    base: str | None = None  # another scenario (name or path) whose settings this one starts from
     city: str = "den_haag"
     seed: int = Field(default=20260205, ge=0, lt=2**63)
     replications: int = Field(default=1, ge=1, le=10_000)
@@ -150,7 +151,7 @@ def resolve_path(name_or_path: str | Path) -> Path:
     return SCENARIO_DIR / f"{name_or_path}.toml"
 
 
-def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None) -> Scenario:
+def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, _chain: tuple = ()) -> Scenario:
     path = resolve_path(name_or_path)
     if not path.is_file():
         shipped = ", ".join(sorted(p.stem for p in SCENARIO_DIR.glob("*.toml")))
@@ -166,6 +167,14 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None) 
         raise ScenarioError(f"{path}: missing section [scenario] with at least: name = \"...\"")
     meta = _validate_meta(meta_raw, str(path))
     values: dict[str, Any] = {}
+    if meta.base:
+        base_path = resolve_path(meta.base) if Path(meta.base).suffix else path.parent / f"{meta.base}.toml"
+        if base_path.resolve() == path.resolve() or len(_chain) > 10:
+            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: a scenario cannot be based on itself")
+        try:
+            values.update(load_scenario(base_path, _chain=_chain + (path,)).overrides)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: {exc}") from exc
     for group, section in raw.items():
         if not isinstance(section, dict):
             raise ScenarioError(

@@ -35,11 +35,16 @@ def staff_budget(city: City, params: dict, staff_cost_at_start: float) -> np.nda
     return budget + params["budget.azwa_extra"]
 
 
+def cost_index(params: dict) -> np.ndarray:
+    """Cost of one FTE per simulated year relative to the start year (wage growth)."""
+    return (1.0 + params["service.cost_growth"]) ** np.arange(params["run.years"])
+
+
 def fte_factor_path(city: City, params: dict, staff_cost_at_start: float) -> np.ndarray:
-    """Share of the hired staff's hours that each year's budget pays for."""
+    """Share of the hired staff's hours that each year's budget pays for (at that year's wages)."""
     if params["budget.mode"] == "mandate":
         return np.ones(params["run.years"])
-    return staff_budget(city, params, staff_cost_at_start) / staff_cost_at_start
+    return staff_budget(city, params, staff_cost_at_start) / (staff_cost_at_start * cost_index(params))
 
 
 class TenYearDrivers(Mechanism):

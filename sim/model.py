@@ -13,7 +13,7 @@ from mesa import Model
 from sim import demand, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
-from sim.drivers import fte_factor_path
+from sim.drivers import cost_index, fte_factor_path
 from sim.mechanisms import enabled_mechanisms
 from sim.parameters import resolve
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
@@ -90,6 +90,7 @@ class WelzijnModel(Model):
             sp_fte=np.array([sp.fte for sp in self.service_points]),
             fte_factor_by_year=self.fte_factor_by_year,
             cost_per_fte=p["service.cost_per_fte"],
+            cost_index=cost_index(p),
             hours_per_contact=p["service.hours_per_contact"],
             client_hours_per_fte_year=(p["service.hours_per_fte"] * p["service.client_time_share"]
                                        * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),

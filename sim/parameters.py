@@ -152,6 +152,8 @@ PARAMETERS: dict[str, Parameter] = {
            "Contract hours of one FTE."),
         _p("service.cost_per_fte", 95000.0, "EUR/FTE/year", 85000.0, 105000.0, f"{F} §C1 (central, range 85k-105k)",
            "Integral cost of one FTE."),
+        _p("service.cost_growth", 0.03, "1/year", 0.0, 0.1, f"estimate; {F} §C1 (CAO rises +7%, +4%, +4% in 2023-24)",
+           "Yearly growth of the integral cost per FTE (wages), from the start year."),
         _p("service.repeat_priority", True, "-", None, None, "estimate; case-manager queueing (figures.md §D)",
            "Workers see their ongoing clients before new requests."),
         # --- staffing levers -----------------------------------------------------------------

@@ -54,6 +54,7 @@ class RunResults:
     hours_per_contact: float
     fte_factor_by_year: np.ndarray          # funded share of the hired hours, per year
     client_hours_per_fte_year: float        # client hours one FTE delivers in a year (for need in FTE)
+    cost_index: np.ndarray | None = None    # cost per FTE per year relative to the start year
     years: int = 0
     counters: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (weeks, n_sp)
     extra_flows: list[str] = field(default_factory=list)           # counters added by mechanisms
@@ -194,9 +195,10 @@ class RunResults:
                 row["fte_individual_support"] = fte_ind[g] * f
                 row["fte_area_based"] = fte_area[g] * f
                 row["fte_total"] = (fte_ind[g] + fte_area[g]) * f
-                row["cost_eur"] = row["fte_total"] * self.cost_per_fte
+                row["cost_per_fte_eur"] = self.cost_per_fte * (1.0 if self.cost_index is None else self.cost_index[y])
+                row["cost_eur"] = row["fte_total"] * row["cost_per_fte_eur"]
                 if "avoided_cost" in row:
-                    staff = row["fte_individual_support"] * self.cost_per_fte
+                    staff = row["fte_individual_support"] * row["cost_per_fte_eur"]
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
                 row["observed_contacts"] = row["contacts"]
                 row["need_fte"] = row["contacts_needed"] * self.hours_per_contact / self.client_hours_per_fte_year
