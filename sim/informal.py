@@ -27,7 +27,7 @@ class InformalWelfare(Mechanism):
         self.earmark_eur = self._earmark_budget()
         if p["informal.earmark"] > 0:
             # The earmark is paid from area-based staff: empty that share of their posts.
-            for w in list(model.agents_by_type[_area_worker()]):
+            for w in list(model.agents_by_type.get(_area_worker(), [])):
                 if self.rng.random() < p["informal.earmark"]:
                     w.vacant = True
                     w.earmarked = True

@@ -173,7 +173,7 @@ class WelzijnModel(Model):
     def area_fte_by_type(self) -> dict[str, np.ndarray]:
         """Filled area-based FTE per work type and stadsdeel now."""
         hours = {wt: np.zeros(len(self.city.stadsdelen)) for wt in AREA_WORK_TYPES}
-        for w in self.agents_by_type[AreaWorker]:
+        for w in self.agents_by_type.get(AreaWorker, []):
             hours[w.work_type][w.district] += w.filled_hours
         return {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
 
@@ -189,7 +189,8 @@ class WelzijnModel(Model):
             self._record_year(t // 52)
         sp_of = pop.service_point
 
-        self.agents_by_type[SupportWorker].do("plan_week")
+        for w in self.agents_by_type.get(SupportWorker, []):
+            w.plan_week()
         capacity = np.zeros(len(self.service_points), dtype=np.int64)
         factor = self.fte_factor_by_year[t // 52]
         for sp in self.service_points:

@@ -29,6 +29,7 @@ class AreaPrevention(Mechanism):
         self.effective = np.zeros(n, dtype=bool)
         self.boosted = np.zeros(n, dtype=bool)                # network boost given once
         self.reached_ever = np.zeros(n, dtype=bool)
+        self.effect = np.zeros(n, dtype=np.float32)           # hazard reduction once effective
 
     def _grow_columns(self) -> None:
         n = len(self.model.population)
@@ -38,6 +39,7 @@ class AreaPrevention(Mechanism):
             self.effective = np.concatenate([self.effective, np.zeros(extra, dtype=bool)])
             self.boosted = np.concatenate([self.boosted, np.zeros(extra, dtype=bool)])
             self.reached_ever = np.concatenate([self.reached_ever, np.zeros(extra, dtype=bool)])
+            self.effect = np.concatenate([self.effect, np.zeros(extra, dtype=np.float32)])
 
     def reach_capacity(self) -> dict[str, np.ndarray]:
         """Residents each stadsdeel's area workers can reach this year, per work type (scaled)."""
@@ -59,20 +61,27 @@ class AreaPrevention(Mechanism):
         self._grow_columns()
         m, p, pop = self.model, self.params, self.model.population
         reached = np.zeros(len(pop), dtype=bool)
+        effect = np.zeros(len(pop), dtype=np.float32)
         noise = self.rng.random(len(pop))
         priority = m.space.deprivation[pop.cell] * (1.0 + 0.2 * noise)  # deprived cells first, ties random
-        for wt, capacity in self.reach_capacity().items():
+        # Targeted work (youth, elderly) first; community work then reaches the residents still unreached.
+        for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
+            capacity = self.reach_capacity()[wt]
+            e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
             target = np.isin(pop.age_band, TARGETS[wt]) & ~reached
             for d in range(len(m.profiles)):
                 cand = np.flatnonzero(target & (pop.district == d))
                 take = cand[np.argsort(-priority[cand], kind="stable")[: int(capacity[d])]]
                 reached[take] = True
+                effect[take] = e
+        changed = reached & (self.reached_week >= 0) & (effect != self.effect) & self.effective
+        self.effect = effect
         newly = reached & (self.reached_week < 0)
         self.reached_week[newly] = week
         lost = ~reached & (self.reached_week >= 0)
         self.reached_week[lost] = -1
         self.reached_ever |= reached
-        lapsed = np.flatnonzero(lost & self.effective)
+        lapsed = np.flatnonzero((lost & self.effective) | changed)
         self.effective[lapsed] = False
         pop.hazard_multiplier[lapsed] = 1.0
         m.refresh_hazard(lapsed, week)
@@ -95,7 +104,7 @@ class AreaPrevention(Mechanism):
         if len(due) == 0:
             return
         self.effective[due] = True
-        pop.hazard_multiplier[due] = 1.0 - p["prevention.effect"]
+        pop.hazard_multiplier[due] = 1.0 - self.effect[due]
         first = due[~self.boosted[due]]
         self.boosted[first] = True
         pop.network[first] = np.minimum(1.0, pop.network[first] + p["prevention.network_boost"])
