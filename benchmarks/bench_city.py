@@ -1,11 +1,12 @@
 """Speed and memory of one whole-city run: set-up, ten years of weekly ticks, and the result tables.
 
 Every measurement runs in a fresh Python subprocess, so peak memory (``ru_maxrss``) belongs to that
-one run and nothing is cached between repeats. Repeats of several scales are interleaved
-(scale A, scale B, scale A, ...), so ratios between them are measured under the same machine load.
+one run and nothing is cached between repeats. Repeats of several configurations (scales, variants)
+are interleaved (A, B, A, B, ...), so ratios between them are paired, measured under the same load.
 
     python benchmarks/bench_city.py                         # 1:1 city, 10 years, 5 repeats
     python benchmarks/bench_city.py --scale 1.0,0.1 --repeat 7 --json bench.json
+    python benchmarks/bench_city.py --variant "unreg-x2:unregistered.factor=2"   # paired comparison
     python benchmarks/bench_city.py --profile               # time share per phase of the weekly step
     python benchmarks/bench_city.py --cprofile 25           # cProfile, top 25 functions by cumulative time
 
@@ -217,10 +218,10 @@ def _install_timers() -> _Timers:
 # ---------------------------------------------------------------------------------------------
 # parent: repeat, summarise, print
 # ---------------------------------------------------------------------------------------------
-def _run_child(args: argparse.Namespace, scale: float, profile: bool) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--scale", str(scale), "--years",
-           str(args.years), "--seed", str(args.seed), "--city", args.city]
-    for a in args.set:
+def _run_child(args: argparse.Namespace, config: dict, profile: bool) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--scale", str(config["scale"]),
+           "--years", str(args.years), "--seed", str(args.seed), "--city", args.city]
+    for a in config["set"]:
         cmd += ["--set", a]
     if profile:
         cmd.append("--profile")
@@ -228,7 +229,9 @@ def _run_child(args: argparse.Namespace, scale: float, profile: bool) -> dict:
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"benchmark child failed (exit {proc.returncode}): {' '.join(cmd)}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    run = json.loads(proc.stdout.strip().splitlines()[-1])
+    run["config"] = config["label"]
+    return run
 
 
 def _overrides(assignments: list[str]) -> dict:
@@ -307,40 +310,49 @@ METRICS = [  # key, header, format
 ]
 
 
-def summarise(runs: list[dict], scales: list[float]) -> dict:
+def _configs(args: argparse.Namespace) -> list[dict]:
+    """Every (scale, variant) combination to measure; the first is the reference for ratios."""
+    variants = [("", [])]
+    for text in args.variant:
+        label, _, assigns = text.partition(":")
+        variants.append((label.strip(), [a for a in assigns.split(",") if a.strip()]))
+    return [{"label": str(s) + (f" {lab}" if lab else ""), "scale": s, "set": list(args.set) + sets}
+            for s in (float(x) for x in args.scale.split(",")) for lab, sets in variants]
+
+
+def summarise(runs: list[dict], configs: list[dict]) -> dict:
     out = {}
-    for s in scales:
-        rs = [r for r in runs if r["scale"] == s]
-        out[str(s)] = {k: _stat([r[k] for r in rs]) for k, _, _ in METRICS}
-        out[str(s)]["setup_plus_run"] = _stat([r["t_setup"] + r["t_run"] for r in rs])
-        out[str(s)]["residents"] = rs[0]["residents"]
-        out[str(s)]["agents"] = rs[0]["agents"]
-        out[str(s)]["identical_results"] = len({r["contacts_total"] for r in rs}) == 1
-        out[str(s)]["conservation_ok"] = all(r["conservation_ok"] for r in rs)
-    if len(scales) > 1:
-        # Paired ratios: run time of each scale over the first scale, within the same repeat round.
-        base = [r for r in runs if r["scale"] == scales[0]]
-        for s in scales[1:]:
-            other = [r for r in runs if r["scale"] == s]
-            out[str(s)]["run_time_ratio_vs_" + str(scales[0])] = _stat(
-                [o["t_run"] / b["t_run"] for o, b in zip(other, base)])
-            out[str(s)]["peak_rss_ratio_vs_" + str(scales[0])] = _stat(
-                [o["rss_peak_mib"] / b["rss_peak_mib"] for o, b in zip(other, base)])
+    for c in configs:
+        rs = [r for r in runs if r["config"] == c["label"]]
+        st = {k: _stat([r[k] for r in rs]) for k, _, _ in METRICS}
+        st["setup_plus_run"] = _stat([r["t_setup"] + r["t_run"] for r in rs])
+        st["scale"] = c["scale"]
+        st["overrides"] = c["set"]
+        st["residents"] = rs[0]["residents"]
+        st["agents"] = rs[0]["agents"]
+        st["identical_results"] = len({r["contacts_total"] for r in rs}) == 1
+        st["conservation_ok"] = all(r["conservation_ok"] for r in rs)
+        out[c["label"]] = st
+    # Paired ratios against the first configuration, within the same repeat round (same machine load).
+    base = {r["repeat"]: r for r in runs if r["config"] == configs[0]["label"]}
+    for c in configs[1:]:
+        other = [r for r in runs if r["config"] == c["label"]]
+        for key, name in (("t_setup", "setup"), ("t_run", "run_time"), ("rss_peak_mib", "peak_rss")):
+            out[c["label"]][f"{name}_ratio"] = _stat([o[key] / base[o["repeat"]][key] for o in other])
     return out
 
 
 def print_summary(summary: dict, machine: dict, args: argparse.Namespace) -> None:
     print(f"\nwelzijnsim city benchmark — {args.city}, {args.years} years x 52 weeks, seed {args.seed}, "
-          f"{args.repeat} repeat(s) per scale, fresh process each"
-          + (f", overrides {' '.join(args.set)}" if args.set else ""))
+          f"{args.repeat} repeat(s) per configuration, interleaved, fresh process each")
     print(f"{machine['date_utc']} | {machine['cpu']} | nproc {machine['nproc']} | python {machine['python']} | "
           f"numpy {machine['numpy']} | mesa {machine['mesa']} | sim {machine['sim_source']} @ "
           f"{machine['git_commit'] or '(not a git checkout)'}{' (sim/ modified)' if machine['git_dirty_sim'] else ''}")
     print(f"load average before/after: {machine.get('loadavg_before')} / {machine.get('loadavg_after')}\n")
-    head = ["scale", "residents"] + [h for _, h, _ in METRICS]
+    head = ["config", "residents"] + [h for _, h, _ in METRICS]
     rows = []
-    for s, st in summary.items():
-        cells = [s, f"{st['residents']:,}"]
+    for label, st in summary.items():
+        cells = [label, f"{st['residents']:,}"]
         for k, _, fmt in METRICS:
             m = st[k]
             cells.append(f"{fmt.format(m['median'])} ({fmt.format(m['min'])}–{fmt.format(m['max'])})")
@@ -349,29 +361,30 @@ def print_summary(summary: dict, machine: dict, args: argparse.Namespace) -> Non
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    print("\nmedian (min–max). set-up = WelzijnModel(...) incl. population synthesis and hiring; run = "
-          "model.run(); tables = annual x 3 levels + weekly; import = import sim (numpy, pandas, mesa).")
-    for s, st in summary.items():
+    print("\nmedian (min–max). config = run.scale [variant]. set-up = WelzijnModel(...) incl. population synthesis "
+          "and hiring; run = model.run(); tables = annual x 3 levels + weekly; import = import sim.")
+    first = next(iter(summary))
+    for label, st in summary.items():
         total = st["setup_plus_run"]
-        extra = [f"{k.replace('_', ' ')}: {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f})"
-                 for k, v in st.items() if k.endswith("ratio_vs_" + list(summary)[0]) and isinstance(v, dict)]
-        print(f"scale {s}: set-up + run {total['median']:.2f} s ({total['min']:.2f}–{total['max']:.2f}); "
-              f"agents {st['agents']}; identical results across repeats: {st['identical_results']}; "
-              f"conservation help_requests = first + dropped + waiting: {st['conservation_ok']}"
-              + ("; " + "; ".join(extra) if extra else ""))
-        if float(s) == 1.0 and args.years == 10 and not args.set:
+        ratios = [f"{k.replace('_', ' ')} vs '{first}': {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f})"
+                  for k, v in st.items() if k.endswith("_ratio")]
+        print(f"[{label}] overrides {st['overrides'] or 'none'}; set-up + run {total['median']:.2f} s "
+              f"({total['min']:.2f}–{total['max']:.2f}); agents {st['agents']}; identical results across repeats: "
+              f"{st['identical_results']}; help_requests = first_contacts + dropped_first + waiting_first: "
+              f"{st['conservation_ok']}" + ("; " + "; ".join(ratios) if ratios else ""))
+        if st["scale"] == 1.0 and args.years == 10 and not st["overrides"]:
             ok_t = total["max"] <= TARGET_SECONDS
             ok_m = st["rss_peak_mib"]["max"] <= TARGET_MIB
-            print(f"  target (1:1 city, set-up + run <= {TARGET_SECONDS:.0f} s, peak <= {TARGET_MIB:.0f} MiB): "
-                  f"time {'met' if ok_t else 'NOT met'} (worst {total['max']:.2f} s), memory "
+            print(f"  target (1:1 city, 10 years, set-up + run <= {TARGET_SECONDS:.0f} s, peak <= {TARGET_MIB:.0f} MiB):"
+                  f" time {'met' if ok_t else 'NOT met'} (worst {total['max']:.2f} s), memory "
                   f"{'met' if ok_m else 'NOT met'} (worst {st['rss_peak_mib']['max']:.0f} MiB)")
 
 
 def print_profile(run: dict) -> None:
     for stage, key, total_key in (("set-up", "setup_phases", "t_setup"), ("run", "run_phases", "t_run")):
         phases, total = run[key], run[total_key]
-        print(f"\n{stage}: {total:.3f} s wall (scale {run['scale']}, {run['residents']:,} residents, "
-              f"{run['weeks']} weeks)")
+        print(f"\n{stage}: {total:.3f} s wall ([{run['config']}], {run['residents']:,} residents, "
+              f"{run['weeks']} weeks; profiled run, timer overhead included)")
         print(f"  {'phase':40s} {'seconds':>8s} {'share':>7s} {'calls':>8s}")
         top = 0.0
         for label, _, _, st in PHASES:
@@ -397,7 +410,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1, help="model seed (the same for every repeat)")
     ap.add_argument("--city", default="den_haag", help="city data set")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="extra parameter override, e.g. unregistered.factor=2 (repeatable)")
+                    help="parameter override for every configuration, e.g. unregistered.factor=2 (repeatable)")
+    ap.add_argument("--variant", action="append", default=[], metavar="LABEL:KEY=VALUE[,KEY=VALUE]",
+                    help="an extra configuration measured next to the plain one, interleaved (repeatable), "
+                         "e.g. 'all-on:drivers.enabled=true,prevention.enabled=true'")
     ap.add_argument("--json", metavar="FILE", help="write machine info, every run and the summary as JSON")
     ap.add_argument("--profile", action="store_true",
                     help="time share per phase (one extra profiled run per scale, not used for the timings)")
@@ -411,12 +427,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(child(args)))
         return 0
 
-    scales = [float(s) for s in args.scale.split(",")]
+    configs = _configs(args)
     if args.cprofile:
         import cProfile
         import pstats
 
-        args.scale, args.profile = scales[0], False
+        args.scale, args.set, args.profile = configs[0]["scale"], configs[0]["set"], False
         prof = cProfile.Profile()
         prof.enable()
         child(args)
@@ -427,19 +443,19 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg() if hasattr(os, "getloadavg") else None
     runs = []
     for r in range(args.repeat):
-        for s in scales:
-            run = _run_child(args, s, profile=False)
+        for c in configs:
+            run = _run_child(args, c, profile=False)
             run["repeat"] = r
             runs.append(run)
-            print(f"  repeat {r + 1}/{args.repeat} scale {s}: set-up {run['t_setup']:.2f} s, run {run['t_run']:.2f} s,"
-                  f" peak {run['rss_peak_mib']:.0f} MiB", file=sys.stderr, flush=True)
-    profiles = [_run_child(args, s, profile=True) for s in scales] if args.profile else []
+            print(f"  repeat {r + 1}/{args.repeat} [{c['label']}]: set-up {run['t_setup']:.2f} s, "
+                  f"run {run['t_run']:.2f} s, peak {run['rss_peak_mib']:.0f} MiB", file=sys.stderr, flush=True)
+    profiles = [_run_child(args, c, profile=True) for c in configs] if args.profile else []
     machine = machine_info(runs[0]["sim_file"])
     machine["numpy"] = runs[0]["numpy"]
     machine["loadavg_before"] = [round(x, 2) for x in load_before] if load_before else None
     machine["loadavg_after"] = [round(x, 2) for x in os.getloadavg()] if load_before else None
     machine["command"] = " ".join([Path(sys.executable).name, *sys.argv])
-    summary = summarise(runs, scales)
+    summary = summarise(runs, configs)
     print_summary(summary, machine, args)
     for p in profiles:
         print_profile(p)
