@@ -1,6 +1,283 @@
-"""Study commands of the `welzijnsim` command line (staffing, budget, compare, query).
+"""Study commands of the `welzijnsim` command line: study, staffing, budget, compare, query, export.
 
 Registered on `analysis.cli.app`; kept apart so the study runner grows without touching `cli.py`.
+Bad input (scenario files, --set, a foreign or corrupt study directory) exits with code 2 and a message.
+An interrupted study (Ctrl-C) exits 130 and keeps every completed run for `--resume`.
 """
 
-from analysis.cli import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from analysis.cli import _fail, _load, app
+
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", help="Local worker processes (default: all cores; 0 = serial in this process)")]
+Scheduler = Annotated[Optional[str], typer.Option(
+    "--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (instead of local processes)")]
+Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar")]
+Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted study in --out; recompute nothing stored")]
+SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value (all scenarios)")]
+BatchSize = Annotated[Optional[int], typer.Option("--batch-size", help="Runs per task (default: ~4 tasks per worker)")]
+
+
+def _executor(workers: int | None, scheduler: str | None):
+    from analysis.executors import ExecutorError, make_executor
+
+    try:
+        return make_executor(workers, scheduler)
+    except ExecutorError as exc:
+        _fail(str(exc))
+
+
+def _run(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool):
+    """Run a study with clean errors (exit 2) and a clean interrupt (exit 130)."""
+    from analysis.study import StudyError, run_study
+
+    executor = _executor(workers, scheduler)
+    if not quiet:
+        typer.echo(f"Study '{out}': {len(spec.scenarios)} scenario(s) x {spec.replications} replication(s) "
+                   f"on {executor.description}", err=True)
+    try:
+        with executor:
+            return run_study(spec, out, executor, resume=resume, batch_size=batch_size, quiet=quiet)
+    except StudyError as exc:
+        _fail(str(exc))
+    except KeyboardInterrupt:
+        typer.echo(f"\ninterrupted: completed runs are stored in {out}; continue with --resume", err=True)
+        raise typer.Exit(130)
+
+
+def _spec_for_resume(out: Path):
+    from analysis.study import StudyError, read_manifest, spec_from_manifest
+
+    try:
+        return spec_from_manifest(read_manifest(out))
+    except StudyError as exc:
+        _fail(str(exc))
+
+
+def _variants(base, variants: list[str], set_: list[str]):
+    """`NAME:key=value,key=value` → scenarios derived from `base`."""
+    from scenarios.loader import ScenarioError
+
+    out = []
+    for text in variants:
+        if ":" not in text:
+            _fail(f"--variant {text}: expected NAME:dotted.key=value[,dotted.key=value...]")
+        name, assigns = text.split(":", 1)
+        try:
+            out.append(base.with_overrides([f"scenario.name={name}"] + [a for a in assigns.split(",") if a]))
+        except ScenarioError as exc:
+            _fail(str(exc))
+    return out
+
+
+@app.command()
+def study(
+    scenarios: Annotated[Optional[list[Path]], typer.Argument(help="Scenario TOML files (not needed with --resume)")] = None,
+    out: Annotated[Path, typer.Option(help="Study directory")] = Path("results/study"),
+    replications: Annotated[Optional[int], typer.Option(help="Replications per scenario (default: the first scenario's)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Study seed, shared by all scenarios (default: the first scenario's)")] = None,
+    set_: SetOpt = [],
+    variant: Annotated[list[str], typer.Option("--variant", help="Extra scenario derived from the first: NAME:key=value,key=value")] = [],
+    weekly: Annotated[bool, typer.Option("--weekly", help="Also store weekly tables per stadsdeel")] = False,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    batch_size: BatchSize = None,
+    resume: Resume = False,
+    quiet: Quiet = False,
+) -> None:
+    """Run replications of one or more scenarios (common random numbers) into a study directory."""
+    from analysis.study import StudyError, StudyScenario, StudySpec
+
+    if resume and not scenarios:
+        spec = _spec_for_resume(out)
+    else:
+        if not scenarios:
+            _fail("give at least one scenario file (or --resume --out DIR)")
+        loaded = [_load(s, None, None, set_) for s in scenarios]
+        loaded += _variants(loaded[0], variant, set_)
+        try:
+            spec = StudySpec(
+                kind="simulate", scenarios=[StudyScenario.from_scenario(s) for s in loaded],
+                seed=seed if seed is not None else loaded[0].meta.seed,
+                replications=replications or loaded[0].meta.replications,
+                options={"weekly": weekly})
+        except StudyError as exc:
+            _fail(str(exc))
+    res = _run(spec, out, workers, scheduler, resume, batch_size, quiet)
+    typer.echo(f"{res.computed} run(s) computed, {res.skipped} already stored, in {res.seconds:.1f} s. "
+               f"Study in {out}/ (summary.parquet, summary.csv, summary.xlsx)")
+
+
+def _years(value: list[int], first: int, last: int, default: list[int]) -> list[int]:
+    years = value or default
+    for y in years:
+        if not first <= y <= last:
+            _fail(f"--year {y}: outside the simulated years {first}-{last}")
+    return years
+
+
+@app.command()
+def staffing(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml")],
+    replications: Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")] = None,
+    set_: SetOpt = [],
+    out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/staffing-<scenario>)")] = None,
+    year: Annotated[list[int], typer.Option("--year", help="Year(s) in the per-area table (default: first and last)")] = [],
+    service_points: Annotated[bool, typer.Option("--service-points/--no-service-points", help="Also print the Servicepunt XL table")] = True,
+    share_within: Annotated[float, typer.Option(help="Target share of help requests with a first contact within --within-weeks")] = 0.80,
+    within_weeks: Annotated[int, typer.Option(help="Whole weeks waited that count as 'within 10 working days'")] = 2,
+    max_dropped: Annotated[float, typer.Option(help="Largest share of help requests that may give up before a first contact")] = 0.05,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    resume: Resume = False,
+    quiet: Quiet = False,
+) -> None:
+    """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands."""
+    from analysis.staffing import Target, area_table, city_table
+    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+
+    sc = _load(scenario, seed, replications, set_)
+    if not 0 < share_within <= 1 or not 0 <= max_dropped <= 1 or not 0 <= within_weeks <= 52:
+        _fail("--share-within must be in (0, 1], --max-dropped in [0, 1], --within-weeks in [0, 52]")
+    reps = replications or max(sc.meta.replications, 6)
+    target = Target(within_weeks=within_weeks, share_within=share_within, max_dropped=max_dropped)
+    try:
+        spec = StudySpec(kind="staffing", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
+                         replications=reps, options={"target": target.options()})
+    except StudyError as exc:
+        _fail(str(exc))
+    out = out or Path("results") / f"staffing-{sc.name}"
+    _run(spec, out, workers, scheduler, resume, 1, quiet)
+    df = load_table(out, "staffing")
+    p = sc.params()
+    first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
+    years = _years(year, first, last, sorted({first, last}))
+    typer.echo(f"\n{sc.meta.question or sc.name}")
+    typer.echo(f"Staffing to meet the service level: >= {share_within:.0%} of help requests get a first contact "
+               f"within {within_weeks} whole week(s) (10 working days) and <= {max_dropped:.0%} give up.")
+    typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers), scale {p['run.scale']}. "
+               "Individual support is searched; area-based work is today's FTE x levers (not searched).\n")
+    typer.echo("City by year:")
+    typer.echo(city_table(df))
+    levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)
+    typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'today' = current):")
+    typer.echo(area_table(df, years, levels))
+    typer.echo(f"\nStudy written to {out}/ (query it: welzijnsim query {out} \"SELECT * FROM staffing LIMIT 5\")")
+
+
+@app.command()
+def budget(
+    scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/budget-frozen.toml")],
+    replications: Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")] = None,
+    seed: Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")] = None,
+    set_: SetOpt = [],
+    out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/budget-<scenario>)")] = None,
+    year: Annotated[list[int], typer.Option("--year", help="Year(s) in the stadsdeel table (default: first and last)")] = [],
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    batch_size: BatchSize = None,
+    resume: Resume = False,
+    quiet: Quiet = False,
+) -> None:
+    """Unchanged budget: the FTE a budget path pays for and the service level, waits and unmet demand it buys."""
+    from analysis.budget import budget_city_table, budget_stadsdeel_table
+    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+
+    sc = _load(scenario, seed, replications, list(set_))
+    if sc.params()["budget.mode"] != "budget":
+        sc = _load(scenario, seed, replications, list(set_) + ["budget.mode=budget"])
+        typer.echo("note: budget.mode set to 'budget' (FTE follow the budget path)", err=True)
+    reps = replications or max(sc.meta.replications, 6)
+    try:
+        spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
+                         replications=reps, options={"weekly": False})
+    except StudyError as exc:
+        _fail(str(exc))
+    out = out or Path("results") / f"budget-{sc.name}"
+    _run(spec, out, workers, scheduler, resume, batch_size, quiet)
+    df = load_table(out, "annual")
+    p = sc.params()
+    first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
+    years = _years(year, first, last, sorted({first, last}))
+    typer.echo(f"\n{sc.meta.question or sc.name}")
+    typer.echo(f"Median [p10-p90] over {reps} replications. Service level: share of help requests with a first "
+               "contact within 2 whole weeks (10 working days). Staff cost never exceeds the budget (checked per run).\n")
+    typer.echo("City by year:")
+    typer.echo(budget_city_table(df))
+    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))}:")
+    typer.echo(budget_stadsdeel_table(df, years))
+    typer.echo(f"\nStudy written to {out}/")
+
+
+@app.command()
+def compare(
+    dir_a: Annotated[Path, typer.Argument(help="Study directory A (reference)")],
+    dir_b: Annotated[Path, typer.Argument(help="Study directory B")],
+    metric: Annotated[list[str], typer.Option("--metric", help="Metric(s) to compare (default: key outcomes)")] = [],
+    year: Annotated[list[int], typer.Option("--year", help="Year(s) (default: all)")] = [],
+    level: Annotated[str, typer.Option(help="city, stadsdeel or service_point")] = "stadsdeel",
+    scenario_a: Annotated[Optional[str], typer.Option(help="Scenario in A (default: the only/first one)")] = None,
+    scenario_b: Annotated[Optional[str], typer.Option(help="Scenario in B (default: the only/first one)")] = None,
+    csv: Annotated[Optional[Path], typer.Option(help="Also write the differences to this CSV file")] = None,
+) -> None:
+    """Differences B - A per area and year, paired by seed (common random numbers), with p10/p50/p90 bands."""
+    from analysis.compare import compare_studies, format_comparison
+    from analysis.study import StudyError
+
+    try:
+        diff = compare_studies(dir_a, dir_b, metrics=metric or None, years=year or None, level=level,
+                               scenario_a=scenario_a, scenario_b=scenario_b)
+    except StudyError as exc:
+        _fail(str(exc))
+    typer.echo(format_comparison(diff))
+    if csv:
+        from analysis.store import write_csv
+
+        write_csv(csv, diff)
+        typer.echo(f"\nWritten to {csv}")
+
+
+@app.command()
+def query(
+    directory: Annotated[Path, typer.Argument(help="Study directory")],
+    sql: Annotated[str, typer.Argument(help="SQL over views: runs, summary, annual, weekly, staffing")],
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table")] = False,
+) -> None:
+    """Query a study in place with DuckDB, e.g. welzijnsim query results/study "SELECT * FROM summary LIMIT 5"."""
+    from analysis.query import QueryError, run_query
+
+    try:
+        df = run_query(directory, sql)
+    except QueryError as exc:
+        _fail(str(exc))
+    import pandas as pd
+
+    if csv:
+        typer.echo(df.to_csv(index=False), nl=False)
+    else:
+        with pd.option_context("display.max_rows", 200, "display.max_columns", 50, "display.width", 200):
+            typer.echo(df.to_string(index=False))
+
+
+@app.command()
+def export(
+    directory: Annotated[Path, typer.Argument(help="Study directory")],
+    format_: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "xlsx",
+    out: Annotated[Optional[Path], typer.Option(help="Output file (default DIR/summary.<format>)")] = None,
+) -> None:
+    """Export a study's summary (bands per scenario, area, year, metric) to CSV or XLSX for workshops."""
+    from analysis.study import StudyError
+    from analysis.study import export as do_export
+
+    try:
+        path = do_export(directory, format_, out)
+    except StudyError as exc:
+        _fail(str(exc))
+    typer.echo(f"Written to {path}")

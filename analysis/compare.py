@@ -1,0 +1,76 @@
+"""Compare two studies: differences B - A per area and year, paired by seed (common random numbers).
+
+Runs of A and B with the same seed saw the same random draws for everything the scenarios share, so
+the per-seed difference isolates the levers. Bands are p10/p50/p90 of the paired differences.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.study import PRIMARY, StudyError, load_table, read_manifest
+
+DEFAULT_METRICS = {
+    "annual": ["fte_total", "cost_eur", "help_requests", "share_within_target", "mean_wait_weeks", "dropped_first"],
+    "staffing": ["fte_individual_needed", "fte_total_needed", "cost_total_eur"],
+}
+
+
+def _pick(directory: Path, scenario: str | None) -> tuple[str, str]:
+    manifest = read_manifest(directory)
+    names = [s["name"] for s in manifest["scenarios"]]
+    if scenario is None:
+        scenario = names[0]
+    elif scenario not in names:
+        raise StudyError(f"{directory}: no scenario {scenario!r} (has {', '.join(names)})")
+    return PRIMARY[manifest["kind"]], scenario
+
+
+def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, years: list[int] | None = None,
+                    level: str = "stadsdeel", scenario_a: str | None = None, scenario_b: str | None = None) -> pd.DataFrame:
+    table_a, sa = _pick(dir_a, scenario_a)
+    table_b, sb = _pick(dir_b, scenario_b)
+    if table_a != table_b:
+        raise StudyError(f"cannot compare a {table_a} study ({dir_a}) with a {table_b} study ({dir_b})")
+    a, b = load_table(dir_a, table_a, [sa]), load_table(dir_b, table_b, [sb])
+    if a.empty or b.empty:
+        raise StudyError(f"{dir_a if a.empty else dir_b}: no completed runs to compare")
+    if level not in set(a.level):
+        raise StudyError(f"--level {level}: expected one of {', '.join(sorted(set(a.level)))}")
+    metrics = metrics or DEFAULT_METRICS[table_a]
+    missing = [m for m in metrics if m not in a.columns or m not in b.columns]
+    if missing:
+        numeric = sorted(c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]))
+        raise StudyError(f"unknown metric(s) {', '.join(missing)}; available: {', '.join(numeric)}")
+    keys = ["seed", "level", "area", "year"]
+    a, b = a[a.level == level], b[b.level == level]
+    if years:
+        a, b = a[a.year.isin(years)], b[b.year.isin(years)]
+    paired = a[keys + metrics].merge(b[keys + metrics], on=keys, suffixes=("_a", "_b"))
+    if paired.empty:
+        raise StudyError(f"{dir_a} and {dir_b} share no seeds (or years/areas): runs cannot be paired. "
+                         "Use the same study seed (--seed) for both.")
+    rows = []
+    for (area, year), g in paired.groupby(["area", "year"], sort=False):
+        for m in metrics:
+            d = g[f"{m}_b"] - g[f"{m}_a"]
+            rows.append({"area": area, "year": year, "metric": m, "pairs": int(d.notna().sum()),
+                         "a_mean": g[f"{m}_a"].mean(), "b_mean": g[f"{m}_b"].mean(),
+                         "diff_p10": d.quantile(0.1), "diff_p50": d.quantile(0.5), "diff_p90": d.quantile(0.9),
+                         "diff_mean": d.mean()})
+    return pd.DataFrame(rows)
+
+
+def format_comparison(diff: pd.DataFrame) -> str:
+    blocks = []
+    for m, g in diff.groupby("metric", sort=False):
+        scale, unit = (1e6, " (EUR M)") if m.endswith("_eur") else (1.0, "")
+        fmt = "{:,.3f}" if m.startswith("share") else "{:,.2f}" if scale != 1.0 else "{:,.1f}"
+        cells = g.assign(cell=[f"{fmt.format(r.diff_p50 / scale)} [{fmt.format(r.diff_p10 / scale)}, "
+                               f"{fmt.format(r.diff_p90 / scale)}]" for r in g.itertuples()])
+        wide = cells.pivot(index="area", columns="year", values="cell")
+        wide = wide.reindex(list(dict.fromkeys(g.area)))
+        blocks.append(f"{m}{unit}: B - A, median [p10, p90] over {int(g.pairs.max())} paired seeds\n{wide.to_string()}")
+    return "\n\n".join(blocks)
