@@ -125,34 +125,51 @@ def child(args: argparse.Namespace) -> dict:
 
 
 class _Timers:
-    """Accumulated wall time per labelled function, installed by wrapping module/class attributes."""
+    """Wall time per labelled function, inclusive and exclusive of other timed functions it calls.
+
+    Installed by wrapping module/class attributes. A stack of open calls lets a callee's time be taken
+    off its caller's exclusive time, so exclusive times add up without double counting however the
+    functions nest (a mechanism calling service.queue, start_episodes calling schedule_next, ...).
+    """
 
     def __init__(self):
-        self.total: dict[str, float] = {}
+        self.incl: dict[str, float] = {}
+        self.child: dict[str, float] = {}
         self.calls: dict[str, int] = {}
+        self.stack: list[str] = []
 
     def wrap(self, label: str, fn):
         import functools
 
-        total, calls = self.total, self.calls
-        total.setdefault(label, 0.0)
-        calls.setdefault(label, 0)
+        for d in (self.incl, self.child):
+            d.setdefault(label, 0.0)
+        self.calls.setdefault(label, 0)
+        incl, child, calls, stack = self.incl, self.child, self.calls, self.stack
 
         @functools.wraps(fn)
         def timed(*a, **kw):
+            stack.append(label)
             t = time.perf_counter()
             try:
                 return fn(*a, **kw)
             finally:
-                total[label] += time.perf_counter() - t
+                dt = time.perf_counter() - t
+                stack.pop()
                 calls[label] += 1
+                if label not in stack:  # recursion: count the outermost call only
+                    incl[label] += dt
+                if stack and stack[-1] != label:
+                    child[stack[-1]] += dt
 
         return timed
 
     def snapshot_and_reset(self) -> dict[str, dict]:
-        snap = {k: {"seconds": v, "calls": self.calls[k]} for k, v in self.total.items()}
-        for k in self.total:
-            self.total[k] = 0.0
+        snap = {k: {"seconds": v, "exclusive": v - self.child[k], "calls": self.calls[k]}
+                for k, v in self.incl.items()}
+        for d in (self.incl, self.child):
+            for k in d:
+                d[k] = 0.0
+        for k in self.calls:
             self.calls[k] = 0
         return snap
 
@@ -171,7 +188,7 @@ PHASES = [
     ("demand.schedule_next", "sim.demand", "schedule_next", "setup"),
     ("RunResults.empty", "sim.results", "RunResults.empty", "setup"),
     # weekly step
-    ("worker plan_week (AgentSet.do)", "mesa.agent", "AgentSet.do", "run"),
+    ("worker plan_week (all workers)", "sim.agents", "Worker.plan_week", "run"),
     ("ServicePoint.contact_capacity", "sim.agents", "ServicePoint.contact_capacity", "run"),
     ("demand.start_episodes", "sim.demand", "start_episodes", "run"),
     ("  demand.schedule_next", "sim.demand", "schedule_next", "run"),
@@ -184,6 +201,14 @@ PHASES = [
     ("recording: RunResults.add", "sim.results", "RunResults.add", "run"),
     ("recording: RunResults.add_waits", "sim.results", "RunResults.add_waits", "run"),
     ("model._trace", "sim.model", "WelzijnModel._trace", "run"),
+    ("model._record_year", "sim.model", "WelzijnModel._record_year", "run"),
+] + [
+    # optional mechanisms (later work): each hook a class defines itself; absent ones are skipped
+    (f"{cls}.{hook}", module, f"{cls}.{hook}", "run")
+    for module, cls in (("sim.drivers", "TenYearDrivers"), ("sim.prevention", "AreaPrevention"),
+                        ("sim.informal", "InformalWelfare"), ("sim.deployment", "FlexibleDeployment"),
+                        ("sim.escalation", "Escalation"))
+    for hook in ("start_year", "adjust_capacity", "after_demand", "after_service")
 ]
 
 
@@ -193,13 +218,18 @@ def _install_timers() -> _Timers:
     timers = _Timers()
     seen: dict[tuple[int, str], str] = {}
     for label, module, path, _stage in PHASES:
-        mod = importlib.import_module(module)
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
         owner, *rest = path.split(".")
         if rest:
             holder, attr = getattr(mod, owner, None), rest[0]
         else:
             holder, attr = mod, owner
         if holder is None or not hasattr(holder, attr):
+            continue
+        if isinstance(holder, type) and attr not in holder.__dict__:  # inherited: not this class's own
             continue
         key = (id(holder), attr)
         if key in seen:  # same function listed for set-up and run: one wrapper, one label
@@ -381,24 +411,27 @@ def print_summary(summary: dict, machine: dict, args: argparse.Namespace) -> Non
 
 
 def print_profile(run: dict) -> None:
+    """Phases in step order; `incl` contains the timed functions a phase calls, `excl` does not.
+    Exclusive times add up: other = total - sum of exclusive times (step/__init__ body, untimed code)."""
     for stage, key, total_key in (("set-up", "setup_phases", "t_setup"), ("run", "run_phases", "t_run")):
         phases, total = run[key], run[total_key]
         print(f"\n{stage}: {total:.3f} s wall ([{run['config']}], {run['residents']:,} residents, "
               f"{run['weeks']} weeks; profiled run, timer overhead included)")
-        print(f"  {'phase':40s} {'seconds':>8s} {'share':>7s} {'calls':>8s}")
-        top = 0.0
+        print(f"  {'phase':42s} {'incl s':>7s} {'incl %':>7s} {'excl %':>7s} {'calls':>7s}")
+        shown = set()
         for label, _, _, st in PHASES:
-            if st != stage.replace("set-up", "setup") or label.strip() not in phases:
+            name = label.strip()
+            if st != stage.replace("set-up", "setup") or name not in phases or name in shown:
                 continue
-            if stage == "set-up" and label.startswith("  "):
+            v = phases[name]
+            if v["calls"] == 0:
                 continue
-            v = phases[label.strip()]
-            nested = label.startswith("  ")
-            if not nested:
-                top += v["seconds"]
-            print(f"  {label:40s} {v['seconds']:8.3f} {100 * v['seconds'] / total:6.1f}% {v['calls']:8d}")
-        print(f"  {'other (rest of __init__ / step body)':40s} {total - top:8.3f} "
-              f"{100 * (total - top) / total:6.1f}%")
+            shown.add(name)
+            print(f"  {label:42s} {v['seconds']:7.3f} {100 * v['seconds'] / total:6.1f}% "
+                  f"{100 * v['exclusive'] / total:6.1f}% {v['calls']:7d}")
+        excl = sum(phases[n]["exclusive"] for n in shown)
+        print(f"  {'other (rest of __init__ / step body)':42s} {total - excl:7.3f} {'':7s} "
+              f"{100 * (total - excl) / total:6.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:
