@@ -225,6 +225,7 @@ class WelzijnModel(Model):
         res.add("contacts", t, served_sp)
         res.add("first_contacts", t, sp_of[first])
         res.add_waits(t, sp_of[first], out.first_wait)
+        res.add_waits(t, sp_of[out.dropped_first], out.dropped_first_wait, dropped=True)
         year = t // 52
         new_client = out.served[pop.last_client_year[out.served] != year]
         pop.last_client_year[new_client] = year

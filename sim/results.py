@@ -58,7 +58,8 @@ class RunResults:
     years: int = 0
     counters: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (weeks, n_sp)
     extra_flows: list[str] = field(default_factory=list)           # counters added by mechanisms
-    wait_hist: np.ndarray | None = None     # (weeks, n_sp, MAX_WAIT_WEEKS + 1)
+    wait_hist: np.ndarray | None = None     # (weeks, n_sp, MAX_WAIT_WEEKS + 1) first-contact waits
+    drop_wait_hist: np.ndarray | None = None  # same, weeks waited by those who gave up before a first contact
     population_by_year: np.ndarray | None = None  # (years, stadsdeel, [registered, actual]), whole city
     sp_fte_by_year: np.ndarray | None = None      # (years, n_sp) filled individual-support FTE
     area_fte_by_year: np.ndarray | None = None    # (years, stadsdeel) filled area-based FTE
@@ -71,6 +72,7 @@ class RunResults:
             dtype = np.float64 if name in CAPACITY else np.int64
             res.counters[name] = np.zeros((weeks, n_sp), dtype=dtype)
         res.wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
+        res.drop_wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
         k = len(res.stadsdelen)
         res.population_by_year = np.zeros((res.years, k, 2))
         res.sp_fte_by_year = np.zeros((res.years, n_sp))
@@ -90,8 +92,9 @@ class RunResults:
         counts = np.bincount(service_points, weights=weights, minlength=len(self.service_points))
         self.counters[name][week] += counts.astype(self.counters[name].dtype)
 
-    def add_waits(self, week: int, service_points: np.ndarray, waits: np.ndarray) -> None:
-        np.add.at(self.wait_hist[week], (service_points, np.minimum(waits, MAX_WAIT_WEEKS)), 1)
+    def add_waits(self, week: int, service_points: np.ndarray, waits: np.ndarray, dropped: bool = False) -> None:
+        hist = self.drop_wait_hist if dropped else self.wait_hist
+        np.add.at(hist[week], (service_points, np.minimum(waits, MAX_WAIT_WEEKS)), 1)
 
     # ---- tables ----------------------------------------------------------------------------
     def _group(self, level: str) -> tuple[np.ndarray, list[str]]:

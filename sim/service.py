@@ -17,6 +17,7 @@ from sim.population import NONE, WAITING_FIRST, WAITING_REPEAT, Population
 @dataclass
 class ServiceOutcome:
     dropped_first: np.ndarray      # residents who gave up before a first contact
+    dropped_first_wait: np.ndarray # weeks they had waited when they gave up
     dropped_repeat: np.ndarray     # residents who gave up between contacts
     served: np.ndarray             # residents who had a contact this week
     first: np.ndarray              # bool over `served`: it was their first contact
@@ -74,6 +75,7 @@ def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int,
     pop.since[ongoing] = week + gap
     return ServiceOutcome(
         dropped_first=gone[was_first],
+        dropped_first_wait=week - pop.request_week[gone[was_first]],
         dropped_repeat=gone[~was_first],
         served=served,
         first=first,
