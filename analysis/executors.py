@@ -119,7 +119,7 @@ class DaskExecutor:
         for i, task in enumerate(tasks):
             futures[self.client.submit(fn, task, pure=False, key=f"{fn.__name__}-{os.getpid()}-{time.time_ns()}-{i}")] = i
         try:
-            for fut in as_completed(list(futures)):
+            for fut in as_completed(list(futures), loop=self.client.loop):
                 yield futures[fut], fut.result()
                 fut.release()
         finally:
