@@ -11,7 +11,8 @@ are interleaved (A, B, A, B, ...), so ratios between them are paired, measured u
     python benchmarks/bench_city.py --cprofile 25           # cProfile, top 25 functions by cumulative time
 
 Times are wall-clock seconds (``time.perf_counter``); memory is the peak resident set size of the
-subprocess in MiB. Resident-steps per second = simulated residents x weeks / run time.
+subprocess in MiB. Resident-steps per second = simulated residents x weeks / run time (residents: the
+mean of start and end, which differ only when growth drivers are on; the table shows the end count).
 This is a measurement tool, not a test: it asserts nothing about speed.
 """
 
@@ -70,6 +71,7 @@ def child(args: argparse.Namespace) -> dict:
     model = WelzijnModel(city, params, seed=args.seed)
     t_setup = time.perf_counter() - t
     rss_setup = _maxrss_mib()
+    n_start = len(model.population)
     setup_phases = timers.snapshot_and_reset() if timers else None
 
     t = time.perf_counter()
@@ -86,6 +88,7 @@ def child(args: argparse.Namespace) -> dict:
 
     pop = model.population
     n = len(pop)
+    n_mean = 0.5 * (n_start + n)  # the population only changes when growth drivers are on
     c = res.counters
     # Conservation over the run: every help request got a first contact, gave up, or is still waiting.
     conserved = int(c["help_requests"].sum()) == int(c["first_contacts"].sum() + c["dropped_first"].sum()
@@ -96,6 +99,7 @@ def child(args: argparse.Namespace) -> dict:
         "weeks": model.weeks,
         "seed": args.seed,
         "residents": n,
+        "residents_start": n_start,
         "registered": int(pop.registered.sum()),
         "agents": {k.__name__: len(v) for k, v in model.agents_by_type.items()},
         "t_import": t_import,
@@ -104,8 +108,8 @@ def child(args: argparse.Namespace) -> dict:
         "t_run": t_run,
         "t_tables": t_tables,
         "ms_per_week": 1000.0 * t_run / model.weeks,
-        "resident_steps_per_s": n * model.weeks / t_run,
-        "mres_steps_per_s": n * model.weeks / t_run / 1e6,
+        "resident_steps_per_s": n_mean * model.weeks / t_run,
+        "mres_steps_per_s": n_mean * model.weeks / t_run / 1e6,
         "rss_import_mib": rss_import,
         "rss_setup_mib": rss_setup,
         "rss_run_mib": rss_run,
