@@ -27,7 +27,7 @@ def connect(directory: Path):
     except StudyError as exc:
         raise QueryError(str(exc)) from exc
     con = duckdb.connect(":memory:")
-    views = []
+    views: list[str] = []
     for name in ("runs", "summary"):
         path = directory / f"{name}.parquet"
         if path.is_file():
@@ -49,12 +49,14 @@ def _sql_path(path: Path) -> str:
 
 
 def run_query(directory: Path, sql: str) -> pd.DataFrame:
-    import duckdb
-
-    con, views = connect(directory)
+    con, views = None, []
     try:
+        con, views = connect(directory)
         return con.execute(sql).df()
-    except duckdb.Error as exc:
+    except QueryError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - duckdb errors do not share one base class
         raise QueryError(f"query failed: {exc}\nAvailable views: {', '.join(views) or '(none)'}") from exc
     finally:
-        con.close()
+        if con is not None:
+            con.close()
