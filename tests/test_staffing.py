@@ -102,3 +102,28 @@ def test_search_finds_the_lindley_answer():
     # ~170-request queue, so individual years scatter; their median must fall in the interval.
     assert lo < np.median(found) <= hi + 0.005, (found, lo, hi)
     assert np.mean((found > lo - 0.1) & (found <= hi + 0.1)) >= 0.8, found
+
+
+def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / "st"
+    args = ["staffing", str(repo / "scenarios" / "baseline.toml"), "--set", "run.scale=0.01", "--set", "run.years=1",
+            "--replications", "2", "--workers", "0", "--quiet", "--out", str(out)]
+    r = CliRunner().invoke(app, args)
+    assert r.exit_code == 0, r.output
+    assert "City by year:" in r.output and "Servicepunt XL" in r.output and "area-based" in r.output
+    assert "Centrum" in r.output and "[" in r.output
+    from analysis.study import load_table
+
+    df = load_table(out, "staffing")
+    city = df[df.level == "city"]
+    sd = df[df.level == "stadsdeel"].groupby(["replication", "year"]).fte_individual_needed.sum()
+    assert np.allclose(city.set_index(["replication", "year"]).fte_individual_needed.sort_index(), sd.sort_index())
+    assert (city.cost_total_eur > 0).all()
+    # resuming a finished staffing study recomputes nothing
+    r = CliRunner().invoke(app, args + ["--resume"])
+    assert r.exit_code == 0 and "City by year:" in r.output
