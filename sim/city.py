@@ -244,6 +244,10 @@ class City:
 
     @cached_property
     def current_fte(self) -> np.ndarray:
+        """Today's welfare FTE at the data file's cost per FTE; see `fte_at_cost`."""
+        return self.fte_at_cost(self.cost_per_fte)
+
+    def fte_at_cost(self, cost: float) -> np.ndarray:
         """Today's welfare FTE, shape (stadsdeel, WORK_TYPES). An estimate derived from the budget.
 
         Individual support is paid from the welfare subsidies outside the area-based line; the
@@ -251,7 +255,6 @@ class City:
         stadsdelen by the residents of the target group weighted by need.
         """
         b = self.data.budget
-        cost = self.cost_per_fte
         pop = self.registered_population.astype(float)
         ages = self.age_shares
         weight = self.need_weight

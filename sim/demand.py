@@ -59,8 +59,13 @@ def extra_contacts(n: int, params: dict, rng: np.random.Generator) -> np.ndarray
     return rng.negative_binomial(k, k / (k + mean_extra), size=n).astype(np.int16)
 
 
-def start_episodes(pop: Population, week: int, params: dict, streams) -> dict[str, np.ndarray]:
-    """Fire this week's episode events; return the residents in each outcome (index arrays)."""
+def start_episodes(pop: Population, week: int, params: dict, streams,
+                   network_reference: float) -> dict[str, np.ndarray]:
+    """Fire this week's episode events; return the residents in each outcome (index arrays).
+
+    `network_reference` is the network strength at which the self-solve probability equals
+    `demand.self_solve_share` (the population's mean at the start), so the sourced 57% holds on average.
+    """
     fired = np.flatnonzero(pop.next_episode == week)
     schedule_next(pop, fired, week, streams["episodes"])
     # Someone with an open episode carries the new problem inside it.
@@ -68,7 +73,7 @@ def start_episodes(pop: Population, week: int, params: dict, streams) -> dict[st
     pop.episodes[new] += 1
     pop.domain[new] = choose_domains(pop, new, streams["domains"])
 
-    net_dev = pop.network[new] - params["population.network_mean"]
+    net_dev = pop.network[new] - network_reference
     p_self = np.clip(params["demand.self_solve_share"] + params["demand.self_solve_network_effect"] * net_dev, 0, 1)
     solved = streams["self_solve"].random(len(new)) < p_self
     rest = new[~solved]

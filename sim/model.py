@@ -34,7 +34,8 @@ class WelzijnModel(Model):
         self.params = p = resolve(params)
         self.streams = Streams(seed)
         self.seed_value = int(seed)
-        self.week = 0
+        self.warmup = p["run.warmup_weeks"]
+        self.week = -self.warmup  # warm-up weeks are negative; reported weeks start at 0
         self.weeks = 52 * p["run.years"]
         scale = p["run.scale"]
 
@@ -72,12 +73,13 @@ class WelzijnModel(Model):
         if self.fte_factor_by_year.shape != (p["run.years"],):
             raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")
 
+        self.network_reference = float(pop.network.mean())
         pop.weekly_hazard = demand.weekly_hazard(pop, p)
-        demand.schedule_next(pop, np.arange(len(pop)), -1, self.streams["episodes"])
+        demand.schedule_next(pop, np.arange(len(pop)), self.week - 1, self.streams["episodes"])
 
         self.results = RunResults.empty(
             self.weeks, len(self.service_points),
-            start_year=p["run.start_year"], scale=scale, seed=self.seed_value,
+            start_year=p["run.start_year"], scale=scale, seed=self.seed_value, city_name=city.name,
             stadsdelen=city.stadsdelen,
             service_points=[sp.name for sp in self.service_points],
             sp_district=np.array([sp.district for sp in self.service_points]),
@@ -95,6 +97,12 @@ class WelzijnModel(Model):
             client_hours_per_fte_year=(p["service.hours_per_fte"] * p["service.client_time_share"]
                                        * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
         )
+        self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points),
+                                                **{k: v for k, v in vars(self.results).items()
+                                                   if k not in ("weeks", "counters", "extra_flows", "wait_hist",
+                                                                "drop_wait_hist", "population_by_year",
+                                                                "sp_fte_by_year", "area_fte_by_year",
+                                                                "moved_hours", "initial_waiting_first")})
         self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
         self.history: list[dict] = []
         self.mechanisms = enabled_mechanisms(self)
@@ -111,7 +119,8 @@ class WelzijnModel(Model):
 
     def _staffing(self) -> pd.DataFrame:
         """FTE per stadsdeel and work type: today's (estimated) staffing times the scenario's levers."""
-        fte = self.city.current_fte.copy()
+        # Today's FTE are the budget divided by the cost per FTE, so both move with that parameter.
+        fte = self.city.fte_at_cost(self.params["service.cost_per_fte"]).copy()
         fte[:, 0] *= self.params["staffing.individual_support_factor"]
         fte[:, 1:] *= self.params["staffing.area_based_factor"]
         return pd.DataFrame(fte, index=self.city.stadsdelen, columns=list(WORK_TYPES))
@@ -182,34 +191,42 @@ class WelzijnModel(Model):
         return sum(self.area_fte_by_type().values())
 
     def step(self) -> None:
-        t, p, pop, res = self.week, self.params, self.population, self.results
-        if t % 52 == 0:
-            for m in self.mechanisms:
+        """One week. Warm-up weeks (negative) run the foundation rules into a scratch record, so the
+        first reported year starts with queues and open cases instead of an empty system."""
+        t, p, pop = self.week, self.params, self.population
+        warm = t < 0
+        res, w = (self._warmup_results, t + self.warmup) if warm else (self.results, t)
+        mechanisms = () if warm else self.mechanisms
+        if t == 0:
+            res.initial_waiting_first = np.bincount(pop.service_point[pop.state == WAITING_FIRST],
+                                                    minlength=len(self.service_points))
+        if not warm and t % 52 == 0:
+            for m in mechanisms:
                 m.start_year(t // 52, t)
             self._record_year(t // 52)
         sp_of = pop.service_point
 
-        for w in self.agents_by_type.get(SupportWorker, []):
-            w.plan_week()
+        for worker in self.agents_by_type.get(SupportWorker, []):
+            worker.plan_week()
         capacity = np.zeros(len(self.service_points), dtype=np.int64)
-        factor = self.fte_factor_by_year[t // 52]
+        factor = self.fte_factor_by_year[max(t, 0) // 52]
         for sp in self.service_points:
             capacity[sp.index], hours = sp.contact_capacity(factor)
-            res.counters["client_hours"][t, sp.index] = hours
+            res.counters["client_hours"][w, sp.index] = hours
         setback = np.zeros(len(self.service_points))
-        for m in self.mechanisms:
+        for m in mechanisms:
             m.adjust_capacity(t, capacity, setback)
-        res.counters["contact_capacity"][t] = capacity
+        res.counters["contact_capacity"][w] = capacity
 
-        started = demand.start_episodes(pop, t, p, self.streams)
-        for m in self.mechanisms:
+        started = demand.start_episodes(pop, t, p, self.streams, self.network_reference)
+        for m in mechanisms:
             m.after_demand(t, started)
         sp_of = pop.service_point  # mechanisms may have added residents
-        res.add("contacts_needed", t, sp_of[started["asked"]], weights=pop.contacts_left[started["asked"]])
-        res.add("new_episodes", t, sp_of[started["new"]])
-        res.add("self_solved", t, sp_of[started["self_solved"]])
-        res.add("hidden_started", t, sp_of[started["hidden"]])
-        res.add("help_requests", t, sp_of[started["asked"]])
+        res.add("contacts_needed", w, sp_of[started["asked"]], weights=pop.contacts_left[started["asked"]])
+        res.add("new_episodes", w, sp_of[started["new"]])
+        res.add("self_solved", w, sp_of[started["self_solved"]])
+        res.add("hidden_started", w, sp_of[started["hidden"]])
+        res.add("help_requests", w, sp_of[started["asked"]])
         self._trace("self_solved", started["self_solved"])
         self._trace("hidden", started["hidden"])
         self._trace("help_request", started["asked"])
@@ -218,28 +235,27 @@ class WelzijnModel(Model):
 
         out = service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"],
                             setback, self.streams["deployment"])
-        for m in self.mechanisms:
+        for m in mechanisms:
             m.after_service(t, out, hidden_ended)
-        served_sp = sp_of[out.served]
         first = out.served[out.first]
-        res.add("contacts", t, served_sp)
-        res.add("first_contacts", t, sp_of[first])
-        res.add_waits(t, sp_of[first], out.first_wait)
-        res.add_waits(t, sp_of[out.dropped_first], out.dropped_first_wait, dropped=True)
+        res.add("contacts", w, sp_of[out.served])
+        res.add("first_contacts", w, sp_of[first])
+        res.add_waits(w, sp_of[first], out.first_wait)
+        res.add_waits(w, sp_of[out.dropped_first], out.dropped_first_wait, dropped=True)
         year = t // 52
         new_client = out.served[pop.last_client_year[out.served] != year]
         pop.last_client_year[new_client] = year
-        res.add("new_clients", t, sp_of[new_client])
-        res.add("dropped_first", t, sp_of[out.dropped_first])
-        res.add("dropped_repeat", t, sp_of[out.dropped_repeat])
-        res.add("resolved", t, sp_of[out.resolved])
+        res.add("new_clients", w, sp_of[new_client])
+        res.add("dropped_first", w, sp_of[out.dropped_first])
+        res.add("dropped_repeat", w, sp_of[out.dropped_repeat])
+        res.add("resolved", w, sp_of[out.resolved])
         self._trace("contact", out.served)
         self._trace("dropped", np.concatenate([out.dropped_first, out.dropped_repeat]))
         self._trace("resolved", out.resolved)
 
         state = pop.state
-        res.counters["waiting_first"][t] = np.bincount(sp_of[state == WAITING_FIRST], minlength=len(capacity))
-        res.counters["open_cases"][t] = np.bincount(sp_of[state >= WAITING_FIRST], minlength=len(capacity))
+        res.counters["waiting_first"][w] = np.bincount(sp_of[state == WAITING_FIRST], minlength=len(capacity))
+        res.counters["open_cases"][w] = np.bincount(sp_of[state >= WAITING_FIRST], minlength=len(capacity))
         self.week += 1
 
     def run(self) -> RunResults:

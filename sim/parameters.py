@@ -68,6 +68,9 @@ PARAMETERS: dict[str, Parameter] = {
         # --- run ---------------------------------------------------------------------------
         _p("run.start_year", 2026, "year", 2020, 2040, "scenario", "First simulated year."),
         _p("run.years", 10, "years", 1, 30, "scenario", "Number of simulated years (52 weekly ticks each)."),
+        _p("run.warmup_weeks", 0, "weeks", 0, 260, "scenario (shipped scenarios use 52)",
+           "Weeks simulated before the start year under the foundation rules and not reported, so the first "
+           "year starts with realistic queues."),
         _p("run.scale", 1.0, "fraction", 0.001, 1.0, "scenario",
            "Fraction of residents simulated; counts are scaled back up, capacity scaled down."),
         # --- population ----------------------------------------------------------------------
@@ -102,7 +105,7 @@ PARAMETERS: dict[str, Parameter] = {
            "How strongly unregistered residents concentrate in overcrowded cells (0 = like density)."),
         # --- demand --------------------------------------------------------------------------
         _p("demand.episode_rate", 0.10, "episodes/person/year", 0.01, 0.5,
-           "estimate, tuned so contacts match ~29,000 SPXL visits a year (figures.md §C, §E)",
+           "estimate, to be calibrated (issue 5); counted contacts are capacity-bound, so ~29,000 SPXL visits a year (figures.md §C) do not pin it",
            "Base hazard of a problem episode for an adult reference resident."),
         _p("demand.rr_child", 0.3, "x", 0.0, 2.0, "estimate (children's problems reach services via parents)",
            "Relative risk for ages 0-11."),

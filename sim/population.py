@@ -129,7 +129,7 @@ def draw_registered(profile: DistrictProfile, n: int, space: CitySpace, params: 
     dens = space.density[cells]
     cell = rng.choice(cells, size=n, p=dens / dens.sum())
     age = rng.choice(len(profile.age_shares), size=n, p=profile.age_shares)
-    depr = space.deprivation[cell] ** params["space.deprivation_contrast"]
+    depr = space.deprivation[cell]  # the contrast is already in the layer (sim.space)
     low = _bernoulli_mean_preserving(rng, profile.low_income, depr)
     mig = _bernoulli_mean_preserving(rng, profile.migration, np.sqrt(depr))
     # Children do not live alone; youths half as often as adults; adults take up the rest.

@@ -39,6 +39,7 @@ CAPACITY = ("contact_capacity", "client_hours")
 class RunResults:
     start_year: int
     weeks: int
+    city_name: str
     scale: float
     seed: int
     stadsdelen: list[str]
@@ -64,6 +65,7 @@ class RunResults:
     sp_fte_by_year: np.ndarray | None = None      # (years, n_sp) filled individual-support FTE
     area_fte_by_year: np.ndarray | None = None    # (years, stadsdeel) filled area-based FTE
     moved_hours: np.ndarray | None = None         # (weeks, from sp, to sp) flexible deployment
+    initial_waiting_first: np.ndarray | None = None  # waiting for a first contact at week 0 (after warm-up)
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -77,6 +79,7 @@ class RunResults:
         res.population_by_year = np.zeros((res.years, k, 2))
         res.sp_fte_by_year = np.zeros((res.years, n_sp))
         res.area_fte_by_year = np.zeros((res.years, k))
+        res.initial_waiting_first = np.zeros(n_sp, dtype=np.int64)
         return res
 
     # ---- recording -------------------------------------------------------------------------
@@ -105,7 +108,7 @@ class RunResults:
         if level == "stadsdeel":
             return self.sp_district.astype(np.int64), list(self.stadsdelen)
         if level == "city":
-            return np.zeros(n_sp, dtype=np.int64), ["Den Haag" if "Centrum" in self.stadsdelen else "city"]
+            return np.zeros(n_sp, dtype=np.int64), [self.city_name]
         raise ValueError(f"level must be service_point, stadsdeel or city, not {level!r}")
 
     @staticmethod
