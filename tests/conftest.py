@@ -24,6 +24,7 @@ BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 # Small runs: 2 years at 3% of the residents (about 18,000 people, 17 service points).
 SMALL = {"run.scale": 0.03, "run.years": 2}
+TRACED = {"run.scale": 0.02, "run.years": 2}
 SEED = 20260205
 
 
@@ -43,7 +44,7 @@ def build(city, params: dict | None = None, seed: int = SEED, trace_all: bool = 
 @pytest.fixture(scope="session")
 def traced_run(city):
     """A small 2-year run in which every resident is traced: (model, results)."""
-    model = build(city, SMALL, trace_all=True)
+    model = build(city, TRACED, trace_all=True)
     return model, model.run()
 
 
