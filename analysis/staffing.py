@@ -95,7 +95,16 @@ def search_fte(city, params: dict, seed: int, target: Target = Target(), run=Non
             at_need[k][win] = counts[k][win]
         lo[lose] = cc[lose]
 
-    # 1. a feasible upper end for every (year, sp)
+    # 0. the pilot itself is a run at today's FTE
+    ok0, _ = _meets(pilot, target)
+    record(np.asarray(pilot.sp_fte, dtype=float), ok0, c0, np.ones_like(ok0, dtype=bool))
+    # 1. a likely infeasible lower end (utilisation above 1 at 0.85 x the offered load) ...
+    probe = 0.85 * offered
+    if (probe > 0).any():
+        ok, counts = _meets(run(city, p, seed, sp_fte=probe), target)
+        n_runs += 1
+        record(probe, ok, counts, np.ones_like(ok, dtype=bool))
+    # ... and a feasible upper end for every (year, sp)
     for _ in range(target.max_doublings + 1):
         ok, counts = _meets(run(city, p, seed, sp_fte=cand), target)
         n_runs += 1
