@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from mesa import Model
 
-from sim import demand, service
+from sim import demand, servers, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import cost_index, fte_factor_path
@@ -233,8 +233,9 @@ class WelzijnModel(Model):
         hidden_ended = demand.end_hidden(pop, t)
         self._trace("hidden_ended", hidden_ended)
 
-        out = service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"],
-                            setback, self.streams["deployment"])
+        out = (servers.serve(self, t, res.counters["client_hours"][w]) if p["service.engine"] == "servers" else
+               service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"],
+                             setback, self.streams["deployment"]))
         for m in mechanisms:
             m.after_service(t, out, hidden_ended)
         first = out.served[out.first]
@@ -242,6 +243,7 @@ class WelzijnModel(Model):
         res.add("first_contacts", w, sp_of[first])
         res.add_waits(w, sp_of[first], out.first_wait)
         res.add_waits(w, sp_of[out.dropped_first], out.dropped_first_wait, dropped=True)
+        servers.record_wait_hours(res, w, sp_of[first], out)
         year = t // 52
         new_client = out.served[pop.last_client_year[out.served] != year]
         pop.last_client_year[new_client] = year

@@ -159,6 +159,13 @@ PARAMETERS: dict[str, Parameter] = {
            "Yearly growth of the integral cost per FTE (wages), from the start year."),
         _p("service.repeat_priority", True, "-", None, None, "estimate; case-manager queueing (figures.md §D)",
            "Workers see their ongoing clients before new requests."),
+        _p("service.engine", "weekly", "-", None, None, "model choice (issue 5: verification against queueing theory)",
+           "weekly: whole contacts per week from a capacity in contacts (default); servers: each service point is a "
+           "continuous-time FCFS queue with c servers in working hours (sim/servers.py).",
+           choices=("weekly", "servers")),
+        _p("service.duration", "exponential", "-", None, None, "model choice (servers engine only)",
+           "Distribution of a contact's duration in the servers engine, mean service.hours_per_contact.",
+           choices=("exponential", "deterministic")),
         # --- staffing levers -----------------------------------------------------------------
         _p("staffing.individual_support_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
            "Multiplier on today's individual-support FTE in every stadsdeel."),

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.servers import MAX_WAIT_HOURS
+
 MAX_WAIT_WEEKS = 52  # waits of a year or more share the last histogram bin
 
 # Flows counted per week and service point (number of residents or contacts that week).
@@ -66,6 +68,9 @@ class RunResults:
     area_fte_by_year: np.ndarray | None = None    # (years, stadsdeel) filled area-based FTE
     moved_hours: np.ndarray | None = None         # (weeks, from sp, to sp) flexible deployment
     initial_waiting_first: np.ndarray | None = None  # waiting for a first contact at week 0 (after warm-up)
+    # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
+    # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
+    wait_hours_hist: np.ndarray | None = None
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -80,6 +85,7 @@ class RunResults:
         res.sp_fte_by_year = np.zeros((res.years, n_sp))
         res.area_fte_by_year = np.zeros((res.years, k))
         res.initial_waiting_first = np.zeros(n_sp, dtype=np.int64)
+        res.wait_hours_hist = np.zeros((max(res.years, 1), n_sp, MAX_WAIT_HOURS + 1), dtype=np.int64)
         return res
 
     # ---- recording -------------------------------------------------------------------------
