@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.city import CityDataError, load_city
 from sim.parameters import PARAMETERS
@@ -33,8 +33,8 @@ class ScenarioMeta(BaseModel):
     question: str = ""
     base: str | None = None  # another scenario (name or path) whose settings this one starts from
     city: str = "den_haag"
-    seed: int = Field(default=20260205, ge=0, lt=2**63)
-    replications: int = Field(default=1, ge=1, le=10_000)
+    seed: StrictInt = Field(default=20260205, ge=0, lt=2**63)
+    replications: StrictInt = Field(default=1, ge=1, le=10_000)
 
 
 @dataclass
@@ -73,10 +73,14 @@ class Scenario:
         return Scenario(self.path, ScenarioMeta(**meta), overrides)
 
     def to_toml(self) -> str:
-        """The resolved scenario (every parameter) as TOML, for the results directory."""
+        """The resolved scenario (every parameter) as TOML, for the results directory.
+
+        It holds every value, so loading it back gives the same scenario (its `base` is kept as a record
+        and found among the shipped scenarios when it is not next to the copy)."""
         lines = ["[scenario]"]
         for k, v in self.meta.model_dump().items():
-            lines.append(f"{k} = {_toml_value(v)}")
+            if v is not None:
+                lines.append(f"{k} = {_toml_value(v)}")
         values = self.params()
         for group in GROUPS:
             lines.append(f"\n[{group}]")
@@ -169,6 +173,8 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
     values: dict[str, Any] = {}
     if meta.base:
         base_path = resolve_path(meta.base) if Path(meta.base).suffix else path.parent / f"{meta.base}.toml"
+        if not base_path.is_file() and not Path(meta.base).suffix:
+            base_path = SCENARIO_DIR / f"{meta.base}.toml"  # e.g. a resolved copy in a results directory
         if base_path.resolve() == path.resolve() or len(_chain) > 10:
             raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: a scenario cannot be based on itself")
         try:

@@ -7,6 +7,7 @@ this table, so a number has one definition. Parameters are addressed by dotted n
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,8 @@ class Parameter:
             if not isinstance(value, str) or (self.choices and value not in self.choices):
                 raise ValueError(f"expected one of {', '.join(self.choices)}; found {value!r}")
             return value
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number in {self.allowed}, found {value!r}")
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             raise ValueError(f"{value!r} is outside the allowed range {self.allowed}")
         return value

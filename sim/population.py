@@ -101,11 +101,24 @@ def _beta(rng: np.random.Generator, mean: np.ndarray, concentration: float) -> n
 
 
 def _bernoulli_mean_preserving(rng, base_share: float, weights: np.ndarray) -> np.ndarray:
-    """Bernoulli draws whose probability follows `weights` but whose mean is `base_share`."""
+    """Bernoulli draws whose probability follows `weights` but whose mean is `base_share`.
+
+    p = min(k * weights, 0.98) with mean(weights) = 1; k = base_share unless the cap binds (high shares in
+    deprived cells), then k is found by bisection so that mean(p) = base_share as far as the cap allows.
+    """
     if len(weights) == 0:
         return np.zeros(0, dtype=bool)
-    p = np.clip(base_share * weights / weights.mean(), 0.0, 0.98)
-    return rng.random(len(weights)) < p
+    w = weights / weights.mean()
+    k = base_share
+    if k * w.max() > 0.98:
+        lo, hi = 0.0, base_share
+        while np.minimum(hi * w, 0.98).mean() < base_share and hi < 1e6:
+            hi *= 2.0
+        for _ in range(40):
+            mid = 0.5 * (lo + hi)
+            lo, hi = (mid, hi) if np.minimum(mid * w, 0.98).mean() < base_share else (lo, mid)
+        k = hi
+    return rng.random(len(weights)) < np.minimum(k * w, 0.98)
 
 
 ATTRIBUTES = ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust")

@@ -127,10 +127,6 @@ def test_registered_age_mix_and_living_alone_follow_the_data(full_model, city):
     np.testing.assert_allclose(registered_share(full_model, "alone"), city.share("living_alone"), atol=0.015)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sim.population._bernoulli_mean_preserving clips p at 0.98 after scaling by weights/mean(weights), "
-    "so the mean is not preserved where the base share is high: registered low-income share comes out "
-    "3-8 points below the data in Laak (0.62) and Centrum (0.58), migration background 1-4 points below"))
 def test_registered_low_income_and_migration_shares_follow_the_data(full_model, city):
     """Same statistics and tolerance as above (s.e. ≤ 0.0025, tolerance 0.015 per stadsdeel)."""
     np.testing.assert_allclose(registered_share(full_model, "low_income"), city.share("low_income"), atol=0.015)

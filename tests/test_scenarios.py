@@ -122,7 +122,6 @@ ROUND_TRIP_BUG = (
     "next to the copy (results dir) and not found, although the copy already holds every resolved value")
 
 
-@pytest.mark.xfail(strict=True, reason=ROUND_TRIP_BUG)
 @pytest.mark.parametrize("path", SHIPPED + [DATA / "scenario_minimal.toml"],
                          ids=[p.stem for p in SHIPPED] + ["minimal"])
 def test_resolved_scenario_round_trips(tmp_path, path):
@@ -168,27 +167,21 @@ NAN_BUG = ("BUG sim.parameters.Parameter.check: the range test `value < low or v
            "or yields nan results instead of exiting 2")
 
 
-@pytest.mark.xfail(strict=True, reason=NAN_BUG)
 def test_nan_in_a_file_is_rejected():
     with pytest.raises(ScenarioError, match="demand.episode_rate"):
         load_scenario(DATA / "bad_nan.toml")
 
 
-@pytest.mark.xfail(strict=True, reason=NAN_BUG)
 def test_nan_in_set_is_rejected():
     with pytest.raises(ScenarioError, match="run.scale"):
         load_scenario(BASELINE, ["run.scale=nan"])
 
 
-@pytest.mark.xfail(strict=True, reason=NAN_BUG)
 def test_parameter_check_rejects_nan():
     with pytest.raises(ValueError):
         PARAMETERS["demand.episode_rate"].check(math.nan)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG scenarios.loader.ScenarioMeta uses lax pydantic ints: `replications = true` (or seed = true) is "
-    "accepted as 1, while parameters reject a bool where a whole number is expected"))
 def test_bool_is_not_a_number_of_replications():
     with pytest.raises(ScenarioError, match="scenario.replications"):
         load_scenario(DATA / "bad_bool_replications.toml")
