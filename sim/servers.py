@@ -86,6 +86,8 @@ class ServerStats:
     queue_area_repeat: np.ndarray = None
     dropped_first: np.ndarray = None
     dropped_repeat: np.ndarray = None
+    drop_wait_first_hours: np.ndarray = None  # hours waited by those who gave up (at a week start)
+    drop_wait_repeat_hours: np.ndarray = None
 
     def __post_init__(self):
         for name in self.__dataclass_fields__:
@@ -231,8 +233,11 @@ class ServerEngine:
         s.wait_repeat_hours += np.bincount(sp_s[~first_s], weights=w[~first_s], minlength=n)
         s.busy_hours += np.bincount(sp_s, weights=dur[pos], minlength=n)
         sp_g = pop.service_point[gone].astype(np.int64)
+        waited = week * H - self.arrival[gone]
         s.dropped_first += np.bincount(sp_g[was_first], minlength=n)
         s.dropped_repeat += np.bincount(sp_g[~was_first], minlength=n)
+        s.drop_wait_first_hours += np.bincount(sp_g[was_first], weights=waited[was_first], minlength=n)
+        s.drop_wait_repeat_hours += np.bincount(sp_g[~was_first], weights=waited[~was_first], minlength=n)
 
 
 def _run_point(busy: list[float], c: int, t0: float, t1: float, arr: np.ndarray, klass: np.ndarray,
