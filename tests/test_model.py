@@ -426,3 +426,81 @@ def test_service_points_are_where_the_data_says(city):
     sp_district = np.array([sp.district for sp in model.service_points])
     np.testing.assert_array_equal(sp_district[pop.service_point], pop.district)
     np.testing.assert_array_equal(model.space.cell_district[pop.cell], pop.district)
+
+
+# ---- the service rule on a hand-made queue -------------------------------------------------------
+def tiny_population(n: int, service_point: list[int]):
+    """`n` identical residents attached to the given service points, all idle."""
+    from sim.population import Population
+
+    pop = Population(district=np.zeros(n, np.int16), cell=np.zeros(n, np.int32), age_band=np.full(n, 2, np.int8),
+                     alone=np.zeros(n, bool), low_income=np.zeros(n, bool), migration=np.zeros(n, bool),
+                     kind=np.zeros(n, np.int8), network=np.full(n, 0.5, np.float32),
+                     trust=np.full(n, 0.5, np.float32))
+    pop.reset_state()
+    pop.service_point = np.array(service_point, dtype=np.int16)
+    return pop
+
+
+def wait_for_first(pop, person: int, since: int, contacts: int = 2):
+    pop.state[person], pop.since[person], pop.request_week[person] = WAITING_FIRST, since, since
+    pop.contacts_left[person] = contacts
+
+
+def wait_for_repeat(pop, person: int, due: int, contacts: int = 2):
+    from sim.population import WAITING_REPEAT
+
+    pop.state[person], pop.since[person], pop.contacts_left[person] = WAITING_REPEAT, due, contacts
+
+
+def serve_week(pop, capacity: list[int], week: int, **params):
+    from sim import service
+    from sim.parameters import resolve
+
+    p = resolve({"demand.give_up_per_week": 0.0, **params})
+    return service.serve(pop, service.queue(pop, week), np.array(capacity), week, p, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("repeat_priority", [True, False])
+def test_ongoing_clients_are_seen_before_new_requests_when_configured(repeat_priority):
+    week = 10
+    pop = tiny_population(2, [0, 0])
+    wait_for_first(pop, 0, since=3)        # waited 7 weeks for a first contact
+    wait_for_repeat(pop, 1, due=9)         # an ongoing client, due since last week
+    out = serve_week(pop, [1], week, **{"service.repeat_priority": repeat_priority})
+    assert list(out.served) == ([1] if repeat_priority else [0])
+
+
+def test_first_requests_are_served_longest_waiting_first_within_capacity():
+    week = 20
+    pop = tiny_population(5, [0, 0, 0, 1, 1])
+    for person, since in [(0, 18), (1, 12), (2, 15), (3, 19), (4, 20)]:
+        wait_for_first(pop, person, since)
+    out = serve_week(pop, [2, 5], week)
+    assert sorted(out.served) == [1, 2, 3, 4]          # service point 0: the two longest waiting; 1: both
+    assert sorted(week - pop.request_week[[1, 2, 3, 4]]) == sorted(out.first_wait)
+    assert pop.state[0] == WAITING_FIRST and pop.contacts[0] == 0
+
+
+def test_a_contact_moves_the_episode_forward_and_the_last_one_resolves_it():
+    from sim.population import NONE, WAITING_REPEAT
+
+    week = 5
+    pop = tiny_population(2, [0, 0])
+    wait_for_first(pop, 0, since=5, contacts=1)
+    wait_for_first(pop, 1, since=5, contacts=3)
+    out = serve_week(pop, [10], week)
+    assert list(out.resolved) == [0] and pop.state[0] == NONE
+    assert pop.state[1] == WAITING_REPEAT and pop.contacts_left[1] == 2 and pop.since[1] > week
+    assert list(pop.contacts) == [1, 1]
+
+
+def test_clients_give_up_only_after_waiting_a_full_week():
+    week = 8
+    pop = tiny_population(3, [0, 0, 0])
+    wait_for_first(pop, 0, since=8)        # asked this week
+    wait_for_first(pop, 1, since=7)        # asked last week
+    wait_for_repeat(pop, 2, due=8)         # due this week
+    out = serve_week(pop, [0], week, **{"demand.give_up_per_week": 1.0})
+    assert list(out.dropped_first) == [1]
+    assert len(out.dropped_repeat) == 0 and len(out.served) == 0
