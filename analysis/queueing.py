@@ -1,6 +1,7 @@
 """Queueing theory used to verify the service engines (docs/verification.md, tests/test_verification.py).
 
 - Erlang C (M/M/c, FCFS, no abandonment): probability of waiting, mean wait, wait tail.
+- The discrete-time batch-service queue that the weekly engine is (Lindley recursion): wait in weeks.
 - Little's law on a finished run: exactly, in whole weeks, for first-contact waits (either engine), and
   as time averages in working hours for the servers engine.
 - `one_point_params`: the model configuration that reduces individual support at the one-point test
@@ -47,6 +48,46 @@ def mmc_wait_tail(lam: float, mu: float, c: int, t: float) -> float:
 def mmc_mean_queue(lam: float, mu: float, c: int) -> float:
     """Mean number waiting, L_q = lam W_q (Little)."""
     return lam * mmc_mean_wait(lam, mu, c)
+
+
+# ---- the weekly engine's own theory: a discrete-time batch-service queue -----------------------------
+def lindley_wait_tail(lam: float, c: int, weeks: int = 60, qmax: int | None = None, tol: float = 1e-13) -> np.ndarray:
+    """P(W > w), w = 0 .. weeks-1, of the weekly engine's wait (whole weeks) for a first contact at one
+    service point with Poisson(lam) help requests a week, exactly c contacts a week, one contact per
+    episode, no give-up and FCFS by week (ties in random order).
+
+    The number waiting after week t follows Q_{t+1} = max(Q_t + A_{t+1} - c, 0); its stationary law is
+    found by iterating that map. A request that is the j-th of its week's arrivals finds Q ahead of it
+    and waits W = floor((Q + j - 1) / c) weeks; a random request is the j-th with probability
+    P(A >= j) / lam (size-biased position), so P(W <= w) = Σ_j P(A >= j)/lam · P(Q <= (w+1)c - j)."""
+    if lam >= c:
+        raise ValueError("needs lam < c for a stationary queue")
+    amax = int(lam + 12 * math.sqrt(lam) + 30)
+    k = np.arange(amax + 1)
+    pa = np.exp(-lam + k * math.log(lam) - np.array([math.lgamma(i + 1) for i in k]))
+    pa /= pa.sum()
+    qmax = qmax or int(50 * c / (1 - lam / c)) + 10 * amax
+    pi = np.zeros(qmax + 1)
+    pi[0] = 1.0
+    for _ in range(200_000):
+        conv = np.convolve(pi, pa)[: qmax + c + 1]
+        nxt = np.zeros(qmax + 1)
+        nxt[0] = conv[: c + 1].sum()
+        nxt[1:] = conv[c + 1: qmax + c + 1]
+        nxt[-1] += 1.0 - nxt.sum()          # mass beyond the truncation stays in the last state
+        done = np.abs(nxt - pi).sum() < tol
+        pi = nxt
+        if done:
+            break
+    cdf_q = np.cumsum(pi)
+    p_at_least = 1.0 - np.concatenate([[0.0], np.cumsum(pa)[:-1]])   # P(A >= j), j = 0..amax
+    j = np.arange(1, amax + 1)
+    tail = np.empty(weeks)
+    for w in range(weeks):
+        idx = (w + 1) * c - j
+        cdf = np.where(idx >= 0, cdf_q[np.clip(idx, 0, qmax)], 0.0)
+        tail[w] = 1.0 - float((p_at_least[1:] / lam * cdf).sum())
+    return np.clip(tail, 0.0, 1.0)
 
 
 # ---- the one-point configuration -------------------------------------------------------------------

@@ -35,12 +35,19 @@ Mapping onto the weekly model (docs/model.md §7.14):
 Random numbers come from the stream "servers" only (arrival times, durations, give-up, repeat gaps),
 so switching engines leaves every demand stream untouched. Flexible deployment moves contacts, not
 servers, and is not supported with this engine (an error says so).
+
+Scale: the servers are the scaled client hours, so at small `run.scale` a point has a fraction of a
+server, which the carry turns into an occasional whole server-week; when the (small) queue runs dry
+that server idles and capacity is lost (city utilisation 0.28 at scale 0.02, 0.61 at 0.05, 1.01 at 0.2,
+1.00 at 1). The engine warns below scale 0.2 and is meant for scale >= 0.2, ideally 1 (a 1:1 city run
+takes about as long as with the weekly engine).
 """
 
 from __future__ import annotations
 
 import heapq
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,6 +57,8 @@ from sim.service import ServiceOutcome, queue
 
 # Waits in working hours share the last histogram bin from here on: 52 weeks at the longest working week.
 MAX_WAIT_HOURS = 2080
+# Below this run.scale the engine warns: scaled-down servers come in rare whole server-weeks (see below).
+SMALL_SCALE = 0.2
 
 
 @dataclass
@@ -106,6 +115,11 @@ class ServerEngine:
         self.params = p
         self.hours = float(p["service.hours_per_fte"])
         self.scale = float(p["run.scale"])
+        if self.scale < SMALL_SCALE:
+            warnings.warn(f"service.engine = 'servers' at run.scale = {self.scale:g}: a service point then has "
+                          "fewer than one server-equivalent, which comes as whole server-weeks now and then, and a "
+                          "server idles when the small queue runs dry; utilisation falls (0.6 at scale 0.05). "
+                          f"Use run.scale >= {SMALL_SCALE:g} with this engine (docs/model.md §7.14).", stacklevel=3)
         self.n_sp = len(model.service_points)
         self.busy: list[list[float]] = [[] for _ in range(self.n_sp)]  # heaps of completion times (hours)
         self.carry = np.zeros(self.n_sp)

@@ -8,6 +8,8 @@
    interval from batch means (10 consecutive batches of equal length after a 26-week warm-up; Student t
    with 9 degrees of freedom). Loads ρ = 0.5 (c = 1), 0.8 and 0.95 (c = 4), and ρ = 0.8 with c = 8 and
    8-hour contacts, where a fifth of the contacts run over the end of a week (carried work).
+   The weekly (production) engine against its own theory, the discrete-time Lindley queue with c
+   contacts a week: P(wait = 0 weeks) and the mean wait in weeks, same CIs, ρ = 0.8 and 0.95.
 2. **Little's law.** Exactly, in whole weeks, per service point, for the weekly and the servers engine,
    several seeds, with and without warm-up, with all mechanisms on: Σ_t waiting_first_t equals the weeks
    waited by those served, those who gave up and those still waiting (analysis.queueing.little_weekly).
@@ -34,8 +36,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.queueing import (erlang_c, fte_for_servers, little_hours, little_weekly, mean_ci, mmc_mean_wait,
-                               mmc_wait_tail, one_point_params, run_with_snapshot)
+from analysis.queueing import (erlang_c, fte_for_servers, lindley_wait_tail, little_hours, little_weekly, mean_ci,
+                               mmc_mean_wait, mmc_wait_tail, one_point_params, run_with_snapshot)
 from sim.city import load_city
 from sim.model import WelzijnModel
 
@@ -132,6 +134,39 @@ def test_erlang_c(point_city, case):
     assert abs(lit.relative_gap[0]) <= 0.02, f"L = {lit.L[0]:.4f}, λW = {lit.lam[0] * lit.W[0]:.4f}"
 
 
+# ---- 1b. the weekly engine against its own theory ------------------------------------------------------
+LINDLEY_CASES = [("c25-rho0.80", 25, 0.80, 30, 111), ("c25-rho0.95", 25, 0.95, 30, 112)]
+
+
+def lindley_run(city, c: int, rho: float, years: int, seed: int):
+    """The weekly engine at the one-point city with exactly c contacts a week: per-batch P(W = 0 weeks)
+    and mean wait (weeks) from the weekly wait histogram, and the exact values."""
+    hc = 2.5
+    params = one_point_params(rho * c, RESIDENTS, years=years, warmup_weeks=WARMUP, hours_per_contact=hc,
+                              engine="weekly")
+    fte = c * hc / (H * params["service.client_time_share"])        # c contacts a week, exactly
+    results = WelzijnModel(city, params, seed, sp_fte=np.array([fte])).run()
+    assert np.all(results.counters["contact_capacity"] == c)
+    hist = results.wait_hist[:, 0].reshape(N_BATCHES, -1, results.wait_hist.shape[-1]).sum(axis=1)
+    bins = np.arange(hist.shape[-1])
+    sim = {"p_wait_0_weeks": hist[:, 0] / hist.sum(axis=1), "mean_wait_weeks": (hist * bins).sum(axis=1) / hist.sum(axis=1)}
+    tail = lindley_wait_tail(rho * c, c)
+    return sim, {"p_wait_0_weeks": 1.0 - tail[0], "mean_wait_weeks": float(tail.sum())}
+
+
+@pytest.mark.parametrize("case", LINDLEY_CASES, ids=[c[0] for c in LINDLEY_CASES])
+def test_weekly_engine_lindley(point_city, case):
+    """The production (weekly) engine is a discrete-time batch-service queue; with Poisson requests,
+    c contacts a week, one contact per episode and no give-up, its waits in whole weeks follow the
+    Lindley recursion exactly (analysis.queueing.lindley_wait_tail): 99% batch-means CIs contain them."""
+    _, c, rho, years, seed = case
+    sim, theory = lindley_run(point_city, c, rho, years, seed)
+    for name, values in sim.items():
+        mean, half = mean_ci(values, LEVEL)
+        assert abs(mean - theory[name]) <= half, (
+            f"{name}: simulated {mean:.4f} ± {half:.4f} (99% CI), Lindley {theory[name]:.4f}")
+
+
 # ---- 2. Little's law -----------------------------------------------------------------------------------------
 MECHANISMS = {"drivers.enabled": True, "prevention.enabled": True, "informal.enabled": True,
               "escalation.enabled": True}
@@ -139,8 +174,9 @@ LITTLE_RUNS = [
     ("weekly", {}),
     ("weekly-warmup-mechanisms", {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True}),
     ("weekly-no-priority-high-give-up", {"service.repeat_priority": False, "demand.give_up_per_week": 0.4}),
-    ("servers", {"service.engine": "servers"}),
-    ("servers-warmup-mechanisms", {"service.engine": "servers", "run.warmup_weeks": 26, **MECHANISMS}),
+    ("servers", {"service.engine": "servers", "run.scale": 0.2}),
+    ("servers-warmup-mechanisms", {"service.engine": "servers", "run.scale": 0.2, "run.warmup_weeks": 26,
+                                   **MECHANISMS}),
 ]
 
 
@@ -255,7 +291,7 @@ def test_repeat_contacts_against_ciw():
 
 # ---- the engine's contract ---------------------------------------------------------------------------------
 def test_servers_engine_reproducible_and_consistent(city):
-    params = {"run.scale": 0.05, "run.years": 1, "service.engine": "servers"}
+    params = {"run.scale": 0.2, "run.years": 1, "service.engine": "servers"}
     a, b = WelzijnModel(city, params, 9), WelzijnModel(city, params, 9)
     ra, rb = a.run(), b.run()
     for name in ra.counters:
@@ -265,6 +301,11 @@ def test_servers_engine_reproducible_and_consistent(city):
     assert ra.wait_hours_hist.sum() == ra.wait_hist.sum() == ra.counters["first_contacts"].sum()
     weekly = WelzijnModel(city, {**params, "service.engine": "weekly"}, 9).run()
     np.testing.assert_array_equal(weekly.counters["help_requests"][:1], ra.counters["help_requests"][:1])
+
+
+def test_servers_engine_warns_at_small_scale(city):
+    with pytest.warns(UserWarning, match="run.scale"):
+        WelzijnModel(city, {"run.scale": 0.05, "run.years": 1, "service.engine": "servers"}, 1).step()
 
 
 def test_servers_engine_rejects_deployment(city):
@@ -288,6 +329,15 @@ if __name__ == "__main__":
             print(f"| {name} | {c} | {rho} | {hc} | {n:,} | {q} | {theory[q]:.4f} | {mean:.4f} ± {half:.4f} {ok} |")
         lit = little_hours(model)
         print(f"|  |  |  |  |  | Little L vs λW | {lit.lam[0] * lit.W[0]:.4f} | {lit.L[0]:.4f} |")
+    print()
+    print("| Case | quantity | Lindley (exact) | weekly engine (99% CI) |")
+    print("|---|---|---|---|")
+    for name, c, rho, years, seed in LINDLEY_CASES:
+        sim, theory = lindley_run(city, c, rho, years, seed)
+        for q in sim:
+            mean, half = mean_ci(sim[q], LEVEL)
+            ok = "✓" if abs(mean - theory[q]) <= half else "✗"
+            print(f"| {name} | {q} | {theory[q]:.4f} | {mean:.4f} ± {half:.4f} {ok} |")
     print()
     print("| Quantity | servers engine | Ciw | difference | tolerance |")
     print("|---|---|---|---|---|")
