@@ -284,7 +284,14 @@ def _format_errors(path: Path, err: ValidationError) -> str:
     lines = [f"{path}: invalid city data"]
     for e in err.errors():
         field = ".".join(str(x) for x in e["loc"])
-        lines.append(f"  field '{field}': {e['msg']} (found: {e.get('input')!r})")
+        msg = e["msg"].removeprefix("Value error, ")
+        if not field:
+            # A check across the file (e.g. servicepunten per stadsdeel vs total): the message names the fields.
+            lines.append(f"  {msg}")
+            continue
+        found = repr(e.get("input"))
+        found = found if len(found) <= 200 else found[:200] + "..."
+        lines.append(f"  field '{field}': {msg} (found: {found})")
     return "\n".join(lines)
 
 

@@ -173,10 +173,6 @@ def test_unknown_city_lists_the_known_ones():
         load_city("atlantis")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG sim.city._format_errors: a check across the whole file (CityFile._consistent: servicepunten total, "
-    "unique stadsdeel names) has an empty pydantic location, so the message says field '' and prints the "
-    "entire parsed file as 'found' (about 9,000 characters) after the useful sentence"))
 def test_whole_file_check_gives_a_short_message_naming_the_field(tmp_path):
     path = broken_copy(tmp_path, r"^(total = \{ value = )[0-9]+", r"\g<1>99")
     with pytest.raises(CityDataError) as err:
