@@ -315,31 +315,59 @@ def test_servers_engine_rejects_deployment(city):
 
 
 # ---- the tables of docs/verification.md ------------------------------------------------------------------
+def _pooled(runs: list[dict]) -> dict:
+    return {q: np.concatenate([r[q] for r in runs]) for q in runs[0]}
+
+
 if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Print the verification tables (docs/verification.md).")
+    ap.add_argument("--reps", type=int, default=1, help="independent runs per case (seeds seed, seed+1000, ...), "
+                                                         "batches pooled; 1 = exactly the tests' runs")
+    reps = ap.parse_args().reps
     city = load_city(POINT_CITY)
-    print("| Case | c | ρ | h/contact | customers | quantity | Erlang C | simulated (99% CI) |")
+    print(f"Runs per case: {reps} ({N_BATCHES} batches each); 99% CIs")
+    print()
+    print("| Case | c | ρ | h/contact | first contacts | quantity | Erlang C | servers engine (99% CI) |")
     print("|---|---|---|---|---|---|---|---|")
-    for case in ERLANG_CASES:
-        name, c, rho, hc, years, seed = case
-        model, batches, sim, theory, _ = erlang_run(city, c, rho, hc, years, seed)
-        n = int(model.servers_engine.stats.served_first[0])
+    for name, c, rho, hc, years, seed in ERLANG_CASES:
+        runs, n, lit = [], 0, []
+        for k in range(reps):
+            model, _, sim, theory, lam_h = erlang_run(city, c, rho, hc, years, seed + 1000 * k)
+            runs.append(sim)
+            n += int(model.servers_engine.stats.served_first[0])
+            lit.append(little_hours(model))
+        sim = _pooled(runs)
         for q in sim:
             mean, half = mean_ci(sim[q], LEVEL)
             ok = "✓" if abs(mean - theory[q]) <= half else "✗"
             print(f"| {name} | {c} | {rho} | {hc} | {n:,} | {q} | {theory[q]:.4f} | {mean:.4f} ± {half:.4f} {ok} |")
-        lit = little_hours(model)
-        print(f"|  |  |  |  |  | Little L vs λW | {lit.lam[0] * lit.W[0]:.4f} | {lit.L[0]:.4f} |")
+        L = np.mean([x.L[0] for x in lit])
+        lw = np.mean([x.lam[0] * x.W[0] for x in lit])
+        gap = max(abs(x.relative_gap[0]) for x in lit)
+        print(f"| {name} | | | | | L_q (time average) / λW / M/M/c λW_q | "
+              f"{lam_h * mmc_mean_wait(lam_h, 1.0 / hc, c):.4f} | {L:.4f} / {lw:.4f} (max gap {gap:.2e}) |")
     print()
     print("| Case | quantity | Lindley (exact) | weekly engine (99% CI) |")
     print("|---|---|---|---|")
     for name, c, rho, years, seed in LINDLEY_CASES:
-        sim, theory = lindley_run(city, c, rho, years, seed)
+        runs = []
+        for k in range(reps):
+            sim, theory = lindley_run(city, c, rho, years, seed + 1000 * k)
+            runs.append(sim)
+        sim = _pooled(runs)
         for q in sim:
             mean, half = mean_ci(sim[q], LEVEL)
             ok = "✓" if abs(mean - theory[q]) <= half else "✗"
             print(f"| {name} | {q} | {theory[q]:.4f} | {mean:.4f} ± {half:.4f} {ok} |")
     print()
-    print("| Quantity | servers engine | Ciw | difference | tolerance |")
+    print("| Quantity | servers engine | Ciw | difference | tolerance (99%) |")
     print("|---|---|---|---|---|")
+    if reps > 1:
+        MODEL_RUNS = tuple((30, 201 + k) for k in range(2 * reps))
+        _ciw_seeds = [301 + k for k in range(reps)]
+        _orig = ciw_batches
+        ciw_batches = lambda seed: sum((_orig(s) for s in _ciw_seeds), [])  # noqa: E731
     for q, row in repeat_comparison().items():
         print(f"| {q} | {row['model']:.4f} | {row['ciw']:.4f} | {row['diff']:+.4f} | ±{row['tol']:.4f} |")
