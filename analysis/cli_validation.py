@@ -79,6 +79,7 @@ def calibrate(
     scale: Annotated[Optional[float], typer.Option(help="run.scale of each trial (default from targets.toml: 0.05)")] = None,
     replications: Annotated[Optional[int], typer.Option(help="Model seeds per trial (default from targets.toml: 2)")] = None,
     years: Annotated[Optional[int], typer.Option(help="Reported years per trial without --counts (default 1)")] = None,
+    verify_scale: Annotated[Optional[float], typer.Option(help="Also run the calibrated set once at this scale (default 1.0; 0 = not)")] = None,
     set_: SetOpt = [],
     write_all: Annotated[bool, typer.Option("--write-all", help="Write every fitted value, also those the data do not pin")] = False,
     trials_csv: Annotated[Optional[Path], typer.Option(help="Also write every trial (parameters, loss, outputs) to this CSV")] = None,
@@ -113,6 +114,10 @@ def calibrate(
             if not 1 <= years <= 10:
                 _fail(f"--years {years}: must be in 1-10")
             settings = replace(settings, years=years)
+        if verify_scale is not None:
+            if not (verify_scale == 0 or 0.001 <= verify_scale <= 1.0):
+                _fail(f"--verify-scale {verify_scale}: must be 0 or in [0.001, 1]")
+            settings = replace(settings, verify_scale=verify_scale)
         obs = read_counts(counts, sc.city()) if counts is not None else None
         if not face and obs is None:
             _fail("--no-face needs --counts: there is nothing else to calibrate to")

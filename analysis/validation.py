@@ -75,14 +75,15 @@ class Target(BaseModel):
                                       "[{low}, {high}]", {"value": self.value, "low": self.low, "high": self.high})
         return self
 
-    def z(self, simulated: float) -> float:
-        """Standardised distance used by calibration (see targets.toml): 0 at `value` or inside a flat band."""
+    def z(self, simulated: float, mc_sd: float = 0.0) -> float:
+        """Standardised distance used by calibration (see targets.toml): 0 at `value` or inside a flat band.
+        `mc_sd` is the Monte Carlo error of the simulated value; it widens the band's sigma."""
         if simulated is None or not np.isfinite(simulated):
             return math.inf
         if self.value is not None:
             half = (self.value - self.low) if simulated < self.value else (self.high - self.value)
-            return (simulated - self.value) / half if half > 0 else 0.0
-        half = (self.high - self.low) / 2.0
+            return (simulated - self.value) / math.hypot(half, mc_sd) if half > 0 or mc_sd > 0 else 0.0
+        half = math.hypot((self.high - self.low) / 2.0, mc_sd)
         if simulated < self.low:
             return (simulated - self.low) / half
         if simulated > self.high:

@@ -40,8 +40,6 @@ def test_check_model_prints_every_target_and_exits_0():
 
 @pytest.mark.parametrize("args, message", [
     (["--year", "1999"], "--year 1999: outside the simulated years"),
-    (["--set", "demand.episode_rat=0.2"], "unknown field 'demand.episode_rat'"),
-    (["--replications", "0"], "scenario.replications"),
     (["--targets", str(DATA / "calib_bad_targets.toml")], "field 'high'"),
 ])
 def test_check_model_bad_input_exits_2(args, message):
