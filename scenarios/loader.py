@@ -175,12 +175,14 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
         base_path = resolve_path(meta.base) if Path(meta.base).suffix else path.parent / f"{meta.base}.toml"
         if not base_path.is_file() and not Path(meta.base).suffix:
             base_path = SCENARIO_DIR / f"{meta.base}.toml"  # e.g. a resolved copy in a results directory
-        if base_path.resolve() == path.resolve() or len(_chain) > 10:
-            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: a scenario cannot be based on itself")
-        try:
-            values.update(load_scenario(base_path, _chain=_chain + (path,)).overrides)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: {exc}") from exc
+        if not base_path.is_file():
+            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: no scenario file {base_path}")
+        chain = _chain + (path.resolve(),)
+        if base_path.resolve() in chain:
+            cycle = " -> ".join(str(p) for p in chain + (base_path.resolve(),))
+            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: scenarios are based on each "
+                                f"other in a cycle ({cycle})")
+        values.update(load_scenario(base_path, _chain=chain).overrides)
     for group, section in raw.items():
         if not isinstance(section, dict):
             raise ScenarioError(
@@ -191,4 +193,15 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
             values[name] = _check_parameter(name, value, str(path))
     scenario = Scenario(path, meta, values)
     scenario.city()  # fail early on a bad city reference
-    return scenario.with_overrides(overrides or [])
+    scenario = scenario.with_overrides(overrides or [])
+    _check_consistency(scenario)
+    return scenario
+
+
+def _check_consistency(scenario: Scenario) -> None:
+    """Rules that tie parameters together (each alone may be in range)."""
+    v = scenario.params()
+    if v["demand.seek_help_min"] > v["demand.seek_help_max"]:
+        raise ScenarioError(
+            f"{scenario.path}: field 'demand.seek_help_min' = {v['demand.seek_help_min']!r} is above "
+            f"'demand.seek_help_max' = {v['demand.seek_help_max']!r}; allowed: seek_help_min <= seek_help_max")
