@@ -10,7 +10,7 @@ import numpy as np
 
 from sim.city import City
 from sim.mechanisms import Mechanism
-from sim.population import draw_registered, draw_unregistered
+from sim.population import ATTRIBUTES, draw_registered, draw_unregistered
 
 
 def budget_index(city: City, params: dict) -> np.ndarray:
@@ -56,13 +56,17 @@ class TenYearDrivers(Mechanism):
     def start_year(self, year_index: int, week: int) -> None:
         if year_index == 0:
             return
-        changed = [self._grow(week), self._unregistered(year_index, week)]
-        changed += [self._age(year_index), self._living_alone(year_index)]
+        newcomers = [c for c in self._grow() + self._unregistered(year_index) if len(c["district"])]
+        new_ids = np.zeros(0, dtype=np.int64)
+        if newcomers:
+            # One append per year: appending copies every column.
+            columns = {k: np.concatenate([c[k] for c in newcomers]) for k in ATTRIBUTES}
+            new_ids = self.model.add_residents(columns, week, refresh=False)
+        changed = [new_ids, self._age(year_index), self._living_alone(year_index)]
         self._workforce()
-        ids = np.unique(np.concatenate(changed))
-        self.model.refresh_hazard(ids, week)
+        self.model.refresh_hazard(np.unique(np.concatenate(changed)), week)
 
-    def _grow(self, week: int) -> np.ndarray:
+    def _grow(self) -> list[dict[str, np.ndarray]]:
         """Registered population grows by the chosen path; newcomers resemble their stadsdeel."""
         m, p = self.model, self.params
         rate = {"municipal": p["drivers.growth_municipal"], "pbl": p["drivers.growth_pbl"],
@@ -72,11 +76,9 @@ class TenYearDrivers(Mechanism):
         # Stochastic rounding keeps small (scaled-down) stadsdelen growing on average.
         exact = current * rate
         n_new = (np.floor(exact) + (self.rng.random(len(exact)) < exact % 1)).astype(int)
-        ids = [m.add_residents(draw_registered(prof, n_new[prof.index], m.space, p, self.rng), week)
-               for prof in m.profiles]
-        return np.concatenate(ids)
+        return [draw_registered(prof, n_new[prof.index], m.space, p, self.rng) for prof in m.profiles]
 
-    def _unregistered(self, year_index: int, week: int) -> np.ndarray:
+    def _unregistered(self, year_index: int) -> list[dict[str, np.ndarray]]:
         """The housing shortage moves the unregistered population towards factor_end by end_year."""
         m, p = self.model, self.params
         year = p["run.start_year"] + year_index
@@ -89,9 +91,8 @@ class TenYearDrivers(Mechanism):
         have = np.zeros_like(target)
         np.add.at(have, (pop.district[pop.kind > 0], pop.kind[pop.kind > 0] - 1), 1)
         add = np.maximum(target - have, 0)  # nobody is removed when the factor falls
-        ids = [m.add_residents(draw_unregistered(prof, add[prof.index], m.space, p, self.rng), week)
-               for prof in m.profiles if add[prof.index].sum() > 0]
-        return np.concatenate(ids) if ids else np.zeros(0, dtype=np.int64)
+        return [draw_unregistered(prof, add[prof.index], m.space, p, self.rng)
+                for prof in m.profiles if add[prof.index].sum() > 0]
 
     def _toward(self, year_index: int, start_share: float, end_share: float) -> float:
         p = self.params

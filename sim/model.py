@@ -162,12 +162,14 @@ class WelzijnModel(Model):
         pop.weekly_hazard[idx] = demand.weekly_hazard(pop, self.params, idx)
         demand.schedule_next(pop, idx, week - 1, self.streams["episodes"])
 
-    def add_residents(self, columns: dict[str, np.ndarray], week: int) -> np.ndarray:
-        """New residents (growth, arrivals): placed in their cell's catchment, with episodes scheduled."""
+    def add_residents(self, columns: dict[str, np.ndarray], week: int, refresh: bool = True) -> np.ndarray:
+        """New residents (growth, arrivals): placed in their cell's catchment; with `refresh`, their
+        episodes are scheduled now (else the caller refreshes them with others)."""
         pop = self.population
         ids = pop.append(columns)
         pop.service_point[ids] = self.cell_service_point[pop.cell[ids]]
-        self.refresh_hazard(ids, week)
+        if refresh:
+            self.refresh_hazard(ids, week)
         return ids
 
     def _record_year(self, y: int) -> None:

@@ -64,14 +64,17 @@ class AreaPrevention(Mechanism):
         effect = np.zeros(len(pop), dtype=np.float32)
         noise = self.rng.random(len(pop))
         priority = m.space.deprivation[pop.cell] * (1.0 + 0.2 * noise)  # deprived cells first, ties random
+        # Residents grouped by stadsdeel, most deprived first: each work type takes the first it may.
+        order = np.lexsort((-priority, pop.district))
+        bounds = np.searchsorted(pop.district[order], np.arange(len(m.profiles) + 1))
+        capacities = self.reach_capacity()
         # Targeted work (youth, elderly) first; community work then reaches the residents still unreached.
         for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
-            capacity = self.reach_capacity()[wt]
             e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
-            target = np.isin(pop.age_band, TARGETS[wt]) & ~reached
+            eligible = np.isin(pop.age_band[order], TARGETS[wt]) & ~reached[order]
             for d in range(len(m.profiles)):
-                cand = np.flatnonzero(target & (pop.district == d))
-                take = cand[np.argsort(-priority[cand], kind="stable")[: int(capacity[d])]]
+                lo, hi = bounds[d], bounds[d + 1]
+                take = order[lo:hi][eligible[lo:hi]][: int(capacities[wt][d])]
                 reached[take] = True
                 effect[take] = e
         changed = reached & (self.reached_week >= 0) & (effect != self.effect) & self.effective
