@@ -40,7 +40,7 @@ Scale: the servers are the scaled client hours, so at small `run.scale` a point 
 server, which the carry turns into an occasional whole server-week; when the (small) queue runs dry
 that server idles and capacity is lost (city utilisation 0.28 at scale 0.02, 0.61 at 0.05, 1.01 at 0.2,
 1.00 at 1). The engine warns below scale 0.2 and is meant for scale >= 0.2, ideally 1 (a 1:1 city run
-takes about as long as with the weekly engine).
+takes about 1.4 times the weekly engine's CPU time).
 """
 
 from __future__ import annotations
