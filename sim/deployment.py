@@ -21,8 +21,6 @@ class FlexibleDeployment(Mechanism):
 
     def __init__(self, model):
         super().__init__(model)
-        n = len(model.service_points)
-        model.results.moved_hours = np.zeros((model.weeks, n, n))
         self.allocation = None  # contacts per service point decided at the last decision week
 
     def adjust_capacity(self, week: int, capacity: np.ndarray, setback: np.ndarray) -> None:
@@ -49,9 +47,13 @@ class FlexibleDeployment(Mechanism):
         hpc = p["service.hours_per_contact"]
         m.results.ensure("hours_moved_in")[week] += moved_in * hpc
         m.results.ensure("hours_moved_out")[week] += moved_out * hpc
+        res = m.results  # the scratch record during warm-up
+        if res.moved_hours is None:
+            n = len(capacity)
+            res.moved_hours = np.zeros((res.weeks, n, n))
         if moved_in.sum() > 0:
             flows = np.outer(moved_out, moved_in) / moved_in.sum()
-            m.results.moved_hours[week] = flows * hpc / p["run.scale"]
+            res.moved_hours[week] = flows * hpc / p["run.scale"]
         # Travel and co-ordination eat part of every moved contact.
         effective = own + np.minimum(alloc, pool) + moved_in * (1.0 - p["deployment.travel_overhead"])
         new_capacity = np.floor(effective + 1e-9).astype(np.int64)

@@ -105,6 +105,7 @@ class WelzijnModel(Model):
                                                                 "moved_hours", "initial_waiting_first")})
         self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
         self.history: list[dict] = []
+        self._final_results = self.results
         self.mechanisms = enabled_mechanisms(self)
 
     # ---- set-up --------------------------------------------------------------------------
@@ -193,19 +194,23 @@ class WelzijnModel(Model):
         return sum(self.area_fte_by_type().values())
 
     def step(self) -> None:
-        """One week. Warm-up weeks (negative) run the foundation rules into a scratch record, so the
-        first reported year starts with queues and open cases instead of an empty system."""
+        """One week. Warm-up weeks (negative) run the same rules into a scratch record, so the first
+        reported year starts with queues, open cases and mechanisms already going, not an empty system."""
         t, p, pop = self.week, self.params, self.population
         warm = t < 0
-        res, w = (self._warmup_results, t + self.warmup) if warm else (self.results, t)
-        mechanisms = () if warm else self.mechanisms
+        # Mechanisms record into self.results by week; during warm-up that is the scratch record, whose
+        # rows they reach with negative week numbers.
+        self.results = self._warmup_results if warm else self._final_results
+        res, w = self.results, (t + self.warmup if warm else t)
         if t == 0:
             res.initial_waiting_first = np.bincount(pop.service_point[pop.state == WAITING_FIRST],
                                                     minlength=len(self.service_points))
+        if t == -self.warmup or (not warm and t % 52 == 0):
+            for m in self.mechanisms:
+                m.start_year(max(t, 0) // 52, t)
         if not warm and t % 52 == 0:
-            for m in mechanisms:
-                m.start_year(t // 52, t)
             self._record_year(t // 52)
+        mechanisms = self.mechanisms
         sp_of = pop.service_point
 
         for worker in self.agents_by_type.get(SupportWorker, []):
@@ -265,7 +270,7 @@ class WelzijnModel(Model):
     def run(self) -> RunResults:
         while self.week < self.weeks:
             self.step()
-        return self.results
+        return self._final_results
 
 
 def run_model(city: City, params: dict | None = None, seed: int = 0, *, sp_fte: np.ndarray | None = None,

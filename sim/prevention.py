@@ -15,6 +15,8 @@ from sim.demand import ask_for_help
 from sim.mechanisms import Mechanism
 from sim.population import HIDDEN
 
+NOT_REACHED = np.iinfo(np.int32).min
+
 # Target age bands per area work type (sim.city.AGE_BANDS: 0-11, 12-23, 24-64, 65-74, 75+).
 TARGETS = {"jongerenwerk": (1,), "opbouwwerk": (0, 1, 2, 3, 4), "ouderenwerk": (3, 4)}
 
@@ -25,7 +27,7 @@ class AreaPrevention(Mechanism):
     def __init__(self, model):
         super().__init__(model)
         n = len(model.population)
-        self.reached_week = np.full(n, -1, dtype=np.int32)   # -1: not reached this year
+        self.reached_week = np.full(n, NOT_REACHED, dtype=np.int32)  # weeks can be negative (warm-up)
         self.effective = np.zeros(n, dtype=bool)
         self.boosted = np.zeros(n, dtype=bool)                # network boost given once
         self.reached_ever = np.zeros(n, dtype=bool)
@@ -35,7 +37,7 @@ class AreaPrevention(Mechanism):
         n = len(self.model.population)
         extra = n - len(self.reached_week)
         if extra > 0:
-            self.reached_week = np.concatenate([self.reached_week, np.full(extra, -1, dtype=np.int32)])
+            self.reached_week = np.concatenate([self.reached_week, np.full(extra, NOT_REACHED, dtype=np.int32)])
             self.effective = np.concatenate([self.effective, np.zeros(extra, dtype=bool)])
             self.boosted = np.concatenate([self.boosted, np.zeros(extra, dtype=bool)])
             self.reached_ever = np.concatenate([self.reached_ever, np.zeros(extra, dtype=bool)])
@@ -54,7 +56,7 @@ class AreaPrevention(Mechanism):
         out = {}
         for wt, reach in per_fte.items():
             factor = youth_factor if wt == "jongerenwerk" else 1.0
-            out[wt] = fte[wt] * factor * reach * p["run.scale"] * m.fte_factor_by_year[m.week // 52]
+            out[wt] = fte[wt] * factor * reach * p["run.scale"] * m.fte_factor_by_year[max(m.week, 0) // 52]
         return out
 
     def start_year(self, year_index: int, week: int) -> None:
@@ -78,12 +80,12 @@ class AreaPrevention(Mechanism):
                 take = order[lo:hi][eligible[lo:hi]][: int(capacities[wt][d])]
                 reached[take] = True
                 effect[take] = e
-        changed = reached & (self.reached_week >= 0) & (effect != self.effect) & self.effective
+        changed = reached & (self.reached_week != NOT_REACHED) & (effect != self.effect) & self.effective
         self.effect = effect
-        newly = reached & (self.reached_week < 0)
+        newly = reached & (self.reached_week == NOT_REACHED)
         self.reached_week[newly] = week
-        lost = ~reached & (self.reached_week >= 0)
-        self.reached_week[lost] = -1
+        lost = ~reached & (self.reached_week != NOT_REACHED)
+        self.reached_week[lost] = NOT_REACHED
         self.reached_ever |= reached
         lapsed = np.flatnonzero((lost & self.effective) | changed)
         self.effective[lapsed] = False
@@ -103,7 +105,7 @@ class AreaPrevention(Mechanism):
         if week % 4:
             return
         p, pop = self.params, self.model.population
-        due = np.flatnonzero((self.reached_week >= 0) & ~self.effective
+        due = np.flatnonzero((self.reached_week != NOT_REACHED) & ~self.effective
                              & (self.reached_week + p["prevention.delay_weeks"] <= week))
         if len(due) == 0:
             return

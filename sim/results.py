@@ -99,7 +99,8 @@ class RunResults:
     def add(self, name: str, week: int, service_points: np.ndarray, weights: np.ndarray | None = None) -> None:
         """Count residents (given by their service point) into flow `name` for `week`."""
         counts = np.bincount(service_points, weights=weights, minlength=len(self.service_points))
-        self.counters[name][week] += counts.astype(self.counters[name].dtype)
+        counter = self.counters[name] if name in self.counters else self.ensure(name)
+        counter[week] += counts.astype(counter.dtype)
 
     def add_waits(self, week: int, service_points: np.ndarray, waits: np.ndarray, dropped: bool = False) -> None:
         hist = self.drop_wait_hist if dropped else self.wait_hist
