@@ -18,13 +18,16 @@ Identifiability is judged in three ways, all printed and written into the calibr
    `delta = max(1, 2 * noise SD)`;
 2. a one-at-a-time slice of the loss through the best point for each parameter (same seeds): the set
    of grid values whose loss is within `delta` of the slice minimum;
-3. the spread of the near-best trials (loss within `delta` of the best), per parameter and for a few
-   outputs (help requests, the FTE the demand needs, the unregistered population).
+3. the spread of the near-best trials (loss within `delta` of the best, at least the best 10%), per
+   parameter and for a few outputs (help requests, the FTE the demand needs, the unregistered
+   population), and which parameters trade off against each other over them (rank correlation).
 
-A parameter is *identified* if its slice interval is narrow (< 40% of the search range) and so is its
-near-best spread; *ridge* if the slice is narrow but the near-best trials spread widely (only a
-combination with other parameters is pinned); *one-sided* if the interval runs to one end of the range;
-*not identified* otherwise.
+A parameter is *identified* if its slice interval and its near-best spread are both narrow (< 30% of
+the search range); *ridge* if the slice is narrow but the near-best trials spread widely (>= 50%), or it
+trades off with a parameter that is not identified (only a combination is pinned); *one-sided* if the
+slice interval runs to one end of the range; *not identified* if it covers (nearly) the whole range;
+*weakly identified* otherwise. "Narrow" is relative to the search range, i.e. posterior against prior
+width: the search ranges in targets.toml are meant as plausible prior ranges.
 """
 
 from __future__ import annotations
@@ -373,6 +376,7 @@ class Identifiability:
     spread_high: float
     spread_width: float
     verdict: str
+    trades_off: str = ""   # the parameter it is most correlated with among the near-best trials, if |r| >= 0.6
 
 
 @dataclass
@@ -413,6 +417,29 @@ def _verdict(fp: FitParameter, lo: float, hi: float, slice_width: float, spread_
     if slice_width < NARROW and spread_width >= WIDE:
         return "ridge"
     return "weakly identified"
+
+
+def near_best(trials: pd.DataFrame, best_loss: float, delta: float) -> pd.DataFrame:
+    """Trials with loss <= best + delta, or, if fewer, the best 10% of the trials (at least 5): a spread
+    over one or two trials says nothing about how well a parameter is pinned."""
+    near = trials[trials.loss <= best_loss + delta]
+    n_top = min(len(trials), max(5, math.ceil(0.1 * len(trials))))
+    return near if len(near) >= n_top else trials.nsmallest(n_top, "loss")
+
+
+def trade_offs(near: pd.DataFrame, fit: list[FitParameter], threshold: float = 0.6) -> dict[str, str]:
+    """For each parameter, the one it is most rank-correlated with over the near-best trials (a ridge:
+    the data pin a combination), e.g. "demand.seek_help_max (r = -0.82)"."""
+    if len(near) < 8 or len(fit) < 2:
+        return {}
+    r = near[[fp.name for fp in fit]].corr(method="spearman")
+    out = {}
+    for fp in fit:
+        others = r[fp.name].drop(fp.name).dropna()
+        if len(others) and others.abs().max() >= threshold:
+            partner = others.abs().idxmax()
+            out[fp.name] = f"{partner} (r = {others[partner]:+.2f})"
+    return out
 
 
 def kept_at_base(idents: list[Identifiability], base_values: dict[str, float]) -> dict[str, float]:
@@ -511,7 +538,8 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
     slice_df = pd.DataFrame(slice_rows, columns=["parameter", "value", "loss"])
 
     table = pd.DataFrame(records)
-    near = table[table.loss <= best_eval.loss + delta]
+    near = near_best(table, best_eval.loss, delta)
+    partners = trade_offs(near, fit)
     idents = []
     for fp in fit:
         s = slice_df[slice_df.parameter == fp.name]
@@ -524,7 +552,13 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
         slo, shi = float(near[fp.name].min()), float(near[fp.name].max())
         spread = fp.position(shi) - fp.position(slo)
         idents.append(Identifiability(fp.name, best[fp.name], lo, hi, width, slo, shi, spread,
-                                      _verdict(fp, lo, hi, width, spread)))
+                                      _verdict(fp, lo, hi, width, spread), partners.get(fp.name, "")))
+    # A parameter that trades off with one the data do not pin is only pinned jointly with it.
+    by_name = {i.parameter: i for i in idents}
+    for i in idents:
+        partner = i.trades_off.split(" (")[0]
+        if i.verdict == "identified" and partner in by_name and by_name[partner].verdict != "identified":
+            i.verdict = "ridge"
     near_out = pd.DataFrame([{"output": k, "best": best_eval.outputs[k], "min": float(near[f"out:{k}"].min()),
                               "max": float(near[f"out:{k}"].max())} for k in OUTPUTS])
 
@@ -604,10 +638,11 @@ def report(result: CalibrationResult) -> str:
         lines.append(f"{i.parameter:<{w}}  {_g(r.base_values[i.parameter]):>8}  {_g(i.best):>8}  "
                      f"{_g(i.slice_low) + ' to ' + _g(i.slice_high) + f' ({100 * i.slice_width:.0f}%)':<24}  "
                      f"{_g(i.spread_low) + ' to ' + _g(i.spread_high) + f' ({100 * i.spread_width:.0f}%)':<20}  "
-                     f"{i.verdict}")
+                     f"{i.verdict}" + (f"; trades off with {i.trades_off}" if i.trades_off else ""))
     search = r.trials[r.trials.phase == "search"]
-    lines.append("(% = share of the search range; near-best = search trials with loss <= best + delta: "
-                 f"{int((search.loss <= r.best_eval.loss + r.delta).sum())} of {len(search)})")
+    lines.append("(% = share of the search range; near-best = search trials with loss <= best + delta, at least the "
+                 f"best 10%: {len(near_best(search, r.best_eval.loss, r.delta))} of {len(search)}; trades off = rank "
+                 "correlation |r| >= 0.6 over them)")
     lines.append("")
     final_loss = r.final_eval.loss if r.final_eval is not None else r.best_eval.loss
     for note in r.notes:
@@ -673,7 +708,8 @@ def write_scenario(result: CalibrationResult, out: str | Path, name: str | None 
              "# Identifiability (slice interval within delta of the best loss | spread of the near-best trials):"]
     for i in r.identifiability:
         lines.append(f"#   {i.parameter}: {i.verdict}; slice {_g(i.slice_low)}-{_g(i.slice_high)}, "
-                     f"near-best {_g(i.spread_low)}-{_g(i.spread_high)}")
+                     f"near-best {_g(i.spread_low)}-{_g(i.spread_high)}"
+                     + (f"; trades off with {i.trades_off}" if i.trades_off else ""))
     lines.append("# Counted contacts are capacity-bound at today's staffing (docs/model.md §9.1), so they do not")
     lines.append("# identify demand. Parameters the data do not pin keep the base scenario's value where that still fits")
     lines.append("# (see Refit above). See docs/validation.md for the method and what the targets can and cannot say.")
