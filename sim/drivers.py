@@ -87,7 +87,6 @@ class TenYearDrivers(Mechanism):
         factor = 1.0 + (p["drivers.unregistered_factor_end"] - 1.0) * progress
         target = np.round(m.base_unregistered * factor * p["run.scale"]).astype(np.int64)
         pop = m.population
-        k = target.shape[1]
         have = np.zeros_like(target)
         np.add.at(have, (pop.district[pop.kind > 0], pop.kind[pop.kind > 0] - 1), 1)
         add = np.maximum(target - have, 0)  # nobody is removed when the factor falls

@@ -52,8 +52,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.population import NONE, WAITING_FIRST, WAITING_REPEAT, Population
-from sim.service import ServiceOutcome, queue
+from sim.population import NONE, WAITING_FIRST, Population
+from sim.service import ServiceOutcome, after_contacts, queue
 
 # Waits in working hours share the last histogram bin from here on: 52 weeks at the longest working week.
 MAX_WAIT_HOURS = 2080
@@ -194,16 +194,8 @@ class ServerEngine:
         first = is_first[pos]
         wait_h = start - arr[pos]
         first_wait = week - pop.request_week[served[first]]
-        pop.contacts[served] += 1
-        pop.contacts_left[served] -= 1
-        done = pop.contacts_left[served] <= 0
-        resolved = served[done]
-        pop.state[resolved] = NONE
-        ongoing = served[~done]
-        pop.state[ongoing] = WAITING_REPEAT
-        end_week = np.floor((start[~done] + dur[pos][~done]) / H).astype(np.int64)
-        gap = rng.geometric(min(1.0, 1.0 / p["demand.repeat_gap_weeks"]), size=len(ongoing))
-        pop.since[ongoing] = end_week + gap
+        end_week = np.floor((start + dur[pos]) / H).astype(np.int64)  # next contact counts from here
+        resolved = after_contacts(pop, served, 1, end_week, p, rng)
 
         if week >= 0:
             self._account(week, c, waiting, arr, sp, is_first, pos, start, dur, gone, was_first, pop)

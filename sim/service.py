@@ -38,6 +38,23 @@ def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> t
     return waiting[quits], waiting[~quits]
 
 
+def after_contacts(pop: Population, served: np.ndarray, progress, next_from, params: dict,
+                   rng: np.random.Generator) -> np.ndarray:
+    """Bookkeeping after contacts (both service engines): each contact that moved its episode forward
+    (`progress`, 1 or an array of 0/1) needs one contact fewer; episodes with none left are resolved, the
+    others are due again a geometric gap after `next_from` (a week, or one per client). Returns the resolved."""
+    pop.contacts[served] += 1
+    pop.contacts_left[served] -= progress
+    done = pop.contacts_left[served] <= 0
+    resolved = served[done]
+    pop.state[resolved] = NONE
+    ongoing = served[~done]
+    pop.state[ongoing] = WAITING_REPEAT
+    gap = rng.geometric(min(1.0, 1.0 / params["demand.repeat_gap_weeks"]), size=len(ongoing))
+    pop.since[ongoing] = (next_from if np.ndim(next_from) == 0 else next_from[~done]) + gap
+    return resolved
+
+
 def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int, params: dict,
           rng: np.random.Generator, setback: np.ndarray | None = None,
           setback_rng: np.random.Generator | None = None) -> ServiceOutcome:
@@ -59,20 +76,11 @@ def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int,
 
     first = pop.state[served] == WAITING_FIRST
     first_wait = week - pop.request_week[served[first]]
-    pop.contacts[served] += 1
+    progress = 1
     if setback is not None and setback.any():
         # Drawn from the mechanism's own stream so the service stream is unchanged when it is off.
-        progress = setback_rng.random(len(served)) >= setback[pop.service_point[served]]
-        pop.contacts_left[served] -= progress.astype(np.int16)
-    else:
-        pop.contacts_left[served] -= 1
-    done = pop.contacts_left[served] <= 0
-    resolved = served[done]
-    pop.state[resolved] = NONE
-    ongoing = served[~done]
-    pop.state[ongoing] = WAITING_REPEAT
-    gap = rng.geometric(min(1.0, 1.0 / params["demand.repeat_gap_weeks"]), size=len(ongoing))
-    pop.since[ongoing] = week + gap
+        progress = (setback_rng.random(len(served)) >= setback[pop.service_point[served]]).astype(np.int16)
+    resolved = after_contacts(pop, served, progress, week, params, rng)
     return ServiceOutcome(
         dropped_first=gone[was_first],
         dropped_first_wait=week - pop.request_week[gone[was_first]],
