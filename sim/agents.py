@@ -31,8 +31,12 @@ def draw_contract_hours(target_hours: float, rng: np.random.Generator) -> list[f
 class Worker(Agent):
     """A welfare worker with contract hours who is sometimes absent through sickness."""
 
-    def __init__(self, model, work_type: str, district: int, contract_hours: float):
+    def __init__(self, model, work_type: str, district: int, contract_hours: float, key: str | None = None):
         super().__init__(model)
+        # `key` names the post (e.g. "sp3/2"); its streams are its own, so adding staff elsewhere does not
+        # change this worker's absences or turnover (common random numbers).
+        self.key = key or f"{work_type}/{district}/{self.unique_id}"
+        self.absence_rng = model.streams[f"absence/{self.key}"]
         self.work_type = work_type
         self.district = district
         self.contract_hours = contract_hours
@@ -44,7 +48,7 @@ class Worker(Agent):
     def plan_week(self) -> None:
         """Decide this week's availability: sick or present, and leave spread over the year."""
         p = self.model.params
-        self.absent = bool(self.model.streams["absence"].random() < p["service.sickness_absence"])
+        self.absent = bool(self.absence_rng.random() < p["service.sickness_absence"])
         leave_factor = p["service.working_weeks"] / 52.0
         self.available_hours = 0.0 if (self.absent or self.vacant) else self.contract_hours * leave_factor
 
@@ -56,8 +60,8 @@ class Worker(Agent):
 class SupportWorker(Worker):
     """Individual support (individuele ondersteuning) at one Servicepunt XL."""
 
-    def __init__(self, model, district: int, service_point: int, contract_hours: float):
-        super().__init__(model, "individual_support", district, contract_hours)
+    def __init__(self, model, district: int, service_point: int, contract_hours: float, key: str | None = None):
+        super().__init__(model, "individual_support", district, contract_hours, key)
         self.service_point = service_point
 
 

@@ -38,7 +38,8 @@ def schedule_next(pop: Population, idx: np.ndarray, week: int, rng: np.random.Ge
     pop.next_episode[idx] = np.where(h > 0, np.minimum(week + gaps, NEVER), NEVER).astype(np.int32)
 
 
-def choose_domains(pop: Population, idx: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Life domain of new episodes of residents `idx`, from uniform draws `u` (one per resident)."""
     w = np.tile(DOMAIN_BASE, (len(idx), 1))
     w[:, 0] *= np.where(pop.low_income[idx], 2.0, 1.0)                 # finances
     w[:, 1] *= np.where(pop.registered[idx], 1.0, 3.0)                 # housing
@@ -46,8 +47,7 @@ def choose_domains(pop: Population, idx: np.ndarray, rng: np.random.Generator) -
     w[:, 3] *= np.where(pop.alone[idx] | (pop.age_band[idx] >= 3), 1.5, 1.0)  # social
     w[:, 4] *= np.where(pop.age_band[idx] >= 3, 1.5, 1.0)              # health
     cum = np.cumsum(w, axis=1)
-    u = rng.random(len(idx)) * cum[:, -1]
-    return (u[:, None] > cum).sum(axis=1).astype(np.int8)
+    return ((u * cum[:, -1])[:, None] > cum).sum(axis=1).astype(np.int8)
 
 
 def extra_contacts(n: int, params: dict, rng: np.random.Generator) -> np.ndarray:
@@ -68,33 +68,41 @@ def start_episodes(pop: Population, week: int, params: dict, streams,
     """
     fired = np.flatnonzero(pop.next_episode == week)
     schedule_next(pop, fired, week, streams["episodes"])
-    # Someone with an open episode carries the new problem inside it.
-    new = fired[pop.state[fired] == NONE]
-    pop.episodes[new] += 1
-    pop.domain[new] = choose_domains(pop, new, streams["domains"])
+    # Every fired event takes its draws, used or not, so how much each stream is used does not depend on
+    # who is busy with an open episode: scenarios that change service keep the same demand draws.
+    n = len(fired)
+    u_domain = streams["domains"].random(n)
+    u_solve = streams["self_solve"].random(n)
+    u_seek = streams["help_seeking"].random(n)
+    n_contacts = 1 + extra_contacts(n, params, streams["contacts"])
+    duration = streams["hidden"].geometric(min(1.0, 1.0 / params["demand.hidden_weeks"]), size=n)
 
+    # Someone with an open episode carries the new problem inside it.
+    free = pop.state[fired] == NONE
+    new = fired[free]
+    pop.episodes[new] += 1
+    pop.domain[new] = choose_domains(pop, new, u_domain[free])
     net_dev = pop.network[new] - network_reference
     p_self = np.clip(params["demand.self_solve_share"] + params["demand.self_solve_network_effect"] * net_dev, 0, 1)
-    solved = streams["self_solve"].random(len(new)) < p_self
-    rest = new[~solved]
+    solved = u_solve[free] < p_self
     lo, hi = params["demand.seek_help_min"], params["demand.seek_help_max"]
-    p_seek = lo + (hi - lo) * pop.trust[rest]
-    seek = streams["help_seeking"].random(len(rest)) < p_seek
-    askers, hidden = rest[seek], rest[~seek]
+    seek = ~solved & (u_seek[free] < lo + (hi - lo) * pop.trust[new])
+    hide = ~solved & ~seek
+    askers, hidden = new[seek], new[hide]
 
-    ask_for_help(pop, askers, week, params, streams["contacts"])
+    ask_for_help(pop, askers, week, n_contacts[free][seek])
     pop.state[hidden] = HIDDEN
-    duration = streams["hidden"].geometric(min(1.0, 1.0 / params["demand.hidden_weeks"]), size=len(hidden))
-    pop.since[hidden] = week + duration
+    pop.since[hidden] = week + duration[free][hide]
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
 
 
-def ask_for_help(pop: Population, who: np.ndarray, week: int, params: dict, rng: np.random.Generator) -> None:
-    """Residents `who` bring their episode to their service point: a help request joins the queue."""
+def ask_for_help(pop: Population, who: np.ndarray, week: int, contacts: np.ndarray) -> None:
+    """Residents `who` bring their episode to their service point: a help request joins the queue.
+    `contacts` is how many contacts each episode will need."""
     pop.state[who] = WAITING_FIRST
     pop.since[who] = week
     pop.request_week[who] = week
-    pop.contacts_left[who] = 1 + extra_contacts(len(who), params, rng)
+    pop.contacts_left[who] = contacts
 
 
 def end_hidden(pop: Population, week: int) -> np.ndarray:

@@ -126,13 +126,15 @@ class TenYearDrivers(Mechanism):
 
     def _workforce(self) -> None:
         """Turnover empties posts; each empty post is filled this year with the fill probability."""
-        p, rng = self.params, self.rng
+        p = self.params
         from sim.agents import Worker
 
         for w in self.model.agents:
             if not isinstance(w, Worker) or w.earmarked:
                 continue
-            if not w.vacant and rng.random() < p["drivers.turnover"]:
+            # Per post, so staffing changes elsewhere leave this post's draws alone.
+            leave, fill = self.model.streams[f"drivers/workforce/{w.key}"].random(2)
+            if not w.vacant and leave < p["drivers.turnover"]:
                 w.vacant = True
-            if w.vacant and rng.random() < p["drivers.fill_probability"]:
+            if w.vacant and fill < p["drivers.fill_probability"]:
                 w.vacant = False

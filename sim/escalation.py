@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms import Mechanism
+from sim.streams import GroupStreams
 
 # Kinds of escalated care, their payer and the parameter holding their unit cost (EUR per case).
 KINDS = ("problem_debt", "eviction", "ggz", "wmo", "youth_care")
@@ -37,6 +38,8 @@ class Escalation(Mechanism):
         super().__init__(model)
         p = self.params
         self.unit_cost = np.array([p[f"escalation.cost_{k}"] for k in KINDS])
+        # Per service point, so a change at one point does not reshuffle escalations elsewhere.
+        self.draws = GroupStreams(model.streams, "escalation", len(model.service_points))
         self.payer_of = np.array([PAYERS.index(PAYER[k]) for k in KINDS])
         for name in ("escalations", "escalation_cost", "avoided_cost") + tuple(f"escalation_cost_{x}" for x in PAYERS):
             model.results.ensure(name)
@@ -45,7 +48,7 @@ class Escalation(Mechanism):
         if len(who) == 0:
             return
         pop, res = self.model.population, self.model.results
-        hit = who[self.rng.random(len(who)) < probability]
+        hit = who[self.draws.random(pop.service_point[who]) < probability]
         kind = escalation_kind(pop.domain[hit], pop.age_band[hit])
         cost = self.unit_cost[kind]
         sp = pop.service_point[hit]

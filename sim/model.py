@@ -19,7 +19,7 @@ from sim.parameters import resolve
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
-from sim.streams import Streams
+from sim.streams import GroupStreams, Streams
 
 
 class WelzijnModel(Model):
@@ -106,6 +106,8 @@ class WelzijnModel(Model):
         self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
         self.history: list[dict] = []
         self._final_results = self.results
+        # Give-up and repeat gaps: one stream per service point (common random numbers across levers).
+        self.service_streams = GroupStreams(self.streams, "service", len(self.service_points))
         self.mechanisms = enabled_mechanisms(self)
 
     # ---- set-up --------------------------------------------------------------------------
@@ -128,7 +130,6 @@ class WelzijnModel(Model):
 
     def _hire(self, sp_fte: np.ndarray | None) -> None:
         """Recruit workers with sector-typical contract hours until each post's FTE is filled."""
-        rng = self.streams["workers"]
         hours_fte = self.params["service.hours_per_fte"]
         pop = self.population
         # Individual-support FTE of a stadsdeel is split over its service points by catchment size.
@@ -139,11 +140,14 @@ class WelzijnModel(Model):
             for sp in sps:
                 share = catch[sp.index] / total if total > 0 else 1.0 / len(sps)
                 target = self.fte.loc[name, "individual_support"] * share if sp_fte is None else sp_fte[sp.index]
-                for h in draw_contract_hours(target * hours_fte, rng):
-                    sp.workers.append(SupportWorker(self, d, sp.index, h))
+                # Own streams per post, so one service point's staffing leaves the others' draws alone.
+                hours = draw_contract_hours(target * hours_fte, self.streams[f"workers/sp{sp.index}"])
+                for k, h in enumerate(hours):
+                    sp.workers.append(SupportWorker(self, d, sp.index, h, key=f"sp{sp.index}/{k}"))
             for work_type in AREA_WORK_TYPES:
-                for h in draw_contract_hours(self.fte.loc[name, work_type] * hours_fte, rng):
-                    AreaWorker(self, work_type, d, h)
+                rng = self.streams[f"workers/{name}/{work_type}"]
+                for k, h in enumerate(draw_contract_hours(self.fte.loc[name, work_type] * hours_fte, rng)):
+                    AreaWorker(self, work_type, d, h, key=f"{name}/{work_type}/{k}")
 
     # ---- following one resident -----------------------------------------------------------
     def _trace(self, event: str, who: np.ndarray) -> None:
@@ -161,7 +165,8 @@ class WelzijnModel(Model):
         next episode from `week` on (exact, as episode times are memoryless)."""
         pop = self.population
         pop.weekly_hazard[idx] = demand.weekly_hazard(pop, self.params, idx)
-        demand.schedule_next(pop, idx, week - 1, self.streams["episodes"])
+        # Its own stream, so residents whose hazard changed do not shift everyone else's episode draws.
+        demand.schedule_next(pop, idx, week - 1, self.streams["episodes/refresh"])
 
     def add_residents(self, columns: dict[str, np.ndarray], week: int, refresh: bool = True) -> np.ndarray:
         """New residents (growth, arrivals): placed in their cell's catchment; with `refresh`, their
@@ -241,7 +246,7 @@ class WelzijnModel(Model):
         self._trace("hidden_ended", hidden_ended)
 
         out = (servers.serve(self, t, res.counters["client_hours"][w]) if p["service.engine"] == "servers" else
-               service.serve(pop, service.queue(pop, t), capacity, t, p, self.streams["service"],
+               service.serve(pop, service.queue(pop, t), capacity, t, p, self.service_streams,
                              setback, self.streams["deployment"]))
         for m in mechanisms:
             m.after_service(t, out, hidden_ended)

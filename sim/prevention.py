@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.demand import ask_for_help
+from sim.demand import ask_for_help, extra_contacts
 from sim.mechanisms import Mechanism
 from sim.population import HIDDEN
 
@@ -94,7 +94,7 @@ class AreaPrevention(Mechanism):
         # Signalling: reached residents with hidden need are more likely to ask for help now.
         hidden = np.flatnonzero(newly & (pop.state == HIDDEN))
         asks = hidden[self.rng.random(len(hidden)) < p["prevention.signalling"]]
-        ask_for_help(pop, asks, week, p, self.rng)
+        ask_for_help(pop, asks, week, 1 + extra_contacts(len(asks), p, self.rng))
         m.results.add("help_requests", week, pop.service_point[asks])
         m.results.add("contacts_needed", week, pop.service_point[asks], weights=pop.contacts_left[asks])
         m.results.ensure("signalled")

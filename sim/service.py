@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import NONE, WAITING_FIRST, WAITING_REPEAT, Population
+from sim.streams import GroupStreams
 
 
 @dataclass
@@ -31,15 +32,20 @@ def queue(pop: Population, week: int) -> np.ndarray:
     return np.flatnonzero(waiting & (pop.since <= week))
 
 
+def _uniform(rng, groups: np.ndarray) -> np.ndarray:
+    """Uniform draws, one per element: from its group's stream (GroupStreams) or from one Generator."""
+    return rng.random(groups) if isinstance(rng, GroupStreams) else rng.random(len(groups))
+
+
 def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> tuple[np.ndarray, np.ndarray]:
     """Clients who waited a full week or more may give up; returns (gave up, still waiting)."""
     eligible = pop.since[waiting] < week
-    quits = eligible & (rng.random(len(waiting)) < p)
+    quits = eligible & (_uniform(rng, pop.service_point[waiting]) < p)
     return waiting[quits], waiting[~quits]
 
 
 def after_contacts(pop: Population, served: np.ndarray, progress, next_from, params: dict,
-                   rng: np.random.Generator) -> np.ndarray:
+                   rng: np.random.Generator | GroupStreams) -> np.ndarray:
     """Bookkeeping after contacts (both service engines): each contact that moved its episode forward
     (`progress`, 1 or an array of 0/1) needs one contact fewer; episodes with none left are resolved, the
     others are due again a geometric gap after `next_from` (a week, or one per client). Returns the resolved."""
@@ -50,13 +56,15 @@ def after_contacts(pop: Population, served: np.ndarray, progress, next_from, par
     pop.state[resolved] = NONE
     ongoing = served[~done]
     pop.state[ongoing] = WAITING_REPEAT
-    gap = rng.geometric(min(1.0, 1.0 / params["demand.repeat_gap_weeks"]), size=len(ongoing))
+    p_gap = min(1.0, 1.0 / params["demand.repeat_gap_weeks"])
+    gap = (rng.geometric(p_gap, pop.service_point[ongoing]) if isinstance(rng, GroupStreams)
+           else rng.geometric(p_gap, size=len(ongoing)))
     pop.since[ongoing] = (next_from if np.ndim(next_from) == 0 else next_from[~done]) + gap
     return resolved
 
 
 def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int, params: dict,
-          rng: np.random.Generator, setback: np.ndarray | None = None,
+          rng: np.random.Generator | GroupStreams, setback: np.ndarray | None = None,
           setback_rng: np.random.Generator | None = None) -> ServiceOutcome:
     """Serve this week's queues. `setback[sp]` is the chance that a contact at service point sp does not
     move its episode forward (a worker who is not the client's own: flexible deployment)."""

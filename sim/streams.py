@@ -29,3 +29,25 @@ class Streams:
 def replication_seeds(seed: int, n: int) -> list[int]:
     """Seeds for `n` replications derived from one study seed; the same prefix for any n."""
     return [int(s.generate_state(1)[0]) for s in np.random.SeedSequence(int(seed)).spawn(n)]
+
+
+class GroupStreams:
+    """One stream per group (e.g. per service point), so draws for one group do not depend on how many
+    draws another group took: changing one service point's staff leaves the others' draws as they were."""
+
+    def __init__(self, streams: Streams, name: str, n_groups: int):
+        self._gens = [streams[f"{name}/{g}"] for g in range(n_groups)]
+
+    def _per_group(self, groups: np.ndarray, draw) -> np.ndarray:
+        out = np.empty(len(groups))
+        for g in np.unique(groups):
+            mask = groups == g
+            out[mask] = draw(self._gens[g], int(mask.sum()))
+        return out
+
+    def random(self, groups: np.ndarray) -> np.ndarray:
+        """One uniform draw per element, from the stream of its group."""
+        return self._per_group(groups, lambda gen, n: gen.random(n))
+
+    def geometric(self, p: float, groups: np.ndarray) -> np.ndarray:
+        return self._per_group(groups, lambda gen, n: gen.geometric(p, size=n)).astype(np.int64)
