@@ -53,6 +53,22 @@ class TenYearDrivers(Mechanism):
 
     name = "drivers"
 
+    def __init__(self, model):
+        super().__init__(model)
+        self._vacancies_at_equilibrium()
+
+    def _vacancies_at_equilibrium(self) -> None:
+        """Start with the share of empty posts that turnover and filling settle at, v = (1-f)t / (1-(1-f)(1-t)),
+        so the first years show the drivers' trend, not a start-up drop from fully filled posts."""
+        from sim.agents import Worker
+
+        t, f = self.params["drivers.turnover"], self.params["drivers.fill_probability"]
+        denominator = 1.0 - (1.0 - f) * (1.0 - t)
+        vacancy = (1.0 - f) * t / denominator if denominator > 0 else 0.0
+        for w in self.model.agents:
+            if isinstance(w, Worker):
+                w.vacant = bool(self.model.streams[f"drivers/workforce-start/{w.key}"].random() < vacancy)
+
     def start_year(self, year_index: int, week: int) -> None:
         if year_index == 0:
             return

@@ -50,13 +50,17 @@ class Escalation(Mechanism):
         pop, res = self.model.population, self.model.results
         hit = who[self.draws.random(pop.service_point[who]) < probability]
         kind = escalation_kind(pop.domain[hit], pop.age_band[hit])
-        cost = self.unit_cost[kind]
+        cost = self.unit_cost[kind] * self._cost_index(week)
         sp = pop.service_point[hit]
         res.add("escalations", week, sp)
         res.add("escalation_cost", week, sp, weights=cost)
         for j, payer in enumerate(PAYERS):
             mask = self.payer_of[kind] == j
             res.add(f"escalation_cost_{payer}", week, sp[mask], weights=cost[mask])
+
+    def _cost_index(self, week: int) -> float:
+        """Unit costs grow like wages (care is mostly staff), so benefit/cost is not eroded by accounting."""
+        return (1.0 + self.params["escalation.cost_growth"]) ** (max(week, 0) // 52)
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
         p, pop = self.params, self.model.population
@@ -69,6 +73,6 @@ class Escalation(Mechanism):
         # Gross avoided cost: the no-help chance minus the chance with help, for each episode helped.
         helped_late, helped = first[late], first[~late]
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):
-            expected = self.unit_cost[escalation_kind(pop.domain[group], pop.age_band[group])]
+            expected = self.unit_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
             self.model.results.add("avoided_cost", week, pop.service_point[group],
                                    weights=(p["escalation.p_no_help"] - p_with) * expected)

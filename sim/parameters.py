@@ -251,6 +251,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p("escalation.p_late", 0.10, "probability", 0.0, 1.0, "estimate", "Escalation chance when the first contact came late."),
         _p("escalation.p_in_time", 0.04, "probability", 0.0, 1.0, "estimate", "Escalation chance when help came in time."),
         _p("escalation.late_weeks", 4, "weeks", 0, 52, "estimate", "A first contact after this many weeks is late."),
+        _p("escalation.cost_growth", 0.03, "1/year", 0.0, 0.1, "estimate: care costs are mostly wages (as service.cost_growth)",
+           "Yearly growth of the escalation unit costs from the start year."),
         _p("escalation.cost_problem_debt", 11600.0, "EUR/case", 0.0, 1e6, f"{F} §E: €8.5bn / 730k households (IBO 2024)",
            "Cost of a problem-debt case (payer: Rijk, estimate)."),
         _p("escalation.cost_eviction", 16000.0, "EUR/case", 0.0, 1e6, f"{F} §E: Bouwdepot ~€16k per participant",
