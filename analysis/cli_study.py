@@ -21,6 +21,21 @@ Scheduler = Annotated[Optional[str], typer.Option(
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted study in --out; recompute nothing stored")]
 SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value (all scenarios)")]
+VaryOpt = Annotated[list[str], typer.Option(
+    "--vary", help="Uncertain parameter: NAME=LOW:HIGH; each replication draws its own value (Latin hypercube)")]
+
+
+def _parameter_draws(vary: list[str], replications: int, seed: int) -> dict:
+    """Study options for --vary: the ranges and one drawn parameter set per replication."""
+    from analysis.uncertainty import UncertaintyError, draws, parse_ranges
+
+    try:
+        ranges = parse_ranges(vary)
+    except UncertaintyError as exc:
+        _fail(str(exc))
+    if not ranges:
+        return {}
+    return {"vary": {k: list(v) for k, v in ranges.items()}, "parameter_draws": draws(ranges, replications, seed)}
 BatchSize = Annotated[Optional[int], typer.Option("--batch-size", help="Runs per task (default: ~4 tasks per worker)")]
 
 
@@ -85,6 +100,7 @@ def study(
     set_: SetOpt = [],
     variant: Annotated[list[str], typer.Option("--variant", help="Extra scenario derived from the first: NAME:key=value,key=value")] = [],
     weekly: Annotated[bool, typer.Option("--weekly", help="Also store weekly tables per stadsdeel")] = False,
+    vary: VaryOpt = [],
     workers: Workers = None,
     scheduler: Scheduler = None,
     batch_size: BatchSize = None,
@@ -101,12 +117,13 @@ def study(
             _fail("give at least one scenario file (or --resume --out DIR)")
         loaded = [_load(s, None, None, set_) for s in scenarios]
         loaded += _variants(loaded[0], variant, set_)
+        study_seed = seed if seed is not None else loaded[0].meta.seed
+        reps = replications or loaded[0].meta.replications
         try:
             spec = StudySpec(
                 kind="simulate", scenarios=[StudyScenario.from_scenario(s) for s in loaded],
-                seed=seed if seed is not None else loaded[0].meta.seed,
-                replications=replications or loaded[0].meta.replications,
-                options={"weekly": weekly})
+                seed=study_seed, replications=reps,
+                options={"weekly": weekly, **_parameter_draws(vary, reps, study_seed)})
         except StudyError as exc:
             _fail(str(exc))
     res = _run(spec, out, workers, scheduler, resume, batch_size, quiet)
@@ -134,6 +151,7 @@ def staffing(
     share_within: Annotated[float, typer.Option(help="Target share of help requests with a first contact within --within-weeks")] = 0.80,
     within_weeks: Annotated[int, typer.Option(help="Whole weeks waited that count as 'within 10 working days'")] = 2,
     max_dropped: Annotated[float, typer.Option(help="Largest share of help requests that may give up before a first contact")] = 0.05,
+    vary: VaryOpt = [],
     workers: Workers = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
@@ -150,7 +168,8 @@ def staffing(
     target = Target(within_weeks=within_weeks, share_within=share_within, max_dropped=max_dropped)
     try:
         spec = StudySpec(kind="staffing", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
-                         replications=reps, options={"target": target.options()})
+                         replications=reps, options={"target": target.options(),
+                                                     **_parameter_draws(vary, reps, sc.meta.seed)})
     except StudyError as exc:
         _fail(str(exc))
     out = out or Path("results") / f"staffing-{sc.name}"
@@ -162,7 +181,9 @@ def staffing(
     typer.echo(f"\n{sc.meta.question or sc.name}")
     typer.echo(f"Staffing to meet the service level: >= {share_within:.0%} of help requests get a first contact "
                f"within {within_weeks} whole week(s) (10 working days) and <= {max_dropped:.0%} give up.")
-    typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers), scale {p['run.scale']}. "
+    varied = f"; uncertain: {', '.join(f'{k} {a}-{b}' for k, (a, b) in spec.options['vary'].items())}" \
+        if spec.options.get("vary") else ""
+    typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
                "Individual support is searched; area-based work is today's FTE x levers (not searched).\n")
     typer.echo("City by year:")
     typer.echo(city_table(df))

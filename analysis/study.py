@@ -124,17 +124,24 @@ def simulate_run(city_name: str, params: dict, seed: int, options: dict | None =
     return frames
 
 
+def run_params(params: dict, options: dict, replication: int) -> dict:
+    """A run's parameters: the scenario's, with this replication's draw of the uncertain ones (--vary)."""
+    drawn = options.get("parameter_draws")
+    return {**params, **drawn[replication]} if drawn else params
+
+
 def run_batch(task: dict) -> list[dict]:
     """Executor task: run a batch of (replication, seed) of one scenario; return their tables."""
     out = []
     for replication, seed in task["runs"]:
         t0 = time.perf_counter()
+        params = run_params(task["params"], task["options"], replication)
         if task["kind"] == "staffing":
             from analysis.staffing import staffing_run
 
-            frames = staffing_run(task["city"], task["params"], seed, task["options"])
+            frames = staffing_run(task["city"], params, seed, task["options"])
         else:
-            frames = simulate_run(task["city"], task["params"], seed, task["options"])
+            frames = simulate_run(task["city"], params, seed, task["options"])
         for df in frames.values():
             df.insert(0, "seed", int(seed))
             df.insert(0, "replication", replication)
@@ -255,7 +262,8 @@ def _runs_table(spec: StudySpec, done: set[tuple[str, int]]) -> pd.DataFrame:
     for name, rep, seed in spec.runs():
         row = {"scenario": name, "replication": rep, "seed": int(seed), "done": (name, rep) in done,
                "city": params[name].city}
-        row.update({k: (v if not isinstance(v, (list, dict)) else json.dumps(v)) for k, v in params[name].params.items()})
+        values = run_params(params[name].params, spec.options, rep)
+        row.update({k: (v if not isinstance(v, (list, dict)) else json.dumps(v)) for k, v in values.items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
