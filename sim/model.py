@@ -41,8 +41,11 @@ class WelzijnModel(Model):
         self.weeks = 52 * p["run.years"]
         scale = p["run.scale"]
 
+        # Geography (grid fields, Servicepunt XL sites) belongs to the city, not to a replication: it has its
+        # own seed, so "SPXL Laak 1" is the same place in every replication and bands per point make sense.
+        layout = Streams(p["space.layout_seed"])["space"]
         self.space = build_space(city.wijken, p["space.cells_per_wijk"], p["space.deprivation_contrast"],
-                                 p["space.overcrowding_contrast"], self.streams["space"])
+                                 p["space.overcrowding_contrast"], layout)
         unregistered = city.unregistered_counts(p["unregistered.position"], p["unregistered.factor"])
         registered = city.registered_population
         self.profiles = [
@@ -60,7 +63,7 @@ class WelzijnModel(Model):
         )
 
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
-        site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, self.streams["space"])
+        site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, layout)
         self.cell_service_point = catchment(self.space, site_cells)
         pop.service_point = self.cell_service_point[pop.cell]
         self.service_points = self._open_service_points(site_cells)

@@ -100,6 +100,8 @@ PARAMETERS: dict[str, Parameter] = {
         _p("unregistered.factor", 1.0, "x", 0.0, 5.0, "scenario lever",
            "Multiplier on unregistered residents (2 = doubled by a housing crisis)."),
         # --- space ---------------------------------------------------------------------------
+        _p("space.layout_seed", 2026, "-", 0, 2**31 - 1, "scenario",
+           "Seed of the synthetic geography (grid fields, Servicepunt XL sites); fixed across replications."),
         _p("space.cells_per_wijk", 16, "cells", 1, 400, "estimate",
            "Grid cells per wijk; a stadsdeel grid is about sqrt(wijken * cells_per_wijk) wide."),
         _p("space.deprivation_contrast", 1.0, "-", 0.0, 3.0, "estimate",
