@@ -410,11 +410,19 @@ def write_xlsx(path: Path, summary: pd.DataFrame) -> None:
     from analysis.store import _atomic
 
     def write(p: Path) -> None:
-        with pd.ExcelWriter(p, engine="openpyxl") as xl:
-            levels = summary["level"].unique() if "level" in summary else ["all"]
-            for level in levels:
-                part = summary[summary["level"] == level] if "level" in summary else summary
-                part.to_excel(xl, sheet_name=str(level)[:31], index=False)
+        from openpyxl import Workbook
+
+        # openpyxl's write-only mode streams rows: about twice as fast as pandas' to_excel, which matters
+        # because the summary is written serially at the end of every study.
+        book = Workbook(write_only=True)
+        levels = summary["level"].unique() if "level" in summary else ["all"]
+        for level in levels:
+            part = summary[summary["level"] == level] if "level" in summary else summary
+            sheet = book.create_sheet(title=str(level)[:31])
+            sheet.append(list(part.columns))
+            for row in part.astype(object).where(part.notna(), None).itertuples(index=False, name=None):
+                sheet.append(list(row))
+        book.save(p)
 
     _atomic(path, write)
 
