@@ -21,6 +21,8 @@ Scheduler = Annotated[Optional[str], typer.Option(
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar")]
 Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted study in --out; recompute nothing stored")]
 SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value (all scenarios)")]
+Replications = Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")]
+StudySeed = Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")]
 VaryOpt = Annotated[list[str], typer.Option(
     "--vary", help="Uncertain parameter: NAME=LOW:HIGH; each replication draws its own value (Latin hypercube)")]
 
@@ -142,8 +144,8 @@ def _years(value: list[int], first: int, last: int, default: list[int]) -> list[
 @app.command()
 def staffing(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml")],
-    replications: Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")] = None,
+    replications: Replications = None,
+    seed: StudySeed = None,
     set_: SetOpt = [],
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/staffing-<scenario>)")] = None,
     year: Annotated[list[int], typer.Option("--year", help="Year(s) in the per-area table (default: first and last)")] = [],
@@ -196,8 +198,8 @@ def staffing(
 @app.command()
 def budget(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/budget-frozen.toml")],
-    replications: Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")] = None,
+    replications: Replications = None,
+    seed: StudySeed = None,
     set_: SetOpt = [],
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/budget-<scenario>)")] = None,
     year: Annotated[list[int], typer.Option("--year", help="Year(s) in the stadsdeel table (default: first and last)")] = [],

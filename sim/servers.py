@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.population import NONE, WAITING_FIRST, Population
-from sim.service import ServiceOutcome, after_contacts, queue
+from sim.service import ServiceOutcome, after_contacts, dropped_fields, queue
 
 # Waits in working hours share the last histogram bin from here on: 52 weeks at the longest working week.
 MAX_WAIT_HOURS = 2080
@@ -200,9 +200,7 @@ class ServerEngine:
         if week >= 0:
             self._account(week, c, waiting, arr, sp, is_first, pos, start, dur, gone, was_first, pop)
         return ServersOutcome(
-            dropped_first=gone[was_first],
-            dropped_first_wait=week - pop.request_week[gone[was_first]],
-            dropped_repeat=gone[~was_first],
+            **dropped_fields(pop, gone, was_first, week),
             served=served,
             first=first,
             first_wait=first_wait,

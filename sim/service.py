@@ -44,6 +44,13 @@ def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> t
     return waiting[quits], waiting[~quits]
 
 
+def dropped_fields(pop: Population, gone: np.ndarray, was_first: np.ndarray, week: int) -> dict:
+    """The give-up part of a ServiceOutcome (both service engines)."""
+    return {"dropped_first": gone[was_first],
+            "dropped_first_wait": week - pop.request_week[gone[was_first]],
+            "dropped_repeat": gone[~was_first]}
+
+
 def after_contacts(pop: Population, served: np.ndarray, progress, next_from, params: dict,
                    rng: np.random.Generator | GroupStreams) -> np.ndarray:
     """Bookkeeping after contacts (both service engines): each contact that moved its episode forward
@@ -90,9 +97,7 @@ def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int,
         progress = (setback_rng.random(len(served)) >= setback[pop.service_point[served]]).astype(np.int16)
     resolved = after_contacts(pop, served, progress, week, params, rng)
     return ServiceOutcome(
-        dropped_first=gone[was_first],
-        dropped_first_wait=week - pop.request_week[gone[was_first]],
-        dropped_repeat=gone[~was_first],
+        **dropped_fields(pop, gone, was_first, week),
         served=served,
         first=first,
         first_wait=first_wait,
