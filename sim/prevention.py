@@ -49,7 +49,8 @@ class AreaPrevention(Mechanism):
         fte = m.area_fte_by_type()
         deprived = np.argsort(-m.city.share("low_income"))[: p["prevention.deprived_count"]]
         youth_factor = np.ones(len(m.profiles))
-        youth_factor[deprived] = p["prevention.youth_factor_deprived"]
+        # The push is a policy from the start year on: during warm-up the reach is today's.
+        youth_factor[deprived] = p["prevention.youth_factor_deprived"] if m.week >= 0 else 1.0
         per_fte = {"jongerenwerk": p["prevention.youth_reach_per_fte"],
                    "opbouwwerk": p["prevention.community_reach_per_fte"],
                    "ouderenwerk": p["prevention.elderly_reach_per_fte"]}
