@@ -130,7 +130,7 @@ def study(
             _fail(str(exc))
     res = _run(spec, out, workers, scheduler, resume, batch_size, quiet)
     typer.echo(f"{res.computed} run(s) computed, {res.skipped} already stored, in {res.seconds:.1f} s. "
-               f"Study in {out}/ (summary.parquet, summary.csv, summary.xlsx)")
+               f"Study in {out}/ (summary.parquet, summary.csv; workshop sheet: welzijnsim export {out} --format xlsx)")
 
 
 def _years(value: list[int], first: int, last: int, default: list[int]) -> list[int]:

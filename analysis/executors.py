@@ -29,6 +29,7 @@ class SerialExecutor:
 
     workers = 1
     description = "serial (this process)"
+    shares_files = True  # tasks can write the study directory themselves
 
     def imap_unordered(self, fn: Callable, tasks: list) -> Iterator[tuple[int, Any]]:
         for i, task in enumerate(tasks):
@@ -52,6 +53,9 @@ class LocalExecutor:
             raise ExecutorError(f"--workers must be at least 1, not {workers}")
         self.workers = workers
         self.description = f"{workers} local process(es)"
+        # Workers on this machine write their own run files: the parent would otherwise unpickle and
+        # write every run's tables, and on a 2-core machine it competes with the workers for CPU.
+        self.shares_files = True
         self._pool: ProcessPoolExecutor | None = None
 
     def _ensure(self) -> ProcessPoolExecutor:

@@ -8,7 +8,8 @@ A study directory holds
     outcomes/<table>/scenario=<name>/run-<replication>.parquet
                              one file per completed run and table (Hive partitioned by scenario)
     summary.parquet          per scenario, level, area, year and metric: n, mean, p10, p50, p90 over runs
-    summary.csv, summary.xlsx  the same for workshops (the XLSX has one sheet per level)
+    summary.csv              the same as CSV; `welzijnsim export --format xlsx` adds summary.xlsx
+                             for workshops (one sheet per level)
 
 Common random numbers: all scenarios of a study use the same replication seeds (derived from the study
 seed by `sim.streams.replication_seeds`), so two scenarios differ only by their levers.
@@ -31,7 +32,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from analysis.executors import Progress, SerialExecutor, batches
@@ -145,8 +145,12 @@ def run_batch(task: dict) -> list[dict]:
         for df in frames.values():
             df.insert(0, "seed", int(seed))
             df.insert(0, "replication", replication)
-        out.append({"scenario": task["scenario"], "replication": replication, "seed": seed,
-                    "seconds": time.perf_counter() - t0, "frames": frames})
+        result = {"scenario": task["scenario"], "replication": replication, "seed": seed,
+                  "seconds": time.perf_counter() - t0, "frames": frames}
+        if task.get("directory"):
+            store_run(Path(task["directory"]), task["kind"], result)  # atomic, primary table last
+            result["frames"] = None
+        out.append(result)
     return out
 
 
@@ -302,7 +306,9 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
         mine = [(r, s) for n, r, s in todo if n == sc.name]
         for chunk in batches(mine, executor.workers, batch_size):
             tasks.append({"kind": spec.kind, "scenario": sc.name, "city": by_scenario[sc.name].city,
-                          "params": by_scenario[sc.name].params, "options": spec.options, "runs": chunk})
+                          "params": by_scenario[sc.name].params, "options": spec.options, "runs": chunk,
+                          # Where workers share this file system they store their own runs.
+                          "directory": str(directory) if getattr(executor, "shares_files", False) else None})
 
     total = len(spec.runs())
     progress = Progress(total, "runs", quiet=quiet, already=len(done))
@@ -311,7 +317,8 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
     try:
         for _i, results in executor.imap_unordered(run_batch, tasks):
             for r in results:
-                store_run(directory, spec.kind, r)
+                if r["frames"] is not None:
+                    store_run(directory, spec.kind, r)
                 done.add((r["scenario"], r["replication"]))
                 computed += 1
                 progress.update()
@@ -401,7 +408,8 @@ def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
     summary = band_summary(df, keys)
     write_parquet(directory / "summary.parquet", summary)
     write_csv(directory / "summary.csv", summary)
-    write_xlsx(directory / "summary.xlsx", summary)
+    # No XLSX here: writing it is the slowest serial step of a study (openpyxl), and it is only for
+    # workshops; `welzijnsim export DIR --format xlsx` writes it from summary.parquet when wanted.
     return summary
 
 
