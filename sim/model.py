@@ -221,7 +221,6 @@ class WelzijnModel(Model):
         if not warm and t % 52 == 0:
             self._record_year(t // 52)
         mechanisms = self.mechanisms
-        sp_of = pop.service_point
 
         for worker in self.agents_by_type.get(SupportWorker, []):
             worker.plan_week()
@@ -238,7 +237,7 @@ class WelzijnModel(Model):
         started = demand.start_episodes(pop, t, p, self.streams, self.network_reference)
         for m in mechanisms:
             m.after_demand(t, started)
-        sp_of = pop.service_point  # mechanisms may have added residents
+        sp_of = pop.service_point  # after the mechanisms: they may have added residents
         res.add("contacts_needed", w, sp_of[started["asked"]], weights=pop.contacts_left[started["asked"]])
         res.add("new_episodes", w, sp_of[started["new"]])
         res.add("self_solved", w, sp_of[started["self_solved"]])

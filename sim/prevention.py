@@ -26,22 +26,22 @@ class AreaPrevention(Mechanism):
 
     def __init__(self, model):
         super().__init__(model)
-        n = len(model.population)
-        self.reached_week = np.full(n, NOT_REACHED, dtype=np.int32)  # weeks can be negative (warm-up)
-        self.effective = np.zeros(n, dtype=bool)
-        self.boosted = np.zeros(n, dtype=bool)                # network boost given once
-        self.reached_ever = np.zeros(n, dtype=bool)
-        self.effect = np.zeros(n, dtype=np.float32)           # hazard reduction once effective
+        self.reached_week = np.zeros(0, dtype=np.int32)  # NOT_REACHED or the week reached (negative in warm-up)
+        self.effective = np.zeros(0, dtype=bool)
+        self.boosted = np.zeros(0, dtype=bool)           # network boost given once
+        self.effect = np.zeros(0, dtype=np.float32)      # hazard reduction once effective
+        self._grow_columns()
+
+    # Per-resident columns of this mechanism and the value newcomers start with.
+    COLUMNS = (("reached_week", NOT_REACHED), ("effective", False), ("boosted", False), ("effect", 0.0))
 
     def _grow_columns(self) -> None:
-        n = len(self.model.population)
-        extra = n - len(self.reached_week)
+        """Extend the columns to residents added since (growth, arrivals)."""
+        extra = len(self.model.population) - len(self.reached_week)
         if extra > 0:
-            self.reached_week = np.concatenate([self.reached_week, np.full(extra, NOT_REACHED, dtype=np.int32)])
-            self.effective = np.concatenate([self.effective, np.zeros(extra, dtype=bool)])
-            self.boosted = np.concatenate([self.boosted, np.zeros(extra, dtype=bool)])
-            self.reached_ever = np.concatenate([self.reached_ever, np.zeros(extra, dtype=bool)])
-            self.effect = np.concatenate([self.effect, np.zeros(extra, dtype=np.float32)])
+            for name, start in self.COLUMNS:
+                col = getattr(self, name)
+                setattr(self, name, np.concatenate([col, np.full(extra, start, dtype=col.dtype)]))
 
     def reach_capacity(self) -> dict[str, np.ndarray]:
         """Residents each stadsdeel's area workers can reach this year, per work type (scaled)."""
@@ -87,7 +87,6 @@ class AreaPrevention(Mechanism):
         self.reached_week[newly] = week
         lost = ~reached & (self.reached_week != NOT_REACHED)
         self.reached_week[lost] = NOT_REACHED
-        self.reached_ever |= reached
         lapsed = np.flatnonzero((lost & self.effective) | changed)
         self.effective[lapsed] = False
         pop.hazard_multiplier[lapsed] = 1.0
