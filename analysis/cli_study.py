@@ -192,7 +192,38 @@ def staffing(
     levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)
     typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'today' = current):")
     typer.echo(area_table(df, years, levels))
+    _print_area_need(sc, spec, df, out, years, workers, scheduler, resume, quiet)
     typer.echo(f"\nStudy written to {out}/ (query it: welzijnsim query {out} \"SELECT * FROM staffing LIMIT 5\")")
+
+
+def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool,
+                     quiet: bool) -> None:
+    """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
+    under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
+    from analysis.area_need import both_halves_table, city_need_by_year, need_table
+    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+
+    mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
+    try:
+        area_spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(mandate)], seed=spec.seed,
+                              replications=spec.replications,
+                              options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")})
+    except StudyError as exc:
+        _fail(str(exc))
+    area_dir = out / "area-need"
+    _run(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
+    annual = load_table(area_dir, "annual")
+    typer.echo("\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
+               "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "
+               "living alone) held as the groups grow, age and move. 'today' is derived from the budget, with the "
+               "range of that estimate; 'at targets' = Moerwijk intensity (514 youths/FTE) in deprived wijken.")
+    typer.echo("City by year:")
+    typer.echo(city_need_by_year(annual))
+    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
+    typer.echo(need_table(annual, years))
+    typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
+               "area-based need, FTE and EUR M (paired by replication):")
+    typer.echo(both_halves_table(staffing_df, annual, years))
 
 
 @app.command()

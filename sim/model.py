@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from mesa import Agent, Model
 
-from sim import demand, servers, service
+from sim import area_need, demand, servers, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import cost_index, fte_factor_path
@@ -78,6 +78,23 @@ class WelzijnModel(Model):
         if self.fte_factor_by_year.shape != (p["run.years"],):
             raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")
 
+        # Area-based need (sim/area_need.py): today's FTE per type before levers, deprived cells, target groups.
+        cost = p["service.cost_per_fte"]
+        self.area_fte_today = city.fte_at_cost(cost)[:, 1:]
+        self.deprived_cells = area_need.deprived_cells(self.space, city.share("low_income"),
+                                                       p["area_need.deprived_low_income"])
+        years, k = p["run.years"], len(city.stadsdelen)
+        area_meta = dict(
+            area_fte_today=self.area_fte_today,
+            area_fte_today_range=city.area_fte_today_range(cost),
+            target_groups_by_year=np.zeros((years, k, len(area_need.GROUPS))),
+            target_reference=np.zeros((k, len(area_need.GROUPS))),
+            area_need_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
+            area_target_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
+            area_fte_type_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
+            area_factor_by_year=np.ones((years, k, len(AREA_WORK_TYPES))),
+        )
+
         self.network_reference = float(pop.network.mean())
         pop.weekly_hazard = demand.weekly_hazard(pop, p)
         demand.schedule_next(pop, np.arange(len(pop)), self.week - 1, self.streams["episodes"])
@@ -101,6 +118,7 @@ class WelzijnModel(Model):
             hours_per_contact=p["service.hours_per_contact"],
             client_hours_per_fte_year=(p["service.hours_per_fte"] * p["service.client_time_share"]
                                        * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
+            **area_meta,
         )
         self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points),
                                                 **{k: v for k, v in vars(self.results).items()
@@ -191,6 +209,26 @@ class WelzijnModel(Model):
         res.population_by_year[y, :, 1] = np.bincount(pop.district, minlength=k) * expand
         res.sp_fte_by_year[y] = [sp.fte for sp in self.service_points]
         res.area_fte_by_year[y] = self.area_fte()
+        filled = self.area_fte_by_type()
+        res.area_fte_type_by_year[y] = np.stack([filled[wt] for wt in AREA_WORK_TYPES], axis=1)
+        self._record_area_need(y, expand)
+
+    def _record_area_need(self, y: int, expand: float) -> None:
+        """Target groups of area-based work now (whole city) and the FTE they need (sim/area_need.py)."""
+        pop, res, p = self.population, self.results, self.params
+        k = len(self.city.stadsdelen)
+        groups = area_need.count_groups(pop, self.deprived_cells, k) * expand
+        res.target_groups_by_year[y] = groups
+        if y == 0:
+            # Today's groups: the unregistered part at the data's central amount (a scenario's
+            # unregistered.factor multiplies residents that are not there today).
+            unreg = area_need.count_groups(pop, self.deprived_cells, k, pop.kind > 0) * expand
+            ratio = np.full(k, 1.0 / p["unregistered.factor"]) if p["unregistered.factor"] > 0 else np.ones(k)
+            res.target_reference[:] = area_need.reference_groups(groups - unreg, unreg, ratio)
+        need = area_need.need_fte(groups, res.target_reference, self.area_fte_today, p)
+        res.area_need_by_year[y] = need
+        youth_deprived = area_need.youths_deprived(pop, self.deprived_cells, k) * expand
+        res.area_target_by_year[y] = area_need.target_fte(groups, youth_deprived, need, p)
 
     def area_fte_by_type(self) -> dict[str, np.ndarray]:
         """Filled area-based FTE per work type and stadsdeel now."""

@@ -71,6 +71,15 @@ class RunResults:
     # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
     # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
     wait_hours_hist: np.ndarray | None = None
+    # Area-based need (sim/area_need.py); types in sim.city.AREA_WORK_TYPES order, groups in area_need.GROUPS:
+    area_fte_today: np.ndarray | None = None         # (stadsdeel, type) today's FTE before levers
+    area_fte_today_range: np.ndarray | None = None   # (stadsdeel, type, [low, high]) from the estimate ranges
+    target_groups_by_year: np.ndarray | None = None  # (years, stadsdeel, group) whole city, at the year's start
+    target_reference: np.ndarray | None = None       # (stadsdeel, group) today's groups
+    area_need_by_year: np.ndarray | None = None      # (years, stadsdeel, type) FTE at today's coverage
+    area_target_by_year: np.ndarray | None = None    # (years, stadsdeel, type) FTE at the coverage targets
+    area_fte_type_by_year: np.ndarray | None = None  # (years, stadsdeel, type) filled FTE
+    area_factor_by_year: np.ndarray | None = None    # (years, stadsdeel, type) funded share (budget mode)
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -217,5 +226,39 @@ class RunResults:
                 row["need_fte"] = row["contacts_needed"] * self.hours_per_contact / self.client_hours_per_fte_year
                 total_reg = self.population_by_year[y, :, 0].sum()
                 row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
+                row.update(self._area_need_row(level, y, g, row["cost_per_fte_eur"]))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def _area_need_row(self, level: str, y: int, g: int, cost: float) -> dict:
+        """Area-based need columns (stadsdeel and city levels; NaN per service point): target groups, today's
+        FTE (with the range of the budget-split estimate), filled and funded FTE, need and its cost."""
+        from sim.area_need import AREA_TYPES, GROUPS
+
+        if self.area_need_by_year is None:
+            return {}
+        if level == "stadsdeel":
+            pick = lambda a: a[g]  # noqa: E731
+        elif level == "city":
+            pick = lambda a: a.sum(axis=0)  # noqa: E731
+        else:
+            pick = lambda a: np.full(a.shape[1:], np.nan)  # noqa: E731
+        groups = pick(self.target_groups_by_year[y])
+        today, rng = pick(self.area_fte_today), pick(self.area_fte_today_range)
+        funded = pick(self.area_fte_type_by_year[y] * self.area_factor_by_year[y])
+        need, target = pick(self.area_need_by_year[y]), pick(self.area_target_by_year[y])
+        row = {name: groups[i] for i, name in enumerate(GROUPS)}
+        for j, wt in enumerate(AREA_TYPES):
+            row[f"fte_today_{wt}"] = today[j]
+            row[f"fte_today_{wt}_low"], row[f"fte_today_{wt}_high"] = rng[j, 0], rng[j, 1]
+            row[f"fte_{wt}"] = funded[j]
+            row[f"fte_need_{wt}"] = need[j]
+            row[f"fte_target_{wt}"] = target[j]
+        row["fte_area_today"] = today.sum()
+        row["fte_area_need"] = need.sum()
+        row["fte_area_target"] = target.sum()
+        row["cost_area_need_eur"] = row["fte_area_need"] * cost
+        row["cost_area_target_eur"] = row["fte_area_target"] * cost
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row["coverage_area_need"] = funded.sum() / row["fte_area_need"]  # funded FTE / need (1 = held)
+        return row
