@@ -241,7 +241,7 @@ def budget(
     quiet: Quiet = False,
 ) -> None:
     """Unchanged budget: the FTE a budget path pays for and the service level, waits and unmet demand it buys."""
-    from analysis.budget import budget_city_table, budget_stadsdeel_table
+    from analysis.budget import PRIORITY_RULE, budget_city_table, budget_service_point_table, budget_stadsdeel_table
     from analysis.study import StudyError, StudyScenario, StudySpec, load_table
 
     sc = _load(scenario, seed, replications, list(set_))
@@ -261,12 +261,23 @@ def budget(
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
     years = _years(year, first, last, sorted({first, last}))
     typer.echo(f"\n{sc.meta.question or sc.name}")
+    real = p["budget.indexation"] == "real"
+    typer.echo(f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
+               f"'{p['budget.index']}', {'real (compensated for wage and price growth)' if real else 'nominal (no compensation)'}"
+               f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr.")
+    rule = PRIORITY_RULE.format(n=p["budget.protected_deprived_count"]) if p["budget.priority"] == "core_first" \
+        else "Priority rule: pro_rata (every kind of work and cost shrinks alike)."
+    typer.echo(rule)
     typer.echo(f"Median [p10-p90] over {reps} replications. Service level: share of help requests with a first "
-               "contact within 2 whole weeks (10 working days). Staff cost never exceeds the budget (checked per run).\n")
+               "contact within 2 whole weeks (10 working days). Spending never exceeds the budget in any year, "
+               "stadsdeel or Servicepunt XL (checked per run).\n")
     typer.echo("City by year:")
     typer.echo(budget_city_table(df))
-    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))}:")
+    typer.echo(f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
+               "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):")
     typer.echo(budget_stadsdeel_table(df, years))
+    typer.echo(f"\nPer Servicepunt XL, {', '.join(map(str, years))}:")
+    typer.echo(budget_service_point_table(df, years))
     typer.echo(f"\nStudy written to {out}/")
 
 

@@ -15,7 +15,7 @@ from mesa import Agent, Model
 from sim import area_need, demand, servers, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
-from sim.drivers import cost_index, fte_factor_path
+from sim.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
 from sim.parameters import resolve
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
@@ -72,8 +72,11 @@ class WelzijnModel(Model):
         self.fte["individual_support"] = np.bincount(
             [sp.district for sp in self.service_points], weights=[sp.fte for sp in self.service_points],
             minlength=len(city.stadsdelen))
-        staff_cost = float(self.fte.to_numpy().sum()) * p["service.cost_per_fte"]
-        self.fte_factor_by_year = (fte_factor_path(city, p, staff_cost) if fte_factor_by_year is None
+        # What the budget pays for, per year, tier, stadsdeel and Servicepunt XL (all 1 in mandate mode).
+        self.budget = budget_plan(city, p, self.fte[list(AREA_WORK_TYPES)].to_numpy(dtype=float),
+                                  np.array([sp.fte for sp in self.service_points]),
+                                  np.array([sp.district for sp in self.service_points]))
+        self.fte_factor_by_year = (self.budget.individual_factor.copy() if fte_factor_by_year is None
                                    else np.asarray(fte_factor_by_year, dtype=float))
         if self.fte_factor_by_year.shape != (p["run.years"],):
             raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")
@@ -92,7 +95,15 @@ class WelzijnModel(Model):
             area_need_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
             area_target_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
             area_fte_type_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
-            area_factor_by_year=np.ones((years, k, len(AREA_WORK_TYPES))),
+            area_factor_by_year=self.budget.area_factor,
+            budget_mode=p["budget.mode"] == "budget",
+            budget_total_by_year=self.budget.total,
+            budget_stadsdeel_by_year=self.budget.budget_stadsdeel,
+            budget_sp_by_year=self.budget.budget_sp,
+            non_staff_by_year=self.budget.non_staff,
+            non_staff_sp_by_year=self.budget.non_staff_sp,
+            unspent_no_posts_by_year=self.budget.unspent_no_posts,
+            tier_factor_by_year=self.budget.factor,
         )
 
         self.network_reference = float(pop.network.mean())
@@ -209,7 +220,7 @@ class WelzijnModel(Model):
         res.population_by_year[y, :, 1] = np.bincount(pop.district, minlength=k) * expand
         res.sp_fte_by_year[y] = [sp.fte for sp in self.service_points]
         res.area_fte_by_year[y] = self.area_fte()
-        filled = self.area_fte_by_type()
+        filled = self.area_fte_by_type(funded=False)
         res.area_fte_type_by_year[y] = np.stack([filled[wt] for wt in AREA_WORK_TYPES], axis=1)
         self._record_area_need(y, expand)
 
@@ -230,12 +241,22 @@ class WelzijnModel(Model):
         youth_deprived = area_need.youths_deprived(pop, self.deprived_cells, k) * expand
         res.area_target_by_year[y] = area_need.target_fte(groups, youth_deprived, need, p)
 
-    def area_fte_by_type(self) -> dict[str, np.ndarray]:
-        """Filled area-based FTE per work type and stadsdeel now."""
+    def area_fte_by_type(self, funded: bool = True) -> dict[str, np.ndarray]:
+        """Area-based FTE per work type and stadsdeel now: filled, or (`funded`) filled × the budget's funded
+        share of the type relative to `fte_factor_by_year` (the individual-support share), because callers
+        (prevention, validation) multiply by that factor. Under the priority rule individual support is
+        funded before any area-based work, so the ratio is well defined; in mandate mode it is 1."""
         hours = {wt: np.zeros(len(self.city.stadsdelen)) for wt in AREA_WORK_TYPES}
         for w in self.agents_by_type.get(AreaWorker, []):
             hours[w.work_type][w.district] += w.filled_hours
-        return {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
+        out = {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
+        if funded:
+            y = max(self.week, 0) // 52
+            f_ind = self.fte_factor_by_year[y]
+            for j, wt in enumerate(AREA_WORK_TYPES):
+                rel = self.budget.area_factor[y, :, j] / f_ind if f_ind > 0 else np.zeros(len(out[wt]))
+                out[wt] = out[wt] * rel
+        return out
 
     def area_fte(self) -> np.ndarray:
         """Filled area-based FTE per stadsdeel now."""

@@ -80,6 +80,15 @@ class RunResults:
     area_target_by_year: np.ndarray | None = None    # (years, stadsdeel, type) FTE at the coverage targets
     area_fte_type_by_year: np.ndarray | None = None  # (years, stadsdeel, type) filled FTE
     area_factor_by_year: np.ndarray | None = None    # (years, stadsdeel, type) funded share (budget mode)
+    # The welfare budget (sim.drivers.budget_plan), EUR per year, whole city:
+    budget_mode: bool = False
+    budget_total_by_year: np.ndarray | None = None      # (years,)
+    budget_stadsdeel_by_year: np.ndarray | None = None  # (years, stadsdeel) allocated, incl. its Servicepunten XL
+    budget_sp_by_year: np.ndarray | None = None         # (years, n_sp)
+    non_staff_by_year: np.ndarray | None = None         # (years, stadsdeel, NON_STAFF_ITEMS) funded
+    non_staff_sp_by_year: np.ndarray | None = None      # (years, n_sp) funded
+    unspent_no_posts_by_year: np.ndarray | None = None  # (years,) budget beyond every post and commitment
+    tier_factor_by_year: np.ndarray | None = None       # (years, sim.drivers.TIERS) funded share per tier
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -194,10 +203,14 @@ class RunResults:
             mean, p90 = self._wait_stats(hist[sl].sum(axis=0))
             fte_ind = np.bincount(group, weights=self.sp_fte_by_year[y], minlength=k)
             pop_y = self.population_by_year[y]
+            if self.area_factor_by_year is not None:  # funded area FTE per stadsdeel (budget mode: per type)
+                area_funded = (self.area_fte_type_by_year[y] * self.area_factor_by_year[y]).sum(axis=1)
+            else:
+                area_funded = self.area_fte_by_year[y] * f
             if level == "stadsdeel":
-                fte_area, reg, act = self.area_fte_by_year[y], pop_y[:, 0], pop_y[:, 1]
+                fte_area, reg, act = area_funded, pop_y[:, 0], pop_y[:, 1]
             elif level == "city":
-                fte_area, reg, act = [self.area_fte_by_year[y].sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
+                fte_area, reg, act = [area_funded.sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
             else:
                 fte_area, reg, act = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
             naive_city_fte = city_contacts[sl].sum() * self.hours_per_contact / self.client_hours_per_fte_year
@@ -215,8 +228,8 @@ class RunResults:
                 used = row["contacts"] * self.hours_per_contact
                 row["utilisation"] = used / hours[sl, g].sum() if hours[sl, g].sum() else np.nan
                 row["fte_individual_support"] = fte_ind[g] * f
-                row["fte_area_based"] = fte_area[g] * f
-                row["fte_total"] = (fte_ind[g] + fte_area[g]) * f
+                row["fte_area_based"] = fte_area[g]
+                row["fte_total"] = fte_ind[g] * f + fte_area[g]
                 row["cost_per_fte_eur"] = self.cost_per_fte * (1.0 if self.cost_index is None else self.cost_index[y])
                 row["cost_eur"] = row["fte_total"] * row["cost_per_fte_eur"]
                 if "avoided_cost" in row:
@@ -227,8 +240,45 @@ class RunResults:
                 total_reg = self.population_by_year[y, :, 0].sum()
                 row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
                 row.update(self._area_need_row(level, y, g, row["cost_per_fte_eur"]))
+                row.update(self._budget_row(level, y, g, row["cost_eur"]))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def _budget_row(self, level: str, y: int, g: int, staff_cost: float) -> dict:
+        """The welfare budget: non-staff costs paid, what was spent (staff + non-staff), and in budget mode the
+        budget (allocated per stadsdeel and Servicepunt XL; the whole path for the city) and what was left
+        unspent and why: funded posts that stood empty (vacancies), or money beyond every post and commitment
+        (city only; creating posts is a staffing decision, not the budget's)."""
+        from sim.city import NON_STAFF_ITEMS
+        from sim.drivers import TIERS
+
+        if self.budget_total_by_year is None:
+            return {}
+        if level == "service_point":
+            items = np.zeros(len(NON_STAFF_ITEMS))
+            items[0] = self.non_staff_sp_by_year[y, g]  # Servicepunt XL sites (none by default)
+            budget = self.budget_sp_by_year[y, g]
+        elif level == "stadsdeel":
+            own_sp = np.asarray(self.sp_district) == g
+            items = self.non_staff_by_year[y, g].copy()
+            items[0] += self.non_staff_sp_by_year[y, own_sp].sum()
+            budget = self.budget_stadsdeel_by_year[y, g]
+        else:
+            items = self.non_staff_by_year[y].sum(axis=0)
+            items[0] += self.non_staff_sp_by_year[y].sum()
+            budget = self.budget_total_by_year[y]
+        row = {f"non_staff_{name}_eur": items[i] for i, name in enumerate(NON_STAFF_ITEMS)}
+        row["non_staff_eur"] = items.sum()
+        row["spend_eur"] = staff_cost + row["non_staff_eur"]
+        nan = np.nan
+        row["budget_eur"] = budget if self.budget_mode else nan
+        row["unspent_eur"] = budget - row["spend_eur"] if self.budget_mode else nan
+        no_posts = self.unspent_no_posts_by_year[y] if level == "city" else 0.0
+        row["unspent_no_posts_eur"] = no_posts if self.budget_mode else nan
+        row["unspent_vacancies_eur"] = row["unspent_eur"] - no_posts if self.budget_mode else nan
+        for i, tier in enumerate(TIERS):
+            row[f"funded_share_{tier}"] = self.tier_factor_by_year[y, i] if level == "city" else nan
+        return row
 
     def _area_need_row(self, level: str, y: int, g: int, cost: float) -> dict:
         """Area-based need columns (stadsdeel and city levels; NaN per service point): target groups, today's

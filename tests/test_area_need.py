@@ -6,6 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
+
+from analysis.cli import app
 
 from scenarios.loader import load_scenario
 from sim import area_need
@@ -97,3 +100,17 @@ def test_annual_columns_and_city_sums():
     assert (sd.fte_today_jongerenwerk_low <= sd.fte_today_jongerenwerk).all()
     assert (sd.fte_today_jongerenwerk <= sd.fte_today_jongerenwerk_high).all()
     assert res.annual("service_point").fte_area_need.isna().all()
+
+
+def test_staffing_and_run_commands_print_area_based_need(tmp_path):
+    r = CliRunner().invoke(app, ["staffing", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02",
+                                 "--set", "run.years=1", "--set", "run.warmup_weeks=0", "--replications", "2",
+                                 "--workers", "0", "--quiet", "--no-service-points", "--out", str(tmp_path / "s")])
+    assert r.exit_code == 0, r.output
+    for text in ("Area-based work", "jongerenwerk need", "today jongerenwerk", "Both halves", "2026 both", "Laak"):
+        assert text in r.output, text
+    assert (tmp_path / "s" / "area-need" / "manifest.json").is_file()
+    r = CliRunner().invoke(app, ["run", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02",
+                                 "--set", "run.years=1", "--quiet", "--out", str(tmp_path / "r")])
+    assert r.exit_code == 0, r.output
+    assert "Area-based work, 2026" in r.output and "2026 EUR M" in r.output
