@@ -186,7 +186,8 @@ def staffing(
     varied = f"; uncertain: {', '.join(f'{k} {a}-{b}' for k, (a, b) in spec.options['vary'].items())}" \
         if spec.options.get("vary") else ""
     typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
-               "Individual support is searched; area-based work is today's FTE x levers (not searched).\n")
+               "Individual support is searched (tables below: 'area-based' there is today's FTE x levers); the area-based "
+               "need is derived from its target groups (after them).\n")
     typer.echo("City by year:")
     typer.echo(city_table(df))
     levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)

@@ -311,4 +311,8 @@ class RunResults:
         row["cost_area_target_eur"] = row["fte_area_target"] * cost
         with np.errstate(invalid="ignore", divide="ignore"):
             row["coverage_area_need"] = funded.sum() / row["fte_area_need"]  # funded FTE / need (1 = held)
+            # Population per funded FTE (not reach: the people one worker is in regular contact with).
+            row["youths_per_fte_jongerenwerk"] = row["youths"] / funded[0]
+            row["residents_per_fte_opbouwwerk"] = row["residents"] / funded[1]
+            row["elderly_alone_per_fte_ouderenwerk"] = row["elderly_alone"] / funded[2]
         return row
