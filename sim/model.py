@@ -251,7 +251,8 @@ class WelzijnModel(Model):
             hours[w.work_type][w.district] += w.filled_hours
         out = {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
         if funded:
-            y = max(self.week, 0) // 52
+            # After the last week (callers that measure a finished year) the last year's shares apply.
+            y = min(max(self.week, 0) // 52, len(self.fte_factor_by_year) - 1)
             f_ind = self.fte_factor_by_year[y]
             for j, wt in enumerate(AREA_WORK_TYPES):
                 rel = self.budget.area_factor[y, :, j] / f_ind if f_ind > 0 else np.zeros(len(out[wt]))
