@@ -308,9 +308,14 @@ class City:
 
     @property
     def non_staff_shares(self) -> np.ndarray:
-        """Shares of the area-based line per NON_STAFF_ITEMS (zeros if the file has none)."""
+        """Shares of the area-based line per NON_STAFF_ITEMS. A file without the split books the whole
+        non-staff remainder as activities (it then shrinks with the last priority tier, protecting nothing)."""
         q = self.data.budget.area_based_non_staff_shares
-        return np.zeros(len(NON_STAFF_ITEMS)) if q is None else np.array(q.value, dtype=float)
+        if q is None:
+            out = np.zeros(len(NON_STAFF_ITEMS))
+            out[NON_STAFF_ITEMS.index("activities")] = 1.0 - float(self.data.budget.area_based_staff_share.value)
+            return out
+        return np.array(q.value, dtype=float)
 
     def area_fte_today_range(self, cost: float) -> np.ndarray:
         """Today's area-based FTE per (stadsdeel, AREA_WORK_TYPES, [low, high]) from the estimate ranges of

@@ -35,8 +35,11 @@ def _plan(city, **overrides):
     return p, budget_plan(city, p, fte[:, 1:], sp_posts, district)
 
 
-def test_budget_at_start_is_the_whole_welfare_budget(city):
-    parts = city.budget_at_start(95000.0)
+@pytest.mark.parametrize("name", ["den_haag", "voorbeeldstad"])  # voorbeeldstad has no non-staff split
+@pytest.mark.parametrize("cost", [85000.0, 95000.0, 105000.0])
+def test_budget_at_start_is_the_whole_welfare_budget(name, cost):
+    city = load_city(name)
+    parts = city.budget_at_start(cost)
     total = parts["staff"].sum() + parts["non_staff"].sum() + parts["non_staff_individual"].sum()
     assert total == pytest.approx(city.data.budget.welfare_subsidies.value)
     assert parts["non_staff"].shape == (len(city.stadsdelen), len(NON_STAFF_ITEMS))
