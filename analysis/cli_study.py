@@ -223,7 +223,7 @@ def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers
     typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
     typer.echo(need_table(annual, years))
     typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
-               "area-based need, FTE and EUR M (paired by replication):")
+               "area-based need, FTE, staff cost and the total with today's non-staff costs (EUR M; paired by replication):")
     typer.echo(both_halves_table(staffing_df, annual, years))
 
 
