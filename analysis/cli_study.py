@@ -223,7 +223,8 @@ def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers
     typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
     typer.echo(need_table(annual, years))
     typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
-               "area-based need, FTE, staff cost and the total with today's non-staff costs (EUR M; paired by replication):")
+               "area-based need, FTE, staff cost and the total with today's non-staff costs "
+               "(EUR M; paired by replication):")
     typer.echo(both_halves_table(staffing_df, annual, years))
 
 
@@ -262,9 +263,10 @@ def budget(
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
     years = _years(year, first, last, sorted({first, last}))
     typer.echo(f"\n{sc.meta.question or sc.name}")
-    real = p["budget.indexation"] == "real"
+    indexation = ("real (compensated for wage and price growth)" if p["budget.indexation"] == "real"
+                  else "nominal (no compensation)")
     typer.echo(f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
-               f"'{p['budget.index']}', {'real (compensated for wage and price growth)' if real else 'nominal (no compensation)'}"
+               f"'{p['budget.index']}', {indexation}"
                f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr.")
     rule = PRIORITY_RULE.format(n=p["budget.protected_deprived_count"]) if p["budget.priority"] == "core_first" \
         else "Priority rule: pro_rata (every kind of work and cost shrinks alike)."
