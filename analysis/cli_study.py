@@ -278,9 +278,9 @@ def budget(
     typer.echo(budget_city_table(df))
     typer.echo(f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
                "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):")
-    typer.echo(budget_stadsdeel_table(df, years))
+    typer.echo(budget_stadsdeel_table(df, years, p["service.hours_per_fte"]))
     typer.echo(f"\nPer Servicepunt XL, {', '.join(map(str, years))}:")
-    typer.echo(budget_service_point_table(df, years))
+    typer.echo(budget_service_point_table(df, years, p["service.hours_per_fte"]))
     typer.echo(f"\nStudy written to {out}/")
 
 
