@@ -74,6 +74,7 @@ class InformalWelfare(Mechanism):
         pop.contacts_left[helped] = 0
         started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
+        started["informal"] = helped  # informal help can fail too: escalation sees these (sim/escalation.py)
         self.model.results.add("informal_helped", week, pop.service_point[helped])
 
 

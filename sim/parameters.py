@@ -65,6 +65,7 @@ def _p(name, default, unit, low, high, source, doc, choices=()) -> Parameter:
 
 
 F = "figures.md"
+ESC_CAL = "estimate; with the durations, sets the gross B/C of individual support near SEOR's 1.6 (check-model)"
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
@@ -249,22 +250,42 @@ PARAMETERS: dict[str, Parameter] = {
         _p("deployment.stranger_penalty", 0.30, "probability", 0.0, 1.0, "source 004 §4.4.4: relational factors ≈30%",
            "Chance that a contact with a non-usual worker does not move the episode forward."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
-        _p("escalation.p_no_help", 0.20, "probability", 0.0, 1.0, "estimate", "Escalation chance of a dropped or hidden episode."),
-        _p("escalation.p_late", 0.10, "probability", 0.0, 1.0, "estimate", "Escalation chance when the first contact came late."),
-        _p("escalation.p_in_time", 0.04, "probability", 0.0, 1.0, "estimate", "Escalation chance when help came in time."),
+        _p("escalation.p_no_help", 0.12, "probability", 0.05, 0.3, ESC_CAL,
+           "Escalation chance of a dropped or hidden episode."),
+        _p("escalation.p_late", 0.06, "probability", 0.02, 0.15, ESC_CAL,
+           "Escalation chance when the first contact came late."),
+        _p("escalation.p_in_time", 0.025, "probability", 0.0, 0.08, ESC_CAL,
+           "Escalation chance when help came in time."),
         _p("escalation.late_weeks", 4, "weeks", 0, 52, "estimate", "A first contact after this many weeks is late."),
         _p("escalation.cost_growth", 0.03, "1/year", 0.0, 0.1, "estimate: care costs are mostly wages (as service.cost_growth)",
            "Yearly growth of the escalation unit costs from the start year."),
-        _p("escalation.cost_problem_debt", 11600.0, "EUR/case", 0.0, 1e6, f"{F} §E: €8.5bn / 730k households (IBO 2024)",
-           "Cost of a problem-debt case (payer: Rijk, estimate)."),
-        _p("escalation.cost_eviction", 16000.0, "EUR/case", 0.0, 1e6, f"{F} §E: Bouwdepot ~€16k per participant",
+        _p("escalation.cost_problem_debt", 11600.0, "EUR/household-year", 0.0, 1e6, f"{F} §E: €8.5bn / 730k households (IBO 2024)",
+           "Societal cost of a year of problem debt per household (payer: Rijk, estimate)."),
+        _p("escalation.cost_eviction", 16000.0, "EUR/participant", 0.0, 1e6, f"{F} §E: Bouwdepot ~€16k per participant",
            "Cost of an eviction / homelessness case (payer: gemeente)."),
-        _p("escalation.cost_ggz", 21000.0, "EUR/case", 0.0, 1e6, f"{F} §E: €4.7bn / 220k EPA patients",
-           "Cost of a severe mental-health (GGZ) case (payer: zorgverzekeraar)."),
-        _p("escalation.cost_wmo", 5100.0, "EUR/case", 0.0, 1e6, f"estimate from {F} §E: €5.48bn / ~60 per 1,000 of 17.9M",
-           "Cost of a Wmo maatwerk provision (payer: gemeente)."),
-        _p("escalation.cost_youth_care", 9000.0, "EUR/case", 0.0, 1e6, f"{F} §E: ~€9k per youth client per year",
-           "Cost of a youth-care case (payer: gemeente)."),
+        _p("escalation.cost_ggz", 21000.0, "EUR/patient-year", 0.0, 1e6, f"{F} §E: €4.7bn / 220k EPA patients",
+           "Cost of a year of severe mental-health (GGZ) care (payer: zorgverzekeraar)."),
+        _p("escalation.cost_wmo", 5100.0, "EUR/client-year", 0.0, 1e6, f"estimate from {F} §E: €5.48bn / ~60 per 1,000 of 17.9M",
+           "Cost of a year of Wmo maatwerk provision (payer: gemeente)."),
+        _p("escalation.cost_youth_care", 9000.0, "EUR/client-year", 0.0, 1e6, f"{F} §E: ~€9k per youth client per year",
+           "Cost of a year of youth care (payer: gemeente)."),
+        # --- escalation: durations and informal failure (issue 10) -----------------------------
+        _p("escalation.p_informal", 0.06, "probability", 0.025, 0.12,
+           "estimate (range between p_in_time and p_no_help): volunteers help, but miss or cannot solve more",
+           "Escalation chance of an episode taken up by an informal organisation (informal help can fail)."),
+        _p("escalation.years_problem_debt", 2.0, "years", 1.0, 5.0,
+           "estimate: a debt-counselling / Wsnp trajectory takes 1.5-3 years after years of building debt",
+           "Years of problem-debt cost booked per escalation (unit cost is per household-year)."),
+        _p("escalation.years_eviction", 1.0, "years", 1.0, 2.0, f"{F} §E: Bouwdepot cost is per participant, one-off",
+           "Multiplier on the eviction unit cost (1: it is a per-case, not an annual, cost)."),
+        _p("escalation.years_ggz", 1.5, "years", 1.0, 5.0,
+           "estimate: escalated cases need 1-2 years of specialised care; few become lifelong EPA",
+           "Years of severe mental-health care booked per escalation (unit cost is per patient-year)."),
+        _p("escalation.years_wmo", 2.0, "years", 1.0, 5.0, "estimate: Wmo maatwerk provisions run for years",
+           "Years of Wmo maatwerk booked per escalation (unit cost is per client-year)."),
+        _p("escalation.years_youth_care", 1.0, "years", 0.5, 3.0,
+           "estimate: most youth-care trajectories end within 1-2 years",
+           "Years of youth care booked per escalation (unit cost is per client-year)."),
     ]
 }
 

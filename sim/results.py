@@ -214,6 +214,10 @@ class RunResults:
                 if "avoided_cost" in row:
                     staff = row["fte_individual_support"] * row["cost_per_fte_eur"]
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
+                if "escalation_cost_dropped" in row:
+                    # Escalation individual-support staffing can change (gave up waiting, served late) apart
+                    # from problems that never reached any service (sim/escalation.py).
+                    row["escalation_cost_staffing"] = row["escalation_cost_dropped"] + row["escalation_cost_late"]
                 row["observed_contacts"] = row["contacts"]
                 row["need_fte"] = row["contacts_needed"] * self.hours_per_contact / self.client_hours_per_fte_year
                 total_reg = self.population_by_year[y, :, 0].sum()
