@@ -100,7 +100,13 @@ class Escalation(Mechanism):
 
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
         # Episodes informal organisations took up this week (sim/informal.py runs before this mechanism).
-        self._escalate(week, started.get("informal", np.zeros(0, dtype=np.int64)), "informal")
+        taken = started.get("informal", np.zeros(0, dtype=np.int64))
+        self._escalate(week, taken, "informal")
+        # Gross credit for informal help, as for professional help: no-help chance minus informal chance.
+        pop, p = self.model.population, self.params
+        expected = self.case_cost[escalation_kind(pop.domain[taken], pop.age_band[taken])] * self._cost_index(week)
+        self.model.results.add("avoided_cost_informal", week, pop.service_point[taken],
+                               weights=(p["escalation.p_no_help"] - p["escalation.p_informal"]) * expected)
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
         p, pop = self.params, self.model.population
@@ -120,6 +126,6 @@ class Escalation(Mechanism):
 
 def counter_names() -> tuple[str, ...]:
     """The weekly counters this mechanism records (escalations and EUR, in total, by route and by payer)."""
-    return (("escalations", "escalation_cost", "avoided_cost")
+    return (("escalations", "escalation_cost", "avoided_cost", "avoided_cost_informal", "avoided_cost_prevention")
             + tuple(f"escalation_cost_{x}" for x in PAYERS)
             + tuple(f"escalations_{r}" for r in ROUTES) + tuple(f"escalation_cost_{r}" for r in ROUTES))

@@ -228,7 +228,10 @@ PARAMETERS: dict[str, Parameter] = {
            "Chance that a newly reached resident with hidden need now asks for help."),
         _p("prevention.deprived_count", 3, "stadsdelen", 0, 8, "scenario", "How many most deprived stadsdelen get the youth factor."),
         _p("prevention.youth_factor_deprived", 1.0, "x", 0.0, 10.0, "scenario lever (Moerwijk-style push)",
-           "Multiplier on jongerenwerk reach in the most deprived stadsdelen."),
+           "Multiplier on jongerenwerk posts (and so reach) in the most deprived stadsdelen, from the start year."),
+        _p("prevention.push_funding", "extra", "-", None, None, "scenario lever (issue 10: extra reach costs FTE)",
+           "extra: the push's jongerenwerk posts are new posts with their cost; reallocate: they are taken from "
+           "opbouwwerk and ouderenwerk in the same stadsdelen.", choices=("extra", "reallocate")),
         _p("informal.enabled", False, "-", None, None, "issue 3", "Informal organisations take up episodes."),
         _p("informal.orgs_per_wijk", 1.0, "orgs/wijk", 0.0, 10.0, "estimate; source 001", "Informal organisations per wijk."),
         _p("informal.capacity_per_org", 100.0, "episodes/year", 0.0, 2000.0, "estimate; source 001",
@@ -246,9 +249,13 @@ PARAMETERS: dict[str, Parameter] = {
            choices=("fixed", "flexible")),
         _p("deployment.pool_share", 0.3, "share", 0.0, 0.5, "scenario lever", "Share of each service point's capacity in the pool."),
         _p("deployment.interval_weeks", 1, "weeks", 1, 13, "scenario lever", "How often the pool is re-allocated (1 = weekly, 4 = monthly)."),
-        _p("deployment.travel_overhead", 0.10, "share", 0.0, 0.5, "estimate", "Share of a moved contact lost to travel and co-ordination."),
-        _p("deployment.stranger_penalty", 0.30, "probability", 0.0, 1.0, "source 004 §4.4.4: relational factors ≈30%",
-           "Chance that a contact with a non-usual worker does not move the episode forward."),
+        _p("deployment.travel_overhead", 0.10, "share", 0.0, 0.5, "estimate (a 20-40 min trip per 2.5 h contact block)",
+           "Share of a moved contact's hours lost to travel and co-ordination (paid, not with clients)."),
+        _p("deployment.stranger_penalty", 0.15, "probability", 0.0, 0.3,
+           "estimate (source 004 §4.4.4: relational factors explain ≈30% of outcome variation, which is not a "
+           "30% lower success; figures.md reading notes)",
+           "Chance that a follow-up contact with a worker who is not the client's own does not move the episode "
+           "forward (first contacts carry no penalty)."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
         _p("escalation.p_no_help", 0.12, "probability", 0.05, 0.3, ESC_CAL,
            "Escalation chance of a dropped or hidden episode."),

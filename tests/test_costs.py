@@ -62,3 +62,68 @@ def test_longer_durations_raise_escalation_cost_in_proportion(city):
                                            for k in KINDS if k != "eviction"}}, SEED)
     np.testing.assert_array_equal(base.counters["escalations"], longer.counters["escalations"])
     assert longer.counters["escalation_cost"].sum() > 1.5 * base.counters["escalation_cost"].sum()
+
+
+# ---- every lever carries its cost ----------------------------------------------------------------------
+from analysis.levers import LEVERS, NOT_CAPACITY, benefit_cost, reallocated_eur  # noqa: E402
+from sim.parameters import PARAMETERS  # noqa: E402
+
+LEVER_RUN = {"run.scale": 0.05, "run.years": 2, "run.warmup_weeks": 0, **ALL_ON, "deployment.pool_share": 0.0}
+BUDGET = {"budget.mode": "budget", "budget.index": "frozen", "budget.ravijnjaar_year": 2026}
+# lever -> (settings without it, settings with it)
+LEVER_CASES = {
+    "staffing.individual_support_factor": ({}, {"staffing.individual_support_factor": 1.2}),
+    "staffing.area_based_factor": ({}, {"staffing.area_based_factor": 1.2}),
+    "prevention.youth_factor_deprived": ({}, {"prevention.youth_factor_deprived": 3.0}),
+    "prevention.push_funding": ({}, {"prevention.youth_factor_deprived": 3.0, "prevention.push_funding": "reallocate"}),
+    "informal.earmark": ({}, {"informal.earmark": 0.1}),
+    "deployment.pool_share": ({}, {"deployment.pool_share": 0.3}),
+    "budget.ravijnjaar_cut": (BUDGET, {**BUDGET, "budget.ravijnjaar_cut": 0.15}),
+    "budget.azwa_extra": (BUDGET, {**BUDGET, "budget.azwa_extra": 2e6}),
+}
+
+
+def test_every_scenario_lever_is_priced_or_says_why_not():
+    levers = {n for n, p in PARAMETERS.items() if p.source.startswith("scenario lever")}
+    missing = levers - set(LEVERS) - set(NOT_CAPACITY)
+    assert not missing, f"levers without a price in analysis/levers.py: {sorted(missing)}"
+    assert set(LEVER_CASES) | {"staffing.individual_support_by_stadsdeel"} >= set(LEVERS)
+
+
+def _capacity(res) -> np.ndarray:
+    return np.array([res.counters["contact_capacity"].sum(), res.area_fte_by_year.sum(),
+                     res.counters["hours_moved_in"].sum() if "hours_moved_in" in res.counters else 0.0,
+                     res.fte_factor_by_year.sum(), *res.fte.to_numpy().sum(axis=0)])
+
+
+@pytest.mark.parametrize("lever", sorted(LEVER_CASES))
+def test_a_costless_lever_is_impossible(city, lever):
+    """Paired runs (same seed): a lever that changes capacity changes its cost line (never zero)."""
+    without, with_ = LEVER_CASES[lever]
+    a = run_model(city, {**LEVER_RUN, **without}, SEED)
+    b = run_model(city, {**LEVER_RUN, **with_}, SEED)
+    assert not np.allclose(_capacity(a), _capacity(b)), "the lever case must change capacity"
+    moved = reallocated_eur(a, b) if LEVERS[lever].cost == "reallocated_eur" else None
+    row = benefit_cost(a.annual("city"), b.annual("city"), lever, moved_eur=moved)
+    assert abs(row["cost_eur"]) > 1.0, row  # EUR over two years, whole city
+
+
+def test_paired_benefit_cost_equals_the_difference_of_the_two_runs_totals(city):
+    """B/C from paired runs: net benefit = escalation A - escalation B and cost = spending B - spending A,
+    recomputed here from the raw weekly counters (not the annual table the function reads)."""
+    a = run_model(city, LEVER_RUN, SEED)
+    b = run_model(city, {**LEVER_RUN, "staffing.individual_support_factor": 1.5}, SEED)
+    row = benefit_cost(a.annual("city"), b.annual("city"), "staffing.individual_support_factor")
+
+    def escalation(res):
+        return res.counters["escalation_cost"].sum() / res.scale
+
+    def spending(res):
+        fte = (res.sp_fte_by_year.sum(axis=1) + res.area_fte_by_year.sum(axis=1)) * res.fte_factor_by_year
+        earmark = res.counters["earmark_eur"].sum() / res.scale if "earmark_eur" in res.counters else 0.0
+        return float((fte * res.cost_per_fte * res.cost_index[: res.years]).sum()) + earmark
+
+    assert row["benefit_net_eur"] == pytest.approx(escalation(a) - escalation(b), rel=1e-9)
+    assert row["cost_eur"] == pytest.approx(spending(b) - spending(a), rel=1e-9)
+    assert row["bc_net"] == pytest.approx(row["benefit_net_eur"] / row["cost_eur"], rel=1e-12)
+    assert row["cost_eur"] > 0 and row["benefit_gross_eur"] > 0
