@@ -6,6 +6,8 @@ tolerance 1e-9 relative), comparisons between runs state their direction.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -127,3 +129,34 @@ def test_paired_benefit_cost_equals_the_difference_of_the_two_runs_totals(city):
     assert row["cost_eur"] == pytest.approx(spending(b) - spending(a), rel=1e-9)
     assert row["bc_net"] == pytest.approx(row["benefit_net_eur"] / row["cost_eur"], rel=1e-12)
     assert row["cost_eur"] > 0 and row["benefit_gross_eur"] > 0
+
+
+# ---- check-model --levers ------------------------------------------------------------------------------
+def test_check_model_levers_prints_paired_benefit_cost(tmp_path):
+    """The command docs/scenarios.md shows, at a tiny scale, with a one-target file (the face targets kept)."""
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    text = (Path(__file__).parents[1] / "analysis/targets.toml").read_text(encoding="utf-8")
+    head = text.split("[[lever_target]]")[0]
+    one = head + ('[[lever_target]]\nname = "support_bc_gross"\nlabel = "support +50%"\n'
+                  'lever = "staffing.individual_support_factor"\nset = { "staffing.individual_support_factor" = 1.5 }\n'
+                  'column = "bc_gross"\nlow = 1.2\nhigh = 2.0\nsource = "SEOR 1.6"\n')
+    targets = tmp_path / "targets.toml"
+    targets.write_text(one, encoding="utf-8")
+    out = CliRunner().invoke(app, ["check-model", "scenarios/baseline.toml", "--set", "run.scale=0.03", "--set",
+                                   "run.years=1", "--set", "run.warmup_weeks=0", "--levers", "--quiet",
+                                   "--targets", str(targets)])
+    assert out.exit_code == 0, out.output
+    assert "Levers: benefit/cost from paired runs" in out.output and "support +50%: bc_gross" in out.output
+
+
+def test_bad_lever_target_names_file_and_field(tmp_path):
+    from analysis.lever_check import load_lever_targets
+
+    bad = tmp_path / "t.toml"
+    bad.write_text('[[lever_target]]\nname = "x"\nlabel = "x"\nlever = "staffing.nonsense"\nset = {}\n'
+                   'column = "bc_gross"\nlow = 1\nhigh = 2\nsource = "s"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"t.toml: lever_target\[0\] \(x\): field 'lever'"):
+        load_lever_targets(bad)
