@@ -18,6 +18,7 @@ from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
 from sim.parameters import resolve
+from sim.prevention import apply_push
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
@@ -167,6 +168,7 @@ class WelzijnModel(Model):
         fte = self.city.fte_at_cost(self.params["service.cost_per_fte"]).copy()
         fte[:, 0] *= self.params["staffing.individual_support_factor"]
         fte[:, 1:] *= self.params["staffing.area_based_factor"]
+        fte = apply_push(fte, self.city, self.params)  # the prevention push adds (or moves) jongerenwerk posts
         return pd.DataFrame(fte, index=self.city.stadsdelen, columns=list(WORK_TYPES))
 
     def _hire(self, sp_fte: np.ndarray | None) -> None:

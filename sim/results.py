@@ -260,6 +260,10 @@ class RunResults:
                 if "avoided_cost" in row:
                     staff = row["fte_individual_support"] * row["cost_per_fte_eur"]
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
+                if "escalation_cost_dropped" in row:
+                    # Escalation individual-support staffing can change (gave up waiting, served late) apart
+                    # from problems that never reached any service (sim/escalation.py).
+                    row["escalation_cost_staffing"] = row["escalation_cost_dropped"] + row["escalation_cost_late"]
                 row["observed_contacts"] = row["contacts"]
                 row["need_fte"] = row["hours_needed"] / self.client_hours_per_fte_year
                 # Service level of a walk-in service (issue 9): shares of the year's help requests.
