@@ -58,6 +58,8 @@ NOT_CAPACITY = {
     "budget.mode": "switches how FTE are set; the budget levers carry the money",
     "deployment.policy": "switches the pool on; deployment.pool_share carries its price",
     "deployment.interval_weeks": "how often the pool is re-allocated; its price is in deployment.pool_share",
+    "budget.priority": "decides which tasks a fixed budget funds first; the budget path carries the money",
+    "budget.protected_deprived_count": "how many deprived stadsdelen the priority rule protects; same budget",
 }
 
 
