@@ -46,6 +46,9 @@ def check_model_cmd(
     first, last = params["run.start_year"], params["run.start_year"] + params["run.years"] - 1
     if year is not None and not first <= year <= last:
         _fail(f"--year {year}: outside the simulated years {first}-{last}")
+    if targets is not None and not targets.is_file():
+        _fail(f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
+              "give a targets TOML file like analysis/targets.toml")
     try:
         tlist = load_targets(targets)
     except TargetError as exc:

@@ -24,6 +24,39 @@ class ExecutorError(RuntimeError):
     """The executor could not be started (e.g. no Dask scheduler at the given address)."""
 
 
+SCHEDULER_PROTOCOLS = ("tcp", "tls")
+
+
+def check_scheduler_address(address: str, timeout: float = 3.0) -> tuple[str, int]:
+    """(host, port) of a Dask scheduler address, or ExecutorError at once.
+
+    Dask itself retries a bad or dead address until its connect timeout and then raises a traceback;
+    this check parses the address and opens one TCP connection first, so a typo fails in seconds."""
+    import re
+    import socket
+
+    m = re.fullmatch(r"(?:(?P<proto>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})",
+                     address.strip())
+    example = "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+    if not m:
+        raise ExecutorError(f"--scheduler {address}: not a scheduler address; expected {example}")
+    proto = m.group("proto") or "tcp"
+    if proto not in SCHEDULER_PROTOCOLS:
+        raise ExecutorError(f"--scheduler {address}: protocol {proto!r} not supported; expected {example}")
+    host, port = m.group("host").strip("[]"), int(m.group("port"))
+    if not 1 <= port <= 65535:
+        raise ExecutorError(f"--scheduler {address}: port {port} is outside 1-65535")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except socket.gaierror:
+        raise ExecutorError(f"--scheduler {address}: unknown host {host!r}") from None
+    except OSError as exc:
+        raise ExecutorError(f"--scheduler {address}: cannot connect, no Dask scheduler answers there "
+                            f"({exc.strerror or exc}); start one with `dask scheduler`") from None
+    return host, port
+
+
 class SerialExecutor:
     """Run tasks one after the other in this process (debugging, tests, tiny studies)."""
 
@@ -102,15 +135,16 @@ class DaskExecutor:
     everything already stored is kept for `--resume`.
     """
 
-    def __init__(self, address: str, timeout: float = 20.0):
+    def __init__(self, address: str, timeout: float = 10.0):
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - extra not installed
             raise ExecutorError("--scheduler needs dask[distributed]: pip install 'welzijnsim[distributed]'") from exc
+        check_scheduler_address(address)
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ExecutorError(f"--scheduler {address}: cannot connect to a Dask scheduler ({exc})") from exc
+        except Exception as exc:  # noqa: BLE001 - something listens there, but it is not a Dask scheduler
+            raise ExecutorError(f"--scheduler {address}: cannot connect to a Dask scheduler ({exc})") from None
         n = len(self.client.scheduler_info(n_workers=-1).get("workers", {})) if _accepts_n_workers() else \
             len(self.client.scheduler_info().get("workers", {}))
         self.workers = max(n, 1)
