@@ -30,14 +30,7 @@ class BudgetExceeded(AssertionError):
 
 def group_index(res, level: str) -> tuple[np.ndarray, list[str]]:
     """Service point -> group index at `level`, and the group names (same names as RunResults.annual)."""
-    n_sp = len(res.service_points)
-    if level == "service_point":
-        return np.arange(n_sp), list(res.service_points)
-    if level == "stadsdeel":
-        return np.asarray(res.sp_district, dtype=np.int64), list(res.stadsdelen)
-    if level == "city":
-        return np.zeros(n_sp, dtype=np.int64), ["Den Haag" if "Centrum" in res.stadsdelen else "city"]
-    raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    return res.group_index(level)
 
 
 def year_counts(res, within_weeks: int = WITHIN_WEEKS) -> dict[str, np.ndarray]:

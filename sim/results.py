@@ -107,8 +107,9 @@ class RunResults:
         np.add.at(hist[week], (service_points, np.minimum(waits, MAX_WAIT_WEEKS)), 1)
 
     # ---- tables ----------------------------------------------------------------------------
-    def _group(self, level: str) -> tuple[np.ndarray, list[str]]:
-        """Map each service point to a group index at `level` and name the groups."""
+    def group_index(self, level: str) -> tuple[np.ndarray, list[str]]:
+        """Map each service point to a group index at `level` and name the groups (the city level is named
+        after the city, so tables and outcomes of any city line up)."""
         n_sp = len(self.service_points)
         if level == "service_point":
             return np.arange(n_sp), list(self.service_points)
@@ -139,7 +140,7 @@ class RunResults:
 
     def weekly(self, level: str = "stadsdeel") -> pd.DataFrame:
         """One row per week and area; counts scaled to the whole city."""
-        group, names = self._group(level)
+        group, names = self.group_index(level)
         k = len(names)
         expand = 1.0 / self.scale
         cols = {}
@@ -168,7 +169,7 @@ class RunResults:
         per-capita norm derived from the observed figures gives: the city's counted contacts turned into
         FTE, spread over areas by registered population.
         """
-        group, names = self._group(level)
+        group, names = self.group_index(level)
         k = len(names)
         years = self.weeks // 52
         expand = 1.0 / self.scale
