@@ -287,14 +287,16 @@ def compare(
     metric: Annotated[list[str], typer.Option("--metric", help="Metric(s) to compare (default: key outcomes)")] = [],
     year: Annotated[list[int], typer.Option("--year", help="Year(s) (default: all)")] = [],
     level: Annotated[str, typer.Option(help="city, stadsdeel or service_point")] = "stadsdeel",
-    scenario_a: Annotated[Optional[str], typer.Option(help="Scenario in A (default: the only/first one)")] = None,
-    scenario_b: Annotated[Optional[str], typer.Option(help="Scenario in B (default: the only/first one)")] = None,
+    scenario_a: Annotated[Optional[str], typer.Option(help="Scenario in A (default: A's first)")] = None,
+    scenario_b: Annotated[Optional[str], typer.Option(help="Scenario in B (default: B's first that is not A's scenario)")] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the differences to this CSV file")] = None,
 ) -> None:
     """Differences B - A per area and year, paired by seed (common random numbers), with p10/p50/p90 bands."""
     from analysis.compare import compare_studies, format_comparison
     from analysis.study import StudyError
 
+    if csv is not None:
+        _output_file(csv, "--csv")  # before reading the studies
     try:
         diff = compare_studies(dir_a, dir_b, metrics=metric or None, years=year or None, level=level,
                                scenario_a=scenario_a, scenario_b=scenario_b)
@@ -304,7 +306,10 @@ def compare(
     if csv:
         from analysis.store import write_csv
 
-        write_csv(csv, diff)
+        try:
+            write_csv(csv, diff)
+        except OSError as exc:
+            _fail(f"--csv {csv}: cannot write ({exc.strerror}); the table above is complete")
         typer.echo(f"\nWritten to {csv}")
 
 
