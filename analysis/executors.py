@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -202,10 +203,13 @@ def batches(items: list, n_workers: int, batch_size: int | None = None, per_work
 
 
 class Progress:
-    """A one-line progress bar on stderr: runs done / total, elapsed time, ETA."""
+    """A one-line progress bar on stderr: runs done / total, elapsed time, ETA.
+
+    A heartbeat thread redraws it (every second on a terminal, every minute in a log) so the elapsed time
+    moves before the first run ends: a staffing replication is a whole search and can take minutes."""
 
     def __init__(self, total: int, label: str = "runs", stream: TextIO | None = None, quiet: bool = False,
-                 already: int = 0):
+                 already: int = 0, heartbeat: bool = True):
         self.total, self.done, self.label = total, already, label
         self.already = already
         self.stream = stream or sys.stderr
@@ -213,7 +217,18 @@ class Progress:
         self.start = time.monotonic()
         self._last = 0.0
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._draw(force=True)
+        self._beat = None
+        if heartbeat and not quiet and total > self.done:
+            self._beat = threading.Thread(target=self._heartbeat, name="progress-heartbeat", daemon=True)
+            self._beat.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(1.0 if self._tty else 60.0):
+            with self._lock:
+                self._draw(force=True)
 
     @staticmethod
     def _fmt(seconds: float) -> str:
@@ -236,14 +251,20 @@ class Progress:
         bar = "#" * filled + "." * (width - filled)
         eta_s = self._fmt(eta) if eta == eta else "?"
         line = f"[{bar}] {self.done}/{self.total} {self.label}  elapsed {self._fmt(elapsed)}  ETA {eta_s}"
+        if new == 0 and self.done < self.total:
+            line += "  (working; the ETA appears when the first one is done)"
         self.stream.write(("\r" + line) if self._tty else line + "\n")
         self.stream.flush()
 
     def update(self, n: int = 1) -> None:
-        self.done += n
-        self._draw()
+        with self._lock:
+            self.done += n
+            self._draw()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=2)
         if not self.quiet:
             if getattr(self, "_drawn", None) != self.done:
                 self._draw(force=True)

@@ -391,7 +391,8 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
                           "directory": str(directory) if getattr(executor, "shares_files", False) else None})
 
     total = len(spec.runs())
-    progress = Progress(total, "runs", quiet=quiet, already=len(done))
+    label = "replications (a staffing search each)" if spec.kind == "staffing" else "runs"
+    progress = Progress(total, label, quiet=quiet, already=len(done))
     t0 = time.perf_counter()
     computed = 0
     try:
