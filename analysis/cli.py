@@ -139,7 +139,8 @@ def run(
     typer.echo(f"\nObserved versus true, and mechanisms, {last}{which} (need FTE: individual support the simulated "
                f"demand needs; norm FTE: a per-capita norm from counted contacts and the register):")
     typer.echo(mechanism_table(frames["annual_stadsdeel"], frames["annual_city"], last))
-    typer.echo(f"\nCity by year, {first}-{params['run.start_year'] + params['run.years'] - 1}:")
+    end = params["run.start_year"] + params["run.years"] - 1
+    typer.echo(f"\nCity by year, {first}-{end}:" if end > first else f"\nCity, {first}:")
     typer.echo(city_by_year_table(frames["annual_city"]))
     typer.echo(f"\nResults written to {out_dir}/")
 
