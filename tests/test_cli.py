@@ -217,7 +217,7 @@ def test_every_bad_set_exits_2(tmp_path, case):
 def test_bad_seed_or_replications_exit_2(tmp_path, args):
     r = invoke("run", BASELINE, *SMALL_SET, *args, "--out", tmp_path / "o", "--quiet")
     assert r.exit_code == 2, r.output
-    assert "scenario." + args[0].lstrip("-") in r.stderr
+    assert f"{args[0]} {args[1]}" in r.stderr and "--set" not in r.stderr  # named as typed (issue 13)
 
 
 def test_year_outside_the_run_exits_2(tmp_path):
