@@ -18,6 +18,7 @@ from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
 from sim.parameters import resolve
+from sim.prevention import apply_push
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
@@ -63,6 +64,10 @@ class WelzijnModel(Model):
         )
 
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
+        # Triage (issue 9): who cannot use which referral destination, and a stream for requests raised
+        # outside the demand step (prevention's signalling), so those get triaged too.
+        pop.meta.update(blocked=demand.access_matrix(city.kind_names), triage_rng=self.streams["triage/other"],
+                        params=p)
         site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, layout)
         self.cell_service_point = catchment(self.space, site_cells)
         pop.service_point = self.cell_service_point[pop.cell]
@@ -142,6 +147,9 @@ class WelzijnModel(Model):
         self._final_results = self.results
         # Give-up and repeat gaps: one stream per service point (common random numbers across levers).
         self.service_streams = GroupStreams(self.streams, "service", len(self.service_points))
+        # Walk-in leaving and the fate of those who give up: their own streams per service point (issue 9).
+        self.leave_streams = GroupStreams(self.streams, "leaving", len(self.service_points))
+        self.service_overrun = np.zeros(len(self.service_points))  # hours last week's contacts ran over
         self.mechanisms = enabled_mechanisms(self)
 
     # ---- set-up --------------------------------------------------------------------------
@@ -160,6 +168,7 @@ class WelzijnModel(Model):
         fte = self.city.fte_at_cost(self.params["service.cost_per_fte"]).copy()
         fte[:, 0] *= self.params["staffing.individual_support_factor"]
         fte[:, 1:] *= self.params["staffing.area_based_factor"]
+        fte = apply_push(fte, self.city, self.params)  # the prevention push adds (or moves) jongerenwerk posts
         return pd.DataFrame(fte, index=self.city.stadsdelen, columns=list(WORK_TYPES))
 
     def _hire(self, sp_fte: np.ndarray | None) -> None:
@@ -303,6 +312,8 @@ class WelzijnModel(Model):
         res.add("self_solved", w, sp_of[started["self_solved"]])
         res.add("hidden_started", w, sp_of[started["hidden"]])
         res.add("help_requests", w, sp_of[started["asked"]])
+        res.add("hours_needed", w, sp_of[started["asked"]],
+                weights=demand.request_hours(pop.contacts_left[started["asked"]], p))
         self._trace("self_solved", started["self_solved"])
         self._trace("hidden", started["hidden"])
         self._trace("help_request", started["asked"])
@@ -311,7 +322,9 @@ class WelzijnModel(Model):
 
         out = (servers.serve(self, t, res.counters["client_hours"][w]) if p["service.engine"] == "servers" else
                service.serve(pop, service.queue(pop, t), capacity, t, p, self.service_streams,
-                             setback, self.streams["deployment"]))
+                             setback, self.streams["deployment"], self.service_overrun, self.leave_streams))
+        if out.overrun is not None:
+            self.service_overrun = out.overrun
         for m in mechanisms:
             m.after_service(t, out, hidden_ended)
         first = out.served[out.first]
@@ -327,6 +340,7 @@ class WelzijnModel(Model):
         res.add("dropped_first", w, sp_of[out.dropped_first])
         res.add("dropped_repeat", w, sp_of[out.dropped_repeat])
         res.add("resolved", w, sp_of[out.resolved])
+        self._record_triage(w, first, out)
         self._trace("contact", out.served)
         self._trace("dropped", np.concatenate([out.dropped_first, out.dropped_repeat]))
         self._trace("resolved", out.resolved)
@@ -335,6 +349,26 @@ class WelzijnModel(Model):
         res.counters["waiting_first"][w] = np.bincount(sp_of[state == WAITING_FIRST], minlength=len(capacity))
         res.counters["open_cases"][w] = np.bincount(sp_of[state >= WAITING_FIRST], minlength=len(capacity))
         self.week += 1
+
+    def _record_triage(self, w: int, first: np.ndarray, out) -> None:
+        """Issue 9 counters: what the first contacts decided, referrals by destination, walk-ins who left,
+        what became of those who gave up, and the hours of the contacts."""
+        pop, res = self.population, self.results
+        sp_of = pop.service_point
+        route = pop.route[first]
+        res.add("solved_first_contact", w, sp_of[first[route == demand.SOLVED]])
+        res.add("trajectories_started", w, sp_of[first[demand.is_trajectory(route)]])
+        res.add("referral_blocked", w, sp_of[first[route == demand.TRAJECTORY_BLOCKED]])
+        referred = first[route == demand.REFERRED]
+        res.add("referred", w, sp_of[referred])
+        for d, name in enumerate(demand.DESTINATIONS):
+            res.add(f"referred_{name}", w, sp_of[referred[pop.destination[referred] == d]])
+        res.add("left_queue", w, sp_of[out.left])
+        alone = out.dropped_solved_alone
+        res.add("gave_up_solved_alone", w, sp_of[out.dropped_first[alone]])
+        res.add("gave_up_unresolved", w, sp_of[out.dropped_first[~alone]])
+        res.add("contact_hours", w, sp_of[out.served], weights=out.contact_hours)
+        self._trace("left_queue", out.left)
 
     def run(self) -> RunResults:
         while self.week < self.weeks:

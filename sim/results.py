@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.demand import DESTINATIONS
 from sim.servers import MAX_WAIT_HOURS
 
 MAX_WAIT_WEEKS = 52  # waits of a year or more share the last histogram bin
@@ -31,6 +32,24 @@ FLOWS = (
     "contacts_needed",   # contacts the week's help requests will need (true demand, in contacts)
     "informal_helped",   # episodes taken up by informal organisations instead (informal mechanism)
 )
+# Triage, referral and walk-in waiting (issue 9), per week and service point. At the first contact a request
+# is solved, becomes a trajectory or is referred (by destination); before it, it may give up. Conservation:
+# help_requests = solved_first_contact + trajectories_started + referred + dropped_first + change in
+# waiting_first, and the referred_<destination> counters sum to referred.
+TRIAGE_FLOWS = (
+    "solved_first_contact",  # first contacts that solved the question (information, a form, advice)
+    "trajectories_started",  # first contacts that started a trajectory of follow-up contacts
+    "referred",              # first contacts that referred the resident to another service
+    *(f"referred_{d}" for d in DESTINATIONS),
+    "referral_blocked",      # trajectories started because the resident cannot use the destination (no access)
+    "left_queue",            # walk-ins not seen who left to come back another day
+    "gave_up_solved_alone",  # gave up before a first contact; the problem was solved without the SPXL later
+    "gave_up_unresolved",    # gave up before a first contact; the problem stays unresolved
+    "contact_hours",         # worker hours of the contacts served (first contacts are shorter)
+    "hours_needed",          # worker hours the week's help requests will need in full (true demand, hours)
+)
+HOUR_FLOWS = ("contact_hours", "hours_needed")
+FLOWS = FLOWS + TRIAGE_FLOWS
 # Stocks measured at the end of each week.
 STOCKS = ("waiting_first", "open_cases")  # waiting for a first contact; any open help episode
 # Capacity per week (contacts are scaled like the population; hours are real hours).
@@ -94,7 +113,7 @@ class RunResults:
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
         res = cls(weeks=weeks, **meta)
         for name in FLOWS + STOCKS + CAPACITY:
-            dtype = np.float64 if name in CAPACITY else np.int64
+            dtype = np.float64 if name in CAPACITY or name in HOUR_FLOWS else np.int64
             res.counters[name] = np.zeros((weeks, n_sp), dtype=dtype)
         res.wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
         res.drop_wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
@@ -156,6 +175,11 @@ class RunResults:
         p90 = np.where(n > 0, (cdf < 0.9).sum(axis=-1), np.nan)
         return mean, p90.astype(float)
 
+    @staticmethod
+    def _within(hist: np.ndarray, weeks: int) -> float:
+        """First contacts with a wait of at most `weeks` whole weeks (from a wait histogram)."""
+        return float(hist[: weeks + 1].sum())
+
     def weekly(self, level: str = "stadsdeel") -> pd.DataFrame:
         """One row per week and area; counts scaled to the whole city."""
         group, names = self.group_index(level)
@@ -167,7 +191,7 @@ class RunResults:
         cols["client_hours"] = self._sum_groups(self.counters["client_hours"], group, k)
         mean, p90 = self._wait_stats(self._sum_groups(self.wait_hist, group, k))
         with np.errstate(invalid="ignore", divide="ignore"):
-            util = cols["contacts"] * self.hours_per_contact / cols["client_hours"]
+            util = cols["contact_hours"] / cols["client_hours"]
         frame = pd.DataFrame({
             "week": np.repeat(np.arange(self.weeks), k),
             "year": np.repeat(self.start_year + np.arange(self.weeks) // 52, k),
@@ -196,7 +220,7 @@ class RunResults:
                  for n in FLOWS + STOCKS + tuple(self.extra_flows)}
         hours = self._sum_groups(self.counters["client_hours"], group, k)
         city_group = np.zeros(len(self.service_points), dtype=np.int64)
-        city_contacts = self._sum_groups(self.counters["contacts"], city_group, 1)[:, 0] * expand
+        city_hours = self._sum_groups(self.counters["contact_hours"], city_group, 1)[:, 0] * expand
         rows = []
         for y in range(years):
             sl = slice(52 * y, 52 * (y + 1))
@@ -214,7 +238,7 @@ class RunResults:
                 fte_area, reg, act = [area_funded.sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
             else:
                 fte_area, reg, act = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
-            naive_city_fte = city_contacts[sl].sum() * self.hours_per_contact / self.client_hours_per_fte_year
+            naive_city_fte = city_hours[sl].sum() / self.client_hours_per_fte_year
             for g, name in enumerate(names):
                 row = {"year": self.start_year + y, "area": name,
                        "registered_population": reg[g], "actual_population": act[g]}
@@ -226,7 +250,7 @@ class RunResults:
                 row["contacts_per_client"] = row["contacts"] / row["unique_clients"] if row["unique_clients"] else np.nan
                 row["mean_wait_weeks"] = mean[g]
                 row["p90_wait_weeks"] = p90[g]
-                used = row["contacts"] * self.hours_per_contact
+                used = row["contact_hours"]
                 row["utilisation"] = used / hours[sl, g].sum() if hours[sl, g].sum() else np.nan
                 row["fte_individual_support"] = fte_ind[g] * f
                 row["fte_area_based"] = fte_area[g]
@@ -236,8 +260,17 @@ class RunResults:
                 if "avoided_cost" in row:
                     staff = row["fte_individual_support"] * row["cost_per_fte_eur"]
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
+                if "escalation_cost_dropped" in row:
+                    # Escalation individual-support staffing can change (gave up waiting, served late) apart
+                    # from problems that never reached any service (sim/escalation.py).
+                    row["escalation_cost_staffing"] = row["escalation_cost_dropped"] + row["escalation_cost_late"]
                 row["observed_contacts"] = row["contacts"]
-                row["need_fte"] = row["contacts_needed"] * self.hours_per_contact / self.client_hours_per_fte_year
+                row["need_fte"] = row["hours_needed"] / self.client_hours_per_fte_year
+                # Service level of a walk-in service (issue 9): shares of the year's help requests.
+                req = row["help_requests"]
+                row["share_first_within_2_weeks"] = (self._within(hist[sl].sum(axis=0)[g], 2) * expand / req
+                                                     if req else np.nan)
+                row["share_gave_up"] = row["dropped_first"] / req if req else np.nan
                 total_reg = self.population_by_year[y, :, 0].sum()
                 row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
                 row.update(self._area_need_row(level, y, g, row["cost_per_fte_eur"]))
