@@ -154,11 +154,16 @@ class _Budget(_Strict):
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"area_based_staff_share + area_based_non_staff_shares must sum to 1 "
                                  f"(sum is {total:.4f})")
-        if self.individual_support_staff_share is not None:
-            _share(self.individual_support_staff_share)
-            if float(self.individual_support_staff_share.value) <= 0:
-                raise ValueError("individual_support_staff_share must be above 0")
         return self
+
+    @field_validator("individual_support_staff_share")
+    @classmethod
+    def _individual_staff_share(cls, q: Quantity | None) -> Quantity | None:
+        if q is not None:
+            _share(q)
+            if float(q.value) <= 0:
+                raise ValueError("must be a share above 0 and at most 1")
+        return q
 
     @field_validator("area_based_type_shares")
     @classmethod
