@@ -38,6 +38,8 @@ DERIVED = {
     "top25_contact_share": "share of the year's contacts made by the 25% of that year's clients with most contacts",
     "clients_for_half_of_contacts": "smallest share of the year's clients that together made half of its contacts",
     "self_solved_share": "self_solved / new_episodes",
+    "solved_at_first_contact_share": "solved_first_contact / first_contacts (triage, issue 9)",
+    "first_within_2_weeks": "first contacts in the year after a wait of at most 2 whole weeks",
 }
 
 
@@ -207,6 +209,8 @@ def _add_derived(df: pd.DataFrame) -> pd.DataFrame:
     df["unregistered_population"] = df["actual_population"] - df["registered_population"]
     with np.errstate(invalid="ignore", divide="ignore"):
         df["self_solved_share"] = df["self_solved"] / df["new_episodes"]
+        df["solved_at_first_contact_share"] = df["solved_first_contact"] / df["first_contacts"]
+        df["first_within_2_weeks"] = df["share_first_within_2_weeks"] * df["help_requests"]
     return df
 
 

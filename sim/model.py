@@ -60,6 +60,7 @@ class WelzijnModel(Model):
             space=self.space,
             params=p,
             rng=self.streams["population"],
+            kind_names=city.kind_names,
         )
 
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
