@@ -59,7 +59,7 @@ def run(
     """Run a scenario and print the staffing and cost table per stadsdeel."""
     from analysis.runner import run_scenario
     from analysis.store import write_json, write_parquet, write_text
-    from analysis.tables import city_by_year_table, mechanism_table, stadsdeel_table
+    from analysis.tables import area_need_run_table, city_by_year_table, mechanism_table, stadsdeel_table
 
     sc = _load(scenario, seed, replications, set_)
     params = sc.params()
@@ -91,6 +91,9 @@ def run(
     typer.echo(f"\nObserved versus true, and mechanisms, {last} (need FTE: individual support the simulated "
                f"demand needs; norm FTE: a per-capita norm from counted contacts and the register):")
     typer.echo(mechanism_table(frames["annual_stadsdeel"], frames["annual_city"], last))
+    typer.echo(f"\nArea-based work, {last}: FTE an unchanged mandate needs (today's coverage of the target groups "
+               "held), today's FTE (range of the estimate), cost:")
+    typer.echo(area_need_run_table(frames["annual_stadsdeel"], frames["annual_city"], last))
     typer.echo("\nCity by year:")
     typer.echo(city_by_year_table(frames["annual_city"]))
     typer.echo(f"\nResults written to {out_dir}/")

@@ -182,7 +182,12 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
             cycle = " -> ".join(str(p) for p in chain + (base_path.resolve(),))
             raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: scenarios are based on each "
                                 f"other in a cycle ({cycle})")
-        values.update(load_scenario(base_path, _chain=chain).overrides)
+        base = load_scenario(base_path, _chain=chain)
+        values.update(base.overrides)
+        # The [scenario] fields the file does not set (city, seed, replications, question) come from the
+        # base too: a scenario based on another city's scenario runs that city.
+        inherited = {k: v for k, v in base.meta.model_dump().items() if k not in ("name", "base")}
+        meta = _validate_meta({**inherited, **meta_raw}, str(path))
     for group, section in raw.items():
         if not isinstance(section, dict):
             raise ScenarioError(

@@ -90,6 +90,24 @@ class RunResults:
     # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
     # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
     wait_hours_hist: np.ndarray | None = None
+    # Area-based need (sim/area_need.py); types in sim.city.AREA_WORK_TYPES order, groups in area_need.GROUPS:
+    area_fte_today: np.ndarray | None = None         # (stadsdeel, type) today's FTE before levers
+    area_fte_today_range: np.ndarray | None = None   # (stadsdeel, type, [low, high]) from the estimate ranges
+    target_groups_by_year: np.ndarray | None = None  # (years, stadsdeel, group) whole city, at the year's start
+    target_reference: np.ndarray | None = None       # (stadsdeel, group) today's groups
+    area_need_by_year: np.ndarray | None = None      # (years, stadsdeel, type) FTE at today's coverage
+    area_target_by_year: np.ndarray | None = None    # (years, stadsdeel, type) FTE at the coverage targets
+    area_fte_type_by_year: np.ndarray | None = None  # (years, stadsdeel, type) filled FTE
+    area_factor_by_year: np.ndarray | None = None    # (years, stadsdeel, type) funded share (budget mode)
+    # The welfare budget (sim.drivers.budget_plan), EUR per year, whole city:
+    budget_mode: bool = False
+    budget_total_by_year: np.ndarray | None = None      # (years,)
+    budget_stadsdeel_by_year: np.ndarray | None = None  # (years, stadsdeel) allocated, incl. its Servicepunten XL
+    budget_sp_by_year: np.ndarray | None = None         # (years, n_sp)
+    non_staff_by_year: np.ndarray | None = None         # (years, stadsdeel, NON_STAFF_ITEMS) funded
+    non_staff_sp_by_year: np.ndarray | None = None      # (years, n_sp) funded
+    unspent_no_posts_by_year: np.ndarray | None = None  # (years,) budget beyond every post and commitment
+    tier_factor_by_year: np.ndarray | None = None       # (years, sim.drivers.TIERS) funded share per tier
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -126,8 +144,9 @@ class RunResults:
         np.add.at(hist[week], (service_points, np.minimum(waits, MAX_WAIT_WEEKS)), 1)
 
     # ---- tables ----------------------------------------------------------------------------
-    def _group(self, level: str) -> tuple[np.ndarray, list[str]]:
-        """Map each service point to a group index at `level` and name the groups."""
+    def group_index(self, level: str) -> tuple[np.ndarray, list[str]]:
+        """Map each service point to a group index at `level` and name the groups (the city level is named
+        after the city, so tables and outcomes of any city line up)."""
         n_sp = len(self.service_points)
         if level == "service_point":
             return np.arange(n_sp), list(self.service_points)
@@ -163,7 +182,7 @@ class RunResults:
 
     def weekly(self, level: str = "stadsdeel") -> pd.DataFrame:
         """One row per week and area; counts scaled to the whole city."""
-        group, names = self._group(level)
+        group, names = self.group_index(level)
         k = len(names)
         expand = 1.0 / self.scale
         cols = {}
@@ -192,7 +211,7 @@ class RunResults:
         per-capita norm derived from the observed figures gives: the city's counted contacts turned into
         FTE, spread over areas by registered population.
         """
-        group, names = self._group(level)
+        group, names = self.group_index(level)
         k = len(names)
         years = self.weeks // 52
         expand = 1.0 / self.scale
@@ -209,10 +228,14 @@ class RunResults:
             mean, p90 = self._wait_stats(hist[sl].sum(axis=0))
             fte_ind = np.bincount(group, weights=self.sp_fte_by_year[y], minlength=k)
             pop_y = self.population_by_year[y]
+            if self.area_factor_by_year is not None:  # funded area FTE per stadsdeel (budget mode: per type)
+                area_funded = (self.area_fte_type_by_year[y] * self.area_factor_by_year[y]).sum(axis=1)
+            else:
+                area_funded = self.area_fte_by_year[y] * f
             if level == "stadsdeel":
-                fte_area, reg, act = self.area_fte_by_year[y], pop_y[:, 0], pop_y[:, 1]
+                fte_area, reg, act = area_funded, pop_y[:, 0], pop_y[:, 1]
             elif level == "city":
-                fte_area, reg, act = [self.area_fte_by_year[y].sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
+                fte_area, reg, act = [area_funded.sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
             else:
                 fte_area, reg, act = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
             naive_city_fte = city_hours[sl].sum() / self.client_hours_per_fte_year
@@ -230,13 +253,17 @@ class RunResults:
                 used = row["contact_hours"]
                 row["utilisation"] = used / hours[sl, g].sum() if hours[sl, g].sum() else np.nan
                 row["fte_individual_support"] = fte_ind[g] * f
-                row["fte_area_based"] = fte_area[g] * f
-                row["fte_total"] = (fte_ind[g] + fte_area[g]) * f
+                row["fte_area_based"] = fte_area[g]
+                row["fte_total"] = fte_ind[g] * f + fte_area[g]
                 row["cost_per_fte_eur"] = self.cost_per_fte * (1.0 if self.cost_index is None else self.cost_index[y])
                 row["cost_eur"] = row["fte_total"] * row["cost_per_fte_eur"]
                 if "avoided_cost" in row:
                     staff = row["fte_individual_support"] * row["cost_per_fte_eur"]
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
+                if "escalation_cost_dropped" in row:
+                    # Escalation individual-support staffing can change (gave up waiting, served late) apart
+                    # from problems that never reached any service (sim/escalation.py).
+                    row["escalation_cost_staffing"] = row["escalation_cost_dropped"] + row["escalation_cost_late"]
                 row["observed_contacts"] = row["contacts"]
                 row["need_fte"] = row["hours_needed"] / self.client_hours_per_fte_year
                 # Service level of a walk-in service (issue 9): shares of the year's help requests.
@@ -246,5 +273,80 @@ class RunResults:
                 row["share_gave_up"] = row["dropped_first"] / req if req else np.nan
                 total_reg = self.population_by_year[y, :, 0].sum()
                 row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
+                row.update(self._area_need_row(level, y, g, row["cost_per_fte_eur"]))
+                row.update(self._budget_row(level, y, g, row["cost_eur"]))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def _budget_row(self, level: str, y: int, g: int, staff_cost: float) -> dict:
+        """The welfare budget: non-staff costs paid, what was spent (staff + non-staff), and in budget mode the
+        budget (allocated per stadsdeel and Servicepunt XL; the whole path for the city) and what was left
+        unspent and why: funded posts that stood empty (vacancies), or money beyond every post and commitment
+        (city only; creating posts is a staffing decision, not the budget's)."""
+        from sim.city import NON_STAFF_ITEMS
+        from sim.drivers import TIERS
+
+        if self.budget_total_by_year is None:
+            return {}
+        if level == "service_point":
+            items = np.zeros(len(NON_STAFF_ITEMS))
+            items[0] = self.non_staff_sp_by_year[y, g]  # Servicepunt XL sites (none by default)
+            budget = self.budget_sp_by_year[y, g]
+        elif level == "stadsdeel":
+            own_sp = np.asarray(self.sp_district) == g
+            items = self.non_staff_by_year[y, g].copy()
+            items[0] += self.non_staff_sp_by_year[y, own_sp].sum()
+            budget = self.budget_stadsdeel_by_year[y, g]
+        else:
+            items = self.non_staff_by_year[y].sum(axis=0)
+            items[0] += self.non_staff_sp_by_year[y].sum()
+            budget = self.budget_total_by_year[y]
+        row = {f"non_staff_{name}_eur": items[i] for i, name in enumerate(NON_STAFF_ITEMS)}
+        row["non_staff_eur"] = items.sum()
+        row["spend_eur"] = staff_cost + row["non_staff_eur"]
+        nan = np.nan
+        row["budget_eur"] = budget if self.budget_mode else nan
+        row["unspent_eur"] = budget - row["spend_eur"] if self.budget_mode else nan
+        no_posts = self.unspent_no_posts_by_year[y] if level == "city" else 0.0
+        row["unspent_no_posts_eur"] = no_posts if self.budget_mode else nan
+        row["unspent_vacancies_eur"] = row["unspent_eur"] - no_posts if self.budget_mode else nan
+        for i, tier in enumerate(TIERS):
+            row[f"funded_share_{tier}"] = self.tier_factor_by_year[y, i] if level == "city" else nan
+        return row
+
+    def _area_need_row(self, level: str, y: int, g: int, cost: float) -> dict:
+        """Area-based need columns (stadsdeel and city levels; NaN per service point): target groups, today's
+        FTE (with the range of the budget-split estimate), filled and funded FTE, need and its cost."""
+        from sim.area_need import AREA_TYPES, GROUPS
+
+        if self.area_need_by_year is None:
+            return {}
+        if level == "stadsdeel":
+            pick = lambda a: a[g]  # noqa: E731
+        elif level == "city":
+            pick = lambda a: a.sum(axis=0)  # noqa: E731
+        else:
+            pick = lambda a: np.full(a.shape[1:], np.nan)  # noqa: E731
+        groups = pick(self.target_groups_by_year[y])
+        today, rng = pick(self.area_fte_today), pick(self.area_fte_today_range)
+        funded = pick(self.area_fte_type_by_year[y] * self.area_factor_by_year[y])
+        need, target = pick(self.area_need_by_year[y]), pick(self.area_target_by_year[y])
+        row = {name: groups[i] for i, name in enumerate(GROUPS)}
+        for j, wt in enumerate(AREA_TYPES):
+            row[f"fte_today_{wt}"] = today[j]
+            row[f"fte_today_{wt}_low"], row[f"fte_today_{wt}_high"] = rng[j, 0], rng[j, 1]
+            row[f"fte_{wt}"] = funded[j]
+            row[f"fte_need_{wt}"] = need[j]
+            row[f"fte_target_{wt}"] = target[j]
+        row["fte_area_today"] = today.sum()
+        row["fte_area_need"] = need.sum()
+        row["fte_area_target"] = target.sum()
+        row["cost_area_need_eur"] = row["fte_area_need"] * cost
+        row["cost_area_target_eur"] = row["fte_area_target"] * cost
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row["coverage_area_need"] = funded.sum() / row["fte_area_need"]  # funded FTE / need (1 = held)
+            # Population per funded FTE (not reach: the people one worker is in regular contact with).
+            row["youths_per_fte_jongerenwerk"] = row["youths"] / funded[0]
+            row["residents_per_fte_opbouwwerk"] = row["residents"] / funded[1]
+            row["elderly_alone_per_fte_ouderenwerk"] = row["elderly_alone"] / funded[2]
+        return row

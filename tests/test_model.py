@@ -161,7 +161,7 @@ def test_first_contact_waits_are_all_in_the_histogram(regime_run):
 def carried_over(res, annual: pd.DataFrame, level: str, column: str, at_start: np.ndarray) -> pd.Series:
     """`column` at the end of the year before, per row of `annual`; for the first year the stock at week 0
     (`at_start`, per service point, simulated persons) summed to `level` and scaled to the whole city."""
-    group, names = res._group(level)
+    group, names = res.group_index(level)
     start = dict(zip(names, np.bincount(group, weights=at_start, minlength=len(names)) / res.scale))
     before = annual.groupby("area", sort=False)[column].shift(1)
     first = annual["year"] == annual["year"].min()
@@ -198,7 +198,7 @@ def test_people_who_had_contacts_had_asked(traced_run):
 def test_annual_flows_are_weekly_counters_summed_and_scaled(traced_run, level):
     _, res = traced_run
     a = res.annual(level)
-    group, names = res._group(level)
+    group, names = res.group_index(level)
     assert list(a["area"].unique()) == names
     assert sorted(a["year"].unique()) == list(res.start_year + np.arange(res.weeks // 52))
     for name in ("help_requests", "first_contacts", "contacts", "new_clients", "dropped_first", "resolved"):

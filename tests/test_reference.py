@@ -79,6 +79,7 @@ def runs(city):
     return paired_runs(city)
 
 
+@pytest.mark.slow
 def test_reference_matches_fast_engine(runs):
     fast, ref = runs
     for name, row in paired_test(fast, ref).items():

@@ -91,6 +91,7 @@ def test_compare_is_paired_by_seed(small_study):
     assert r.exit_code == 0 and "paired seeds" in r.output, r.output
 
 
+@pytest.mark.slow
 def test_killed_study_resumes_to_the_same_result(tmp_path):
     reps = 24
     args = ["study", BASELINE, *SMALL, "--replications", str(reps), "--workers", "0", "--batch-size", "1",

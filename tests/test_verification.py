@@ -289,6 +289,7 @@ def repeat_comparison() -> dict:
     return out
 
 
+@pytest.mark.slow
 def test_repeat_contacts_against_ciw():
     for name, row in repeat_comparison().items():
         assert abs(row["diff"]) <= row["tol"], (
