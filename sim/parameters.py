@@ -119,7 +119,7 @@ PARAMETERS: dict[str, Parameter] = {
         _p("space.overcrowding_contrast", 2.0, "-", 0.0, 5.0, f"estimate; overcrowding signals {F} §B",
            "How strongly unregistered residents concentrate in overcrowded cells (0 = like density)."),
         # --- demand --------------------------------------------------------------------------
-        _p("demand.episode_rate", 0.043, "episodes/person/year", 0.01, 0.5,
+        _p("demand.episode_rate", 0.041, "episodes/person/year", 0.01, 0.5,
            "estimate, prior range 0.03-0.06; set (issue 9) so that the 2026 baseline gives ~29,000 SPXL visits "
            "and ~100-120 unique clients per FTE (docs/validation.md); not identified by contacts alone",
            "Base hazard of a problem episode for an adult reference resident."),
