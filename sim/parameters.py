@@ -390,6 +390,20 @@ PARAMETERS: dict[str, Parameter] = {
     ]
 }
 
+# Prior ranges of the parameters that today's counts cannot identify (issue 9): `welzijnsim staffing` draws
+# them by default (analysis/uncertainty.py), so its band covers what the data cannot pin down. Each lies inside
+# the parameter's allowed range and contains its default; the table in docs/model.md shows them.
+PRIORS: dict[str, tuple[float, float]] = {
+    "demand.episode_rate": (0.03, 0.055),
+    "demand.seek_help_max": (0.5, 0.85),
+    "demand.self_solve_share": (0.35, 0.65),
+    "demand.contacts_mean": (8.0, 16.0),
+    "service.hours_per_contact": (1.75, 3.25),
+    "service.hours_first_contact": (0.5, 1.25),
+    "service.triage_referred_share": (0.10, 0.25),
+    "demand.leave_pressure": (0.1, 0.5),
+}
+
 
 def defaults() -> dict[str, Any]:
     return {name: p.default for name, p in PARAMETERS.items()}
@@ -410,6 +424,8 @@ def markdown_table() -> str:
     rows = ["| Parameter | Default | Unit | Range | Source | Meaning |", "|---|---|---|---|---|---|"]
     for p in PARAMETERS.values():
         rng = p.allowed.replace("|", "/") if p.choices else ("–" if p.low is None else f"{p.low} – {p.high}")
+        if p.name in PRIORS:  # issue 9: the range `welzijnsim staffing` draws from
+            rng += f"; **prior {PRIORS[p.name][0]} – {PRIORS[p.name][1]}**"
         rows.append(f"| `{p.name}` | {p.default} | {p.unit} | {rng} | {p.source} | {p.doc} |")
     return "\n".join(rows)
 
