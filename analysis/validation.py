@@ -168,8 +168,11 @@ class Measurement:
     stadsdeel: pd.DataFrame
     service_point: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
+    quarterly: pd.DataFrame | None = None  # per Servicepunt XL and quarter (the uniform registration, issue 9)
 
     def table(self, level: str) -> pd.DataFrame:
+        if level == "service_point_quarter":
+            return self.quarterly
         return {"city": self.city, "stadsdeel": self.stadsdeel, "service_point": self.service_point}[level]
 
 
@@ -210,7 +213,6 @@ def _add_derived(df: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         df["self_solved_share"] = df["self_solved"] / df["new_episodes"]
         df["solved_at_first_contact_share"] = df["solved_first_contact"] / df["first_contacts"]
-        df["first_within_2_weeks"] = df["share_first_within_2_weeks"] * df["help_requests"]
     return df
 
 
@@ -234,7 +236,7 @@ def simulate(city: City, params: dict, seed: int, last_year: int | None = None) 
     for key in extras[0]:
         city_df[key] = [e[key] for e in extras]
     return Measurement(seed=int(seed), city=city_df, stadsdeel=_add_derived(res.annual("stadsdeel")),
-                       service_point=res.annual("service_point"))
+                       service_point=res.annual("service_point"), quarterly=res.quarterly("service_point"))
 
 
 def check_columns(targets: list[Target], table: pd.DataFrame, where: str) -> None:

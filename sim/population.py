@@ -50,6 +50,8 @@ UNREGISTERED_KINDS = {
                                 0.55, 0.95),
 }
 
+NO_QUARTER = -(2**30)  # `last_client_quarter` of someone never served
+
 # Episode states.
 NONE, HIDDEN, WAITING_FIRST, WAITING_REPEAT = 0, 1, 2, 3
 
@@ -79,6 +81,7 @@ class Population:
     last_client_year: np.ndarray = field(default=None)  # int16 last year served (unique clients)
     episodes: np.ndarray = field(default=None)        # int32 episodes started, whole run
     contacts: np.ndarray = field(default=None)        # int32 contacts received, whole run
+    last_client_quarter: np.ndarray = field(default=None)  # int32 last quarter (week // 13) served
     route: np.ndarray = field(default=None)           # int8 triage outcome of the open request (sim.demand)
     destination: np.ndarray = field(default=None)     # int8 referral destination of the open request
     # Not per resident (so `append` leaves it alone): the referral access matrix (kind x destination) and
@@ -106,6 +109,7 @@ class Population:
         self.episodes = np.zeros(n, dtype=np.int32)
         self.contacts = np.zeros(n, dtype=np.int32)
         self.route = np.zeros(n, dtype=np.int8)
+        self.last_client_quarter = np.full(n, NO_QUARTER, dtype=np.int32)
         self.destination = np.zeros(n, dtype=np.int8)
 
     def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
@@ -121,6 +125,7 @@ class Population:
             setattr(self, name, np.concatenate([col, extra]))
         self.domain[n_old:] = -1
         self.last_client_year[n_old:] = -1
+        self.last_client_quarter[n_old:] = NO_QUARTER
         self.hazard_multiplier[n_old:] = 1.0
         return np.arange(n_old, n_old + n_new)
 
