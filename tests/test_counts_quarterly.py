@@ -75,3 +75,24 @@ def test_calibration_recovers_known_parameters_from_quarterly_counts(scenario, t
     # 17 points x 4 quarters x 3 measures = 204 small, noisy counts: the loss at the truth is of that order
     # (each term ~ z^2 ~ 1), so the fit must improve on the start and come near that floor.
     assert res.best_eval.loss < res.start_eval.loss and res.best_eval.loss < 2 * 204
+
+
+def test_example_counts_command_writes_the_layout(tmp_path):
+    """The command shown in docs/validation.md, at small scale."""
+    from analysis.calibration import _main
+
+    out = tmp_path / "counts.csv"
+    assert _main(["--example-counts", str(out), "--scale", "0.05", "--seed", "4"]) == 0
+    assert out.read_text(encoding="utf-8").splitlines()[0].split(",") == [*QUARTERLY_COLUMNS, "source"]
+
+
+@pytest.mark.slow
+def test_band_narrowing_command_runs_at_small_scale():
+    """`python -m analysis.band_narrowing` (docs/validation.md) at a tiny scale: one row per count set, the
+    near-best spread inside the spread of all trials."""
+    from analysis.band_narrowing import COUNT_SETS, narrowing
+
+    table = narrowing(trials=3, scale=0.05, generator_seeds=(301,))
+    assert list(table.counts) == list(COUNT_SETS)
+    assert (table.near_best_low >= table.all_trials_low - 1e-9).all()
+    assert (table.near_best_high <= table.all_trials_high + 1e-9).all()
