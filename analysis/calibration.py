@@ -50,7 +50,12 @@ from sim.city import City
 from sim.parameters import PARAMETERS
 from sim.streams import replication_seeds
 
-MEASURES = ("contacts", "unique_clients", "help_requests", "waiting_first_end")
+MEASURES = ("contacts", "unique_clients", "help_requests", "waiting_first_end",
+            # the uniform registration from April 2026 (issue 9; docs/validation.md, "Municipality counts")
+            "referred", "referred_debt_help", "referred_wmo_wijkteam", "referred_ggz", "referred_housing",
+            "referred_youth_care", "referred_income_support", "first_within_2_weeks")
+# The registration's own words for two of them: a visit is a contact, a new request a help request.
+ALIASES = {"visits": "contacts", "new_requests": "help_requests"}
 AREA_COLUMNS = {"stadsdeel": "stadsdeel", "servicepunt": "service_point"}
 TEXT_COLUMNS = ("source", "note")
 OUTPUTS = ("help_requests", "need_fte", "unregistered_population", "contacts", "unique_clients")
@@ -163,8 +168,13 @@ class Counts:
     """Observed counts: one row per (year, area) with the line of the file it came from."""
 
     path: Path
-    level: str                 # "stadsdeel" or "service_point"
-    table: pd.DataFrame        # columns: row, year, area, and MEASURES present (NaN = not given)
+    level: str                 # "stadsdeel", "service_point" or "service_point_quarter"
+    table: pd.DataFrame        # columns: row, year, [quarter,] area, and MEASURES present (NaN = not given)
+
+    @property
+    def keys(self) -> list[str]:
+        """The columns a count is identified by: (year, area) or (year, quarter, area)."""
+        return ["year", "quarter", "area"] if self.level == "service_point_quarter" else ["year", "area"]
 
     @property
     def measures(self) -> list[str]:
@@ -200,8 +210,9 @@ def read_counts(path: str | Path, city: City) -> Counts:
     if not rows or not any(c.strip() for c in rows[0]):
         raise CalibrationError(f"{path}: the file is empty; expected a header row: year, stadsdeel (or servicepunt), "
                                f"and at least one of {', '.join(MEASURES)}")
-    header = [c.strip().lower() for c in rows[0]]
-    allowed = ["year", *AREA_COLUMNS, *MEASURES, *TEXT_COLUMNS]
+    header = [ALIASES.get(c.strip().lower(), c.strip().lower()) for c in rows[0]]
+    original = {h: c.strip() for h, c in zip(header, rows[0])}  # for messages: the file's own column names
+    allowed = ["year", "quarter", *AREA_COLUMNS, *MEASURES, *ALIASES, *TEXT_COLUMNS]
     for j, col in enumerate(header):
         if col not in allowed:
             close = difflib.get_close_matches(col, allowed, n=1)
@@ -218,6 +229,10 @@ def read_counts(path: str | Path, city: City) -> Counts:
                                f"(found {', '.join(area_cols) or 'none'})")
     area_col = area_cols[0]
     level = AREA_COLUMNS[area_col]
+    quarterly = "quarter" in header
+    if quarterly and level != "service_point":
+        raise CalibrationError(f"{path}, row 1: quarterly counts (column 'quarter') are per Servicepunt XL; use the "
+                               f"column 'servicepunt', not '{area_col}'")
     measures = [m for m in MEASURES if m in header]
     if not measures:
         raise CalibrationError(f"{path}, row 1: no count column; give at least one of {', '.join(MEASURES)}")
@@ -237,17 +252,25 @@ def read_counts(path: str | Path, city: City) -> Counts:
         if not lo_year <= year <= hi_year:
             raise CalibrationError(f"{path}, row {i}, column 'year': {year} is outside {lo_year}-{hi_year} "
                                    f"(the years the model can start in)")
+        quarter = None
+        if quarterly:
+            if cell["quarter"] not in ("1", "2", "3", "4"):
+                raise CalibrationError(f"{path}, row {i}, column 'quarter': {cell['quarter']!r} is not a quarter "
+                                       f"(allowed: 1, 2, 3, 4)")
+            quarter = int(cell["quarter"])
         area = cell[area_col]
         if area not in names:
             close = difflib.get_close_matches(area, names, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             raise CalibrationError(f"{path}, row {i}, column '{area_col}': {area!r} is not a {area_col} of "
                                    f"{city.name}. Allowed: {', '.join(names)}.{hint}")
-        if (year, area) in seen:
-            raise CalibrationError(f"{path}, row {i}: {area_col} {area!r} in {year} was already given in row "
-                                   f"{seen[(year, area)]}")
-        seen[(year, area)] = i
-        rec = {"row": i, "year": year, "area": area}
+        key = (year, quarter, area)
+        when = f"{year}" + (f" Q{quarter}" if quarterly else "")
+        if key in seen:
+            raise CalibrationError(f"{path}, row {i}: {area_col} {area!r} in {when} was already given in row "
+                                   f"{seen[key]}")
+        seen[key] = i
+        rec = {"row": i, "year": year, "area": area, **({"quarter": quarter} if quarterly else {})}
         for m in measures:
             v = cell[m].replace("_", "")
             if v == "":
@@ -261,7 +284,7 @@ def read_counts(path: str | Path, city: City) -> Counts:
             if not math.isfinite(x) or x < 0:
                 raise CalibrationError(f"{path}, row {i}, column '{m}': {cell[m]!r} must be a count >= 0")
             if m == "contacts" and x == 0:
-                raise CalibrationError(f"{path}, row {i}, column 'contacts': 0 contacts cannot be fitted "
+                raise CalibrationError(f"{path}, row {i}, column '{original['contacts']}': 0 contacts cannot be fitted "
                                        f"with a relative error; leave the cell empty if unknown")
             rec[m] = x
         if all(math.isnan(rec[m]) for m in measures):
@@ -273,15 +296,20 @@ def read_counts(path: str | Path, city: City) -> Counts:
     if table.year.max() - table.year.min() + 1 > 10:
         raise CalibrationError(f"{path}, column 'year': the counts span {table.year.min()}-{table.year.max()}; "
                                f"at most 10 consecutive years can be calibrated at once")
-    return Counts(path, level, table)
+    return Counts(path, "service_point_quarter" if quarterly else level, table)
 
 
 def counts_from_measurements(measurements: list[Measurement], level: str, measures: list[str]) -> pd.DataFrame:
-    """What the municipality would have counted in these runs (mean over runs), in the counts CSV layout."""
+    """What the municipality would have counted in these runs (mean over runs), in the counts CSV layout
+    (`level` "service_point_quarter": the quarterly layout of the uniform registration, with its column names)."""
     tables = [m.table(level) for m in measurements]
-    mean = pd.concat(tables).groupby(["year", "area"], sort=False)[measures].mean().reset_index()
+    keys = ["year", "quarter", "area"] if level == "service_point_quarter" else ["year", "area"]
+    mean = pd.concat(tables).groupby(keys, sort=False)[measures].mean().reset_index()
     area_col = "stadsdeel" if level == "stadsdeel" else "servicepunt"
-    return mean.rename(columns={"area": area_col})[["year", area_col, *measures]]
+    out = mean.rename(columns={"area": area_col})[[*keys[:-1], area_col, *measures]]
+    if level == "service_point_quarter":
+        out = out.rename(columns={v: k for k, v in ALIASES.items()})
+    return out
 
 
 # ---- the objective -------------------------------------------------------------------------------
@@ -333,7 +361,7 @@ class Objective:
         first = [m.city.iloc[0] for m in runs]
         self.target_var = {t.name: float(np.nanvar([evaluate(t, row) for row in first], ddof=1)) for t in self.targets}
         if self.counts is not None:
-            tab = pd.concat([m.table(self.counts.level) for m in runs]).groupby(["year", "area"])[self.counts.measures]
+            tab = pd.concat([m.table(self.counts.level) for m in runs]).groupby(self.counts.keys)[self.counts.measures]
             mean, var = tab.mean(), tab.var(ddof=1)
             with np.errstate(invalid="ignore", divide="ignore"):
                 self.count_cv2 = {m: (var[m] / mean[m] ** 2).fillna(0.0) for m in self.counts.measures}
@@ -350,14 +378,17 @@ class Objective:
             z = t.z(v, math.sqrt(self.target_var.get(t.name, 0.0) / n))
             parts[f"target:{t.name}"] = t.weight * min(z * z, 1e6)
         if self.counts is not None:
-            sim = pd.concat([m.table(self.counts.level) for m in runs]).groupby(["year", "area"])[
+            sim = pd.concat([m.table(self.counts.level) for m in runs]).groupby(self.counts.keys)[
                 self.counts.measures].mean()
             err = self.settings.relative_error
             for m in self.counts.measures:
-                obs = self.counts.table.set_index(["year", "area"])[m].dropna()
+                obs = self.counts.table.set_index(self.counts.keys)[m].dropna()
                 s = sim[m].reindex(obs.index).to_numpy(dtype=float)
                 cv2 = self.count_cv2[m].reindex(obs.index).fillna(0.0).to_numpy() if m in self.count_cv2 else 0.0
-                sd = np.maximum(obs.to_numpy(), 1.0) * np.sqrt(err ** 2 + cv2 / n)
+                o = np.maximum(obs.to_numpy(), 1.0)
+                # Relative error of the count, the Monte Carlo error of the simulated mean and (issue 9) the
+                # count's own Poisson noise, which matters for small counts (a Servicepunt XL in one quarter).
+                sd = np.sqrt(o ** 2 * (err ** 2 + cv2 / n) + o)
                 z2 = np.nan_to_num(((s - obs.to_numpy()) / sd) ** 2, nan=1e6)
                 parts[f"counts:{m}"] = float(np.minimum(z2, 1e6).sum())
         outputs = {k: float(np.nanmean([row[k] for row in first])) for k in OUTPUTS}
@@ -759,3 +790,46 @@ def default_out(scenario: Scenario) -> Path:
 
 __all__ = ["CalibrationError", "Counts", "FitParameter", "Settings", "calibrate", "load_settings", "parse_param",
            "read_counts", "report", "write_scenario", "counts_from_measurements", "SCENARIO_DIR", "TargetError"]
+
+
+# ---- the counts schema of the uniform registration (issue 9) --------------------------------------------------
+QUARTERLY_COLUMNS = ("year", "quarter", "servicepunt", "visits", "unique_clients", "new_requests", "referred",
+                     "referred_debt_help", "referred_wmo_wijkteam", "referred_ggz", "referred_housing",
+                     "referred_youth_care", "referred_income_support", "first_within_2_weeks", "waiting_first_end")
+
+
+def example_counts(scenario: Scenario, seed: int | None = None, scale: float = 1.0, years: int = 1,
+                   params: dict | None = None) -> pd.DataFrame:
+    """Synthetic counts in the quarterly per-Servicepunt XL layout, made by the model (one run of `scenario`,
+    first `years` reported years, whole numbers), with a `source` column saying so."""
+    p = {**scenario.params(), "run.scale": scale, "run.years": years, **(params or {})}
+    m = simulate(scenario.city(), p, scenario.meta.seed if seed is None else seed)
+    measures = [ALIASES.get(c, c) for c in QUARTERLY_COLUMNS[3:]]
+    out = counts_from_measurements([m], "service_point_quarter", measures)
+    out[out.columns[3:]] = out[out.columns[3:]].round().astype(int)
+    out["source"] = f"synthetic: welzijnsim {scenario.name}, seed {m.seed}, scale {scale:g}"
+    return out[[*QUARTERLY_COLUMNS, "source"]]
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """``python -m analysis.calibration --example-counts FILE [--scale S]`` writes synthetic counts in the
+    quarterly layout of the uniform registration (docs/validation.md, "Municipality counts")."""
+    import argparse
+
+    from scenarios.loader import load_scenario
+
+    ap = argparse.ArgumentParser(prog="python -m analysis.calibration", description=_main.__doc__)
+    ap.add_argument("--example-counts", metavar="FILE", required=True)
+    ap.add_argument("--scenario", default="scenarios/baseline.toml")
+    ap.add_argument("--scale", type=float, default=1.0)
+    ap.add_argument("--seed", type=int, default=None)
+    args = ap.parse_args(argv)
+    frame = example_counts(load_scenario(args.scenario), args.seed, args.scale)
+    frame.to_csv(args.example_counts, index=False)
+    print(f"{args.example_counts}: {len(frame)} rows ({frame.servicepunt.nunique()} Servicepunten XL x "
+          f"{frame.quarter.nunique()} quarters)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())

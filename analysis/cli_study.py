@@ -29,14 +29,18 @@ VaryOpt = Annotated[list[str], typer.Option(
     "--vary", help="Uncertain parameter: NAME=LOW:HIGH; each replication draws its own value (Latin hypercube)")]
 
 
-def _parameter_draws(vary: list[str], replications: int, seed: int) -> dict:
-    """Study options for --vary: the ranges and one drawn parameter set per replication."""
-    from analysis.uncertainty import UncertaintyError, draws, parse_ranges
+def _parameter_draws(vary: list[str], replications: int, seed: int, priors_for=None) -> dict:
+    """Study options for --vary: the ranges and one drawn parameter set per replication. With `priors_for` (a
+    scenario), the prior ranges of the parameters today's counts cannot identify are drawn too, except those
+    the scenario sets itself (a calibrated value is kept); an explicit --vary range wins."""
+    from analysis.uncertainty import UncertaintyError, draws, parse_ranges, prior_ranges
 
     try:
         ranges = parse_ranges(vary)
     except UncertaintyError as exc:
         _fail(str(exc))
+    if priors_for is not None:
+        ranges = {k: v for k, v in prior_ranges(ranges).items() if k in ranges or k not in priors_for.overrides}
     if not ranges:
         return {}
     return {"vary": {k: list(v) for k, v in ranges.items()}, "parameter_draws": draws(ranges, replications, seed)}
@@ -190,13 +194,17 @@ def staffing(
     within_weeks: Annotated[int, typer.Option(help="Whole weeks waited that count as 'within 10 working days'")] = 2,
     max_dropped: Annotated[float, typer.Option(help="Largest share of help requests that may give up before a first contact")] = 0.05,
     vary: VaryOpt = [],
+    priors: Annotated[bool, typer.Option("--priors/--no-priors", help=(
+        "Draw the parameters today's counts cannot identify from their prior ranges (docs/model.md, 'prior'), "
+        "so the band covers them; --no-priors: randomness only"))] = True,
     workers: Workers = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
     force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands.
+    """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands
+    that cover randomness and, by default, the parameters today's counts cannot identify.
 
     Progress counts runs: each replication is one staffing search (several model runs), so the first
     mark appears when the first search ends; a line per finished search is printed meanwhile."""
@@ -211,7 +219,8 @@ def staffing(
     try:
         spec = StudySpec(kind="staffing", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
                          replications=reps, options={"target": target.options(),
-                                                     **_parameter_draws(vary, reps, sc.meta.seed)})
+                                                     **_parameter_draws(vary, reps, sc.meta.seed,
+                                                                        sc if priors else None)})
     except StudyError as exc:
         _fail(str(exc))
     out = out or Path("results") / f"staffing-{sc.name}"
@@ -228,13 +237,38 @@ def staffing(
     typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
                "Individual support is searched (tables below: 'area-based' there is today's FTE x levers); the area-based "
                "need is derived from its target groups (after them).\n")
-    typer.echo("City by year:")
+    typer.echo("City by year (need and today's staff of the same year; 'posts' = funded FTE, 'filled' = FTE of "
+               "the posts filled at the start of that year):")
     typer.echo(city_table(df))
+    if spec.options.get("parameter_draws"):
+        typer.echo(_band_drivers_text(df, spec.options["parameter_draws"], years))
     levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)
-    typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'today' = current):")
+    typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'posts today' = funded):")
     typer.echo(area_table(df, years, levels))
     _print_area_need(sc, spec, df, out, years, workers, scheduler, resume, quiet)
     typer.echo(f"\nStudy written to {out}/ (query it: welzijnsim query {out} \"SELECT * FROM staffing LIMIT 5\")")
+
+
+def _band_drivers_text(df, draws: list[dict], years: list[int]) -> str:
+    """Which drawn parameters widen the band of the city's individual-support need (Spearman rank correlation
+    of drawn value and needed FTE over replications, per year)."""
+    from analysis.uncertainty import band_drivers
+
+    city = df[df.level == "city"]
+    tables = []
+    for y in years:
+        need = city[city.year == y][["replication", "fte_individual_needed"]].rename(
+            columns={"fte_individual_needed": "need"})
+        d = band_drivers(need, draws).set_index("parameter")
+        tables.append(d.spearman.rename(f"rho {y}"))
+        ranges = d[["low", "high", "n"]]
+    import pandas as pd
+
+    table = pd.concat([ranges.rename(columns={"low": "drawn low", "high": "drawn high"})] + tables, axis=1)
+    table = table.reindex(table[f"rho {years[-1]}"].abs().sort_values(ascending=False).index)
+    return ("\nWhat widens the band: Spearman rank correlation of each drawn parameter with the city's individual-"
+            "support need (|rho| near 1 = this parameter moves the answer most; n replications, noisy when n is small):\n"
+            + table.to_string(float_format=lambda v: f"{v:.3g}"))
 
 
 def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool,

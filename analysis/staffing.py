@@ -148,7 +148,12 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
                                                         else np.asarray(cost_index, dtype=float)[:years])
     scale = float(pilot.scale)
     area_fte = pilot.fte.drop(columns="individual_support").sum(axis=1).to_numpy(dtype=float)
+    # Today's individual support, two different numbers never mixed (issue 9): posts = the funded FTE of the
+    # Servicepunt XL's posts (budget-derived, sim.city); filled = FTE of the posts filled at the start of each
+    # year (vacancies while posts are being filled), times the year's funded factor.
     today_sp = np.asarray(pilot.sp_fte, dtype=float)
+    filled_sp = (np.asarray(pilot.sp_fte_by_year, dtype=float)[:years]
+                 * np.asarray(pilot.fte_factor_by_year, dtype=float)[:years, None])
     c = found.counts_at_need
     req0 = year_counts(pilot, target.within_weeks)["requests"]
 
@@ -167,6 +172,8 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
                     "level": level, "area": name, "stadsdeel": stadsdeel_of(g), "year": int(year_labels[y]),
                     "fte_individual_needed": need_sum,
                     "fte_individual_today": float(today_sp[m].sum()),
+                    "fte_individual_posts": float(today_sp[m].sum()),
+                    "fte_individual_filled": float(filled_sp[y, m].sum()),
                     "fte_area_based": ab,
                     "fte_total_needed": need_sum + ab,
                     "cost_individual_eur": need_sum * cost,
@@ -213,13 +220,15 @@ def bands_by(df: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFr
 
 def city_table(staffing: pd.DataFrame) -> str:
     city = staffing[staffing.level == "city"]
-    b = bands_by(city, ["year"], ["fte_individual_needed", "fte_individual_today", "fte_area_based",
+    filled = "fte_individual_filled" if "fte_individual_filled" in city else "fte_individual_today"
+    b = bands_by(city, ["year"], ["fte_individual_needed", "fte_individual_today", filled, "fte_area_based",
                                   "fte_total_needed", "cost_total_eur"])
     out = pd.DataFrame({
         "year": b.year,
         "individual support needed": [band(r.fte_individual_needed_p10, r.fte_individual_needed_p50,
                                            r.fte_individual_needed_p90) for r in b.itertuples()],
-        "today": [f"{v:,.1f}" for v in b.fte_individual_today_p50],
+        "posts today (funded FTE)": [f"{v:,.1f}" for v in b.fte_individual_today_p50],
+        "filled (FTE, same year)": [f"{v:,.1f}" for v in getattr(b, f"{filled}_p50")],
         "area-based (today x levers)": [f"{v:,.1f}" for v in b.fte_area_based_p50],
         "total FTE": [band(r.fte_total_needed_p10, r.fte_total_needed_p50, r.fte_total_needed_p90)
                       for r in b.itertuples()],
@@ -239,7 +248,7 @@ def area_table(staffing: pd.DataFrame, years: list[int], levels=("stadsdeel", "s
                                               "fte_total_needed", "cost_total_eur", "share_within_at_need"])
         rows = {}
         for r in b.itertuples():
-            row = rows.setdefault(r.area, {"today": f"{r.fte_individual_today_p50:,.1f}"})
+            row = rows.setdefault(r.area, {"posts today (funded FTE)": f"{r.fte_individual_today_p50:,.1f}"})
             row[f"{r.year} needed"] = band(r.fte_individual_needed_p10, r.fte_individual_needed_p50,
                                            r.fte_individual_needed_p90)
             if level == "stadsdeel":

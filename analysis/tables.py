@@ -13,6 +13,10 @@ STADSDEEL_COLUMNS = {
     "mean_wait_weeks": "mean wait (wk)",
     "p90_wait_weeks": "p90 wait (wk)",
     "dropped_first": "gave up",
+    # a walk-in service's level, and passing residents on (issue 9)
+    "share_first_within_2_weeks": "seen <=2 wk",
+    "referred": "referred",
+    "utilisation": "staff time used",
     "fte_total": "FTE",
     "cost_eur": "cost (EUR M)",
 }
@@ -24,6 +28,8 @@ CITY_YEAR_COLUMNS = {
     "mean_wait_weeks": "mean wait (wk)",
     "p90_wait_weeks": "p90 wait (wk)",
     "dropped_first": "gave up",
+    "share_first_within_2_weeks": "seen <=2 wk",
+    "utilisation": "staff time used",
     "fte_total": "FTE",
     "cost_eur": "cost (EUR M)",
     "spend_eur": "welfare spend (EUR M)",
@@ -44,7 +50,7 @@ def _format(df: pd.DataFrame, columns: dict[str, str], index: str) -> str:
     formats = {c: "{:,.0f}" for c in out.columns}
     formats.update({"contacts/client": "{:.2f}", "mean wait (wk)": "{:.1f}", "p90 wait (wk)": "{:.0f}",
                     "FTE": "{:.1f}", "cost (EUR M)": "{:.2f}", "welfare spend (EUR M)": "{:.2f}",
-                    "area need FTE": "{:.1f}"})
+                    "area need FTE": "{:.1f}", "seen <=2 wk": "{:.0%}", "staff time used": "{:.0%}"})
     for col, fmt in formats.items():
         if col in out:
             out[col] = out[col].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))

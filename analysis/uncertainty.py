@@ -58,3 +58,33 @@ def draws(ranges: dict[str, tuple[float, float]], n: int, seed: int) -> list[dic
             values[name] = PARAMETERS[name].check(round(value) if PARAMETERS[name].kind is int else value)
         out.append(values)
     return out
+
+
+# ---- the staffing band (issue 9) --------------------------------------------------------------------------
+def prior_ranges(overrides: dict[str, tuple[float, float]] | None = None) -> dict[str, tuple[float, float]]:
+    """The prior ranges of the parameters today's counts cannot identify (sim.parameters.PRIORS), with any
+    explicit --vary ranges taking precedence."""
+    from sim.parameters import PRIORS
+
+    return {**PRIORS, **(overrides or {})}
+
+
+def band_drivers(need: "pd.DataFrame", parameter_draws: list[dict[str, float]], value: str = "need") -> "pd.DataFrame":
+    """Which drawn parameters widen the band: Spearman rank correlation, over replications, of each drawn value
+    with `need[value]` (one row per replication, column `replication`). Sorted by |rho|, largest first; with
+    few replications the correlations are noisy (the table says n)."""
+    import pandas as pd
+    from scipy.stats import spearmanr
+
+    rows = []
+    by_rep = need.set_index("replication")[value]
+    reps = [r for r in by_rep.index if r < len(parameter_draws)]
+    for name in sorted(parameter_draws[0]) if parameter_draws else []:
+        x = np.array([parameter_draws[r][name] for r in reps], dtype=float)
+        y = by_rep.loc[reps].to_numpy(dtype=float)
+        ok = np.isfinite(y)
+        rho = float(spearmanr(x[ok], y[ok]).statistic) if ok.sum() >= 3 and np.ptp(x[ok]) > 0 else float("nan")
+        rows.append({"parameter": name, "low": float(x.min()), "high": float(x.max()), "spearman": rho,
+                     "n": int(ok.sum())})
+    df = pd.DataFrame(rows, columns=["parameter", "low", "high", "spearman", "n"])
+    return df.reindex(df.spearman.abs().sort_values(ascending=False, na_position="last").index).reset_index(drop=True)

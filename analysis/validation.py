@@ -38,6 +38,8 @@ DERIVED = {
     "top25_contact_share": "share of the year's contacts made by the 25% of that year's clients with most contacts",
     "clients_for_half_of_contacts": "smallest share of the year's clients that together made half of its contacts",
     "self_solved_share": "self_solved / new_episodes",
+    "solved_at_first_contact_share": "solved_first_contact / first_contacts (triage, issue 9)",
+    "first_within_2_weeks": "first contacts in the year after a wait of at most 2 whole weeks",
 }
 
 
@@ -166,8 +168,11 @@ class Measurement:
     stadsdeel: pd.DataFrame
     service_point: pd.DataFrame
     extra: dict[str, Any] = field(default_factory=dict)
+    quarterly: pd.DataFrame | None = None  # per Servicepunt XL and quarter (the uniform registration, issue 9)
 
     def table(self, level: str) -> pd.DataFrame:
+        if level == "service_point_quarter":
+            return self.quarterly
         return {"city": self.city, "stadsdeel": self.stadsdeel, "service_point": self.service_point}[level]
 
 
@@ -207,6 +212,7 @@ def _add_derived(df: pd.DataFrame) -> pd.DataFrame:
     df["unregistered_population"] = df["actual_population"] - df["registered_population"]
     with np.errstate(invalid="ignore", divide="ignore"):
         df["self_solved_share"] = df["self_solved"] / df["new_episodes"]
+        df["solved_at_first_contact_share"] = df["solved_first_contact"] / df["first_contacts"]
     return df
 
 
@@ -230,7 +236,7 @@ def simulate(city: City, params: dict, seed: int, last_year: int | None = None) 
     for key in extras[0]:
         city_df[key] = [e[key] for e in extras]
     return Measurement(seed=int(seed), city=city_df, stadsdeel=_add_derived(res.annual("stadsdeel")),
-                       service_point=res.annual("service_point"))
+                       service_point=res.annual("service_point"), quarterly=res.quarterly("service_point"))
 
 
 def check_columns(targets: list[Target], table: pd.DataFrame, where: str) -> None:

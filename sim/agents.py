@@ -15,16 +15,29 @@ from mesa.discrete_space import FixedAgent
 PART_TIME_BANDS = ((0.12, 8.0, 12.0), (0.64, 20.0, 35.0), (0.24, 36.0, 38.0))
 
 
+MIN_CONTRACT_HOURS = PART_TIME_BANDS[0][1]
+
+
 def draw_contract_hours(target_hours: float, rng: np.random.Generator) -> list[float]:
-    """Contract hours of the workers it takes to fill `target_hours`; the last one is trimmed."""
+    """Contract hours of the workers it takes to fill `target_hours`, in sector-typical contracts.
+
+    The last contract takes what is left if that is a real contract (at least MIN_CONTRACT_HOURS); a smaller
+    rest is spread over the others instead of hiring someone for a couple of hours (issue 9). Total hours
+    are exact. Only a post smaller than one small contract is a single short contract."""
     shares = np.array([b[0] for b in PART_TIME_BANDS])
     hours: list[float] = []
     remaining = target_hours
     while remaining > 1e-9:
         band = PART_TIME_BANDS[rng.choice(len(PART_TIME_BANDS), p=shares / shares.sum())]
         h = float(rng.uniform(band[1], band[2]))
-        hours.append(min(h, remaining))
-        remaining -= hours[-1]
+        if h >= remaining or remaining - h < MIN_CONTRACT_HOURS:
+            if remaining >= MIN_CONTRACT_HOURS or not hours:
+                hours.append(remaining)
+            else:  # a rest below a small contract: spread over the others
+                hours = [x + remaining / len(hours) for x in hours]
+            break
+        hours.append(h)
+        remaining -= h
     return hours
 
 
@@ -44,10 +57,18 @@ class Worker(Agent):
         self.absent = False
         self.vacant = False  # the post is empty (turnover not yet refilled): no hours, no cost
         self.earmarked = False  # the post's money went to informal organisations: stays empty
+        # Weeks [start, end) the post is empty after its worker left, until it is filled (sim.drivers).
+        self.vacancy: tuple[int, int] | None = None
+
+    def update_vacancy(self, week: int) -> None:
+        """The post is empty during its vacancy window (an earmarked post stays empty)."""
+        if self.vacancy is not None and not self.earmarked:
+            self.vacant = self.vacancy[0] <= week < self.vacancy[1]
 
     def plan_week(self) -> None:
         """Decide this week's availability: sick or present, and leave spread over the year."""
         p = self.model.params
+        self.update_vacancy(self.model.week)
         self.absent = bool(self.absence_rng.random() < p["service.sickness_absence"])
         leave_factor = p["service.working_weeks"] / 52.0
         self.available_hours = 0.0 if (self.absent or self.vacant) else self.contract_hours * leave_factor

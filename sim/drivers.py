@@ -156,18 +156,23 @@ class TenYearDrivers(Mechanism):
         self._vacancies_at_equilibrium()
 
     def _vacancies_at_equilibrium(self) -> None:
-        """Start with the share of empty posts that turnover and filling settle at, v = (1-f)t / (1-(1-f)(1-t)),
-        so the first years show the drivers' trend, not a start-up drop from fully filled posts."""
+        """Start with the share of empty posts that turnover and time-to-fill settle at, v = tT / (52 + tT)
+        (t turnover a year, T mean weeks to fill), each with a remaining vacancy drawn from the same
+        (memoryless) time-to-fill, so the first years show the drivers' trend, not a start-up effect."""
         from sim.agents import Worker
 
-        t, f = self.params["drivers.turnover"], self.params["drivers.fill_probability"]
-        denominator = 1.0 - (1.0 - f) * (1.0 - t)
-        vacancy = (1.0 - f) * t / denominator if denominator > 0 else 0.0
+        t, fill = self.params["drivers.turnover"], self.params["drivers.time_to_fill_weeks"]
+        vacancy = t * fill / (52.0 + t * fill)
+        week = self.model.week
         for w in self.model.agents:
             if isinstance(w, Worker):
-                w.vacant = bool(self.model.streams[f"drivers/workforce-start/{w.key}"].random() < vacancy)
+                u, u_len = self.model.streams[f"drivers/workforce-start/{w.key}"].random(2)
+                if u < vacancy:
+                    w.vacancy = (week, week + _weeks_to_fill(u_len, fill))
+                    w.update_vacancy(week)
 
     def start_year(self, year_index: int, week: int) -> None:
+        self._workforce(week)  # every year, the warm-up's and the first included: workers leave all the time
         if year_index == 0:
             return
         newcomers = [c for c in self._grow() + self._unregistered(year_index) if len(c["district"])]
@@ -177,7 +182,6 @@ class TenYearDrivers(Mechanism):
             columns = {k: np.concatenate([c[k] for c in newcomers]) for k in ATTRIBUTES}
             new_ids = self.model.add_residents(columns, week, refresh=False)
         changed = [new_ids, self._age(year_index), self._living_alone(year_index)]
-        self._workforce()
         self.model.refresh_hazard(np.unique(np.concatenate(changed)), week)
 
     def _grow(self) -> list[dict[str, np.ndarray]]:
@@ -204,7 +208,7 @@ class TenYearDrivers(Mechanism):
         have = np.zeros_like(target)
         np.add.at(have, (pop.district[pop.kind > 0], pop.kind[pop.kind > 0] - 1), 1)
         add = np.maximum(target - have, 0)  # nobody is removed when the factor falls
-        return [draw_unregistered(prof, add[prof.index], m.space, p, self.rng)
+        return [draw_unregistered(prof, add[prof.index], m.space, p, self.rng, m.city.kind_names)
                 for prof in m.profiles if add[prof.index].sum() > 0]
 
     def _toward(self, year_index: int, start_share: float, end_share: float) -> float:
@@ -238,8 +242,10 @@ class TenYearDrivers(Mechanism):
         pop.alone[flip] = True
         return flip
 
-    def _workforce(self) -> None:
-        """Turnover empties posts; each empty post is filled this year with the fill probability."""
+    def _workforce(self, week: int) -> None:
+        """Turnover: a worker leaves this year with probability `turnover`, in a uniformly drawn week; the post
+        is empty for a geometric time-to-fill (mean `time_to_fill_weeks`), then filled (issue 9: vacancies are
+        a time-to-fill, not a share of posts that stays empty)."""
         p = self.params
         from sim.agents import Worker
 
@@ -247,8 +253,15 @@ class TenYearDrivers(Mechanism):
             if not isinstance(w, Worker) or w.earmarked:
                 continue
             # Per post, so staffing changes elsewhere leave this post's draws alone.
-            leave, fill = self.model.streams[f"drivers/workforce/{w.key}"].random(2)
-            if not w.vacant and leave < p["drivers.turnover"]:
-                w.vacant = True
-            if w.vacant and fill < p["drivers.fill_probability"]:
-                w.vacant = False
+            leave, when, length = self.model.streams[f"drivers/workforce/{w.key}"].random(3)
+            busy_until = w.vacancy[1] if w.vacancy is not None else week
+            if leave < p["drivers.turnover"]:
+                start = max(week + int(when * 52), busy_until)
+                w.vacancy = (start, start + _weeks_to_fill(length, p["drivers.time_to_fill_weeks"]))
+            w.update_vacancy(week)
+
+
+def _weeks_to_fill(u: float, mean_weeks: float) -> int:
+    """Geometric weeks (at least 1) with mean `mean_weeks`, from one uniform draw (inverse transform)."""
+    q = min(1.0, 1.0 / mean_weeks)
+    return 1 if q >= 1.0 else max(1, int(np.ceil(np.log1p(-u) / np.log1p(-q))))

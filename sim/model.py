@@ -61,6 +61,7 @@ class WelzijnModel(Model):
             space=self.space,
             params=p,
             rng=self.streams["population"],
+            kind_names=city.kind_names,
         )
 
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
@@ -337,6 +338,10 @@ class WelzijnModel(Model):
         new_client = out.served[pop.last_client_year[out.served] != year]
         pop.last_client_year[new_client] = year
         res.add("new_clients", w, sp_of[new_client])
+        quarter = t // 13  # unique clients a quarter, as the uniform registration counts them (issue 9)
+        new_in_quarter = out.served[pop.last_client_quarter[out.served] != quarter]
+        pop.last_client_quarter[new_in_quarter] = quarter
+        res.add("new_clients_quarter", w, sp_of[new_in_quarter])
         res.add("dropped_first", w, sp_of[out.dropped_first])
         res.add("dropped_repeat", w, sp_of[out.dropped_repeat])
         res.add("resolved", w, sp_of[out.resolved])

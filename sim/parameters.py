@@ -82,6 +82,15 @@ PARAMETERS: dict[str, Parameter] = {
            "Mean trust in institutions of registered residents (Beta distributed)."),
         _p("population.trust_unregistered", 0.30, "0-1", 0.05, 0.9, "estimate; source 001 (distrust of institutions)",
            "Mean trust in institutions of unregistered residents."),
+        _p("population.trust_labour_migrant", 0.30, "0-1", 0.05, 0.9,
+           "estimate, range 0.15-0.45; figures.md §B: low trust in and low awareness of Dutch services",
+           "Mean trust in institutions (and awareness of services) of unregistered labour migrants."),
+        _p("population.trust_homeless", 0.35, "0-1", 0.05, 0.9,
+           "estimate, range 0.2-0.5; figures.md §B: high need, some contact through shelters",
+           "Mean trust in institutions of homeless residents."),
+        _p("population.trust_undocumented", 0.15, "0-1", 0.02, 0.9,
+           "estimate, range 0.05-0.3; figures.md §B: undocumented residents avoid institutions",
+           "Mean trust in institutions of undocumented residents."),
         _p("population.trust_migration_shift", -0.05, "0-1", -0.3, 0.3, "estimate; source 001",
            "Shift of mean trust for residents with a migration background."),
         _p("population.network_mean", 0.55, "0-1", 0.1, 0.9, "estimate",
@@ -110,8 +119,9 @@ PARAMETERS: dict[str, Parameter] = {
         _p("space.overcrowding_contrast", 2.0, "-", 0.0, 5.0, f"estimate; overcrowding signals {F} §B",
            "How strongly unregistered residents concentrate in overcrowded cells (0 = like density)."),
         # --- demand --------------------------------------------------------------------------
-        _p("demand.episode_rate", 0.10, "episodes/person/year", 0.01, 0.5,
-           "estimate, to be calibrated (issue 5); counted contacts are capacity-bound, so ~29,000 SPXL visits a year (figures.md §C) do not pin it",
+        _p("demand.episode_rate", 0.041, "episodes/person/year", 0.01, 0.5,
+           "estimate, prior range 0.03-0.06; set (issue 9) so that the 2026 baseline gives ~29,000 SPXL visits "
+           "and ~100-120 unique clients per FTE (docs/validation.md); not identified by contacts alone",
            "Base hazard of a problem episode for an adult reference resident."),
         _p("demand.rr_child", 0.3, "x", 0.0, 2.0, "estimate (children's problems reach services via parents)",
            "Relative risk for ages 0-11."),
@@ -140,8 +150,9 @@ PARAMETERS: dict[str, Parameter] = {
            "Probability of asking for help at trust 1."),
         _p("demand.hidden_weeks", 26.0, "weeks", 1.0, 260.0, "estimate",
            "Mean duration of an episode that is neither self-solved nor brought to a service point."),
-        _p("demand.contacts_mean", 9.0, "contacts/trajectory", 1.0, 20.0,
-           f"estimate, prior range 5-12, set so that today's counts fit (docs/validation.md); {F} §E: short episodes 3-6 contacts, 3 contacts per client-year (2-5)",
+        _p("demand.contacts_mean", 12.0, "contacts/trajectory", 1.0, 20.0,
+           f"estimate, prior range 7-16, set so that today's counts fit (docs/validation.md): ~3.7 contacts per "
+           f"help request; {F} §E: short episodes 3-6 contacts, 3 contacts per client-year (2-5)",
            "Mean number of contacts a trajectory needs, the first contact included (1 + negative binomial). "
            "Requests solved or referred at the first contact need that one contact only."),
         _p("demand.contacts_dispersion", 1.0, "-", 0.1, 20.0,
@@ -154,8 +165,8 @@ PARAMETERS: dict[str, Parameter] = {
            "Probability per week of waiting (a full week or more) that a client stops for reasons other than the "
            "queue (moved, problem changed); walk-ins who leave a long queue follow demand.leave_pressure."),
         # --- service -------------------------------------------------------------------------
-        _p("service.hours_per_contact", 2.0, "hours", 0.5, 8.0,
-           f"estimate, prior range 1.5-3; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
+        _p("service.hours_per_contact", 2.5, "hours", 0.5, 8.0,
+           f"estimate, prior range 1.75-3.25; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
            "Worker hours one trajectory (follow-up) contact takes, including its preparation and reporting; the "
            "unit of contact_capacity."),
         _p("service.client_time_share", 0.65, "share", 0.3, 0.9, f"{F} §E: direct client time 60-70% of hours",
@@ -278,7 +289,14 @@ PARAMETERS: dict[str, Parameter] = {
         _p("drivers.turnover", 0.12, "1/year", 0.0, 0.5, "estimate (sector turnover)",
            "Probability per year that a worker leaves (the post becomes vacant)."),
         _p("drivers.fill_probability", 0.46, "1/year", 0.0, 1.0, "figures.md README: 54% of vacancies hard to fill",
-           "Probability that a vacant post is filled within the year."),
+           "Unused since issue 9 (vacancies are a time-to-fill, drivers.time_to_fill_weeks); kept so older "
+           "scenario files load. The 54% is the share of vacancies employers call hard to fill, most are filled "
+           "later (figures.md reading note)."),
+        _p("drivers.time_to_fill_weeks", 12.0, "weeks", 1.0, 52.0,
+           "estimate, range 6-26: source 004 §2, 54% of vacancies hard to fill, i.e. filled later (weeks to "
+           "months; figures.md reading note)",
+           "Mean weeks a post stays empty after its worker leaves (geometric); with 12% turnover a year about "
+           "3% of posts are empty at any time."),
         _p("prevention.enabled", False, "-", None, None, "issue 3", "Area-based work reaches residents and prevents episodes."),
         _p("prevention.youth_reach_per_fte", 100.0, "youths/FTE", 40.0, 250.0,
            "estimate: youths in regular contact per FTE. Not Moerwijk's 514 (1,800 / 3.5 FTE, source 003), which is "
@@ -372,6 +390,20 @@ PARAMETERS: dict[str, Parameter] = {
     ]
 }
 
+# Prior ranges of the parameters that today's counts cannot identify (issue 9): `welzijnsim staffing` draws
+# them by default (analysis/uncertainty.py), so its band covers what the data cannot pin down. Each lies inside
+# the parameter's allowed range and contains its default; the table in docs/model.md shows them.
+PRIORS: dict[str, tuple[float, float]] = {
+    "demand.episode_rate": (0.03, 0.055),
+    "demand.seek_help_max": (0.5, 0.85),
+    "demand.self_solve_share": (0.35, 0.65),
+    "demand.contacts_mean": (8.0, 16.0),
+    "service.hours_per_contact": (1.75, 3.25),
+    "service.hours_first_contact": (0.5, 1.25),
+    "service.triage_referred_share": (0.10, 0.25),
+    "demand.leave_pressure": (0.1, 0.5),
+}
+
 
 def defaults() -> dict[str, Any]:
     return {name: p.default for name, p in PARAMETERS.items()}
@@ -392,6 +424,8 @@ def markdown_table() -> str:
     rows = ["| Parameter | Default | Unit | Range | Source | Meaning |", "|---|---|---|---|---|---|"]
     for p in PARAMETERS.values():
         rng = p.allowed.replace("|", "/") if p.choices else ("–" if p.low is None else f"{p.low} – {p.high}")
+        if p.name in PRIORS:  # issue 9: the range `welzijnsim staffing` draws from
+            rng += f"; **prior {PRIORS[p.name][0]} – {PRIORS[p.name][1]}**"
         rows.append(f"| `{p.name}` | {p.default} | {p.unit} | {rng} | {p.source} | {p.doc} |")
     return "\n".join(rows)
 

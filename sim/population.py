@@ -16,8 +16,41 @@ from sim.space import CitySpace
 REGISTERED = 0  # `kind` column: 0 registered, k+1 for unregistered kind k of the city file
 
 # Age mix of unregistered residents (mostly working-age labour migrants and homeless adults).
-# Estimate: figures.md §B counts adults (CBS homeless 18-65, labour migrants).
+# Estimate: figures.md §B counts adults (CBS homeless 18-65, labour migrants). Used for a kind of
+# unregistered resident that UNREGISTERED_KINDS does not describe.
 UNREGISTERED_AGE_SHARES = np.array([0.05, 0.12, 0.78, 0.04, 0.01])
+
+
+@dataclass(frozen=True)
+class KindProfile:
+    """How one kind of unregistered resident differs (issue 9; figures.md §B, all estimates).
+
+    `age_shares` over AGE_BANDS; `home`: where they live ("crowded" = overcrowded dwellings, "density" =
+    shelters and the street, found where the city is dense, not in overcrowded homes); `trust`: the
+    parameter with their mean trust in institutions (awareness of services folded in); `alone` and
+    `low_income` shares. Access to referral destinations is in sim.demand.BLOCKED."""
+
+    age_shares: tuple[float, ...]
+    home: str
+    trust: str
+    alone: float
+    low_income: float
+
+
+UNREGISTERED_KINDS = {
+    # Families and others in overcrowded, unregistered housing: all ages.
+    "overcrowding": KindProfile((0.20, 0.15, 0.57, 0.05, 0.03), "crowded", "population.trust_unregistered", 0.30, 0.85),
+    # CBS homeless 18-65 plus homeless families (420 families at the daklozenloket in 2020): shelters or nowhere.
+    "homeless": KindProfile((0.07, 0.10, 0.79, 0.04, 0.00), "density", "population.trust_homeless", 0.85, 0.95),
+    # Labour migrants: mostly 20-45, employed, shared overcrowded dwellings, low trust and awareness.
+    "labour_migrant": KindProfile((0.02, 0.12, 0.85, 0.01, 0.00), "crowded", "population.trust_labour_migrant",
+                                  0.60, 0.70),
+    # Undocumented residents avoid institutions; some children.
+    "undocumented": KindProfile((0.08, 0.10, 0.78, 0.03, 0.01), "crowded", "population.trust_undocumented",
+                                0.55, 0.95),
+}
+
+NO_QUARTER = -(2**30)  # `last_client_quarter` of someone never served
 
 # Episode states.
 NONE, HIDDEN, WAITING_FIRST, WAITING_REPEAT = 0, 1, 2, 3
@@ -48,6 +81,7 @@ class Population:
     last_client_year: np.ndarray = field(default=None)  # int16 last year served (unique clients)
     episodes: np.ndarray = field(default=None)        # int32 episodes started, whole run
     contacts: np.ndarray = field(default=None)        # int32 contacts received, whole run
+    last_client_quarter: np.ndarray = field(default=None)  # int32 last quarter (week // 13) served
     route: np.ndarray = field(default=None)           # int8 triage outcome of the open request (sim.demand)
     destination: np.ndarray = field(default=None)     # int8 referral destination of the open request
     # Not per resident (so `append` leaves it alone): the referral access matrix (kind x destination) and
@@ -75,6 +109,7 @@ class Population:
         self.episodes = np.zeros(n, dtype=np.int32)
         self.contacts = np.zeros(n, dtype=np.int32)
         self.route = np.zeros(n, dtype=np.int8)
+        self.last_client_quarter = np.full(n, NO_QUARTER, dtype=np.int32)
         self.destination = np.zeros(n, dtype=np.int8)
 
     def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
@@ -90,6 +125,7 @@ class Population:
             setattr(self, name, np.concatenate([col, extra]))
         self.domain[n_old:] = -1
         self.last_client_year[n_old:] = -1
+        self.last_client_quarter[n_old:] = NO_QUARTER
         self.hazard_multiplier[n_old:] = 1.0
         return np.arange(n_old, n_old + n_new)
 
@@ -158,23 +194,45 @@ def draw_registered(profile: DistrictProfile, n: int, space: CitySpace, params: 
 
 
 def draw_unregistered(profile: DistrictProfile, counts: np.ndarray, space: CitySpace, params: dict,
-                      rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Unregistered residents of one stadsdeel, `counts[k]` of kind k: in overcrowded cells, mostly adults."""
+                      rng: np.random.Generator, kind_names: list[str] | None = None) -> dict[str, np.ndarray]:
+    """Unregistered residents of one stadsdeel, `counts[k]` of kind k, each kind with its own ages, homes,
+    trust, living alone and income (UNREGISTERED_KINDS, by `kind_names`); a kind without a profile lives in
+    overcrowded cells with the general shares and trust."""
     cells = space.cells_of(profile.index)
     crowd = space.density[cells] * space.overcrowding[cells]
+    dense = space.density[cells].astype(float)
     n = int(counts.sum())
-    cell = rng.choice(cells, size=n, p=crowd / crowd.sum())
     kind = np.repeat(np.arange(1, len(counts) + 1, dtype=np.int8), counts)
-    age = rng.choice(len(UNREGISTERED_AGE_SHARES), size=n, p=UNREGISTERED_AGE_SHARES)
-    low = rng.random(n) < params["population.unregistered_low_income"]
-    alone = (rng.random(n) < params["population.unregistered_alone"]) & (age > 0)
-    return _finish(profile.index, cell, age, alone, low, np.ones(n, dtype=bool), kind, params, rng)
+    names = list(kind_names) if kind_names is not None else [None] * len(counts)
+    profiles = [UNREGISTERED_KINDS.get(name) for name in names]
+    cell = np.empty(n, dtype=np.int64)
+    age = np.empty(n, dtype=np.int64)
+    p_alone = np.empty(n)
+    p_low = np.empty(n)
+    trust = np.empty(n)
+    start = 0
+    for k, c in enumerate(counts):
+        sl = slice(start, start + int(c))
+        start += int(c)
+        kp = profiles[k]
+        weights = dense if kp is not None and kp.home == "density" else crowd
+        cell[sl] = rng.choice(cells, size=int(c), p=weights / weights.sum())
+        ages = np.array(kp.age_shares) if kp is not None else UNREGISTERED_AGE_SHARES
+        age[sl] = rng.choice(len(ages), size=int(c), p=ages / ages.sum())
+        p_alone[sl] = kp.alone if kp is not None else params["population.unregistered_alone"]
+        p_low[sl] = kp.low_income if kp is not None else params["population.unregistered_low_income"]
+        trust[sl] = params[kp.trust] if kp is not None else params["population.trust_unregistered"]
+    low = rng.random(n) < p_low
+    alone = (rng.random(n) < p_alone) & (age > 0)
+    return _finish(profile.index, cell, age, alone, low, np.ones(n, dtype=bool), kind, params, rng, trust)
 
 
-def _finish(district, cell, age, alone, low, mig, kind, params, rng) -> dict[str, np.ndarray]:
-    """Typed columns plus trust and network, whose means depend on the other attributes."""
+def _finish(district, cell, age, alone, low, mig, kind, params, rng, unregistered_trust=None) -> dict[str, np.ndarray]:
+    """Typed columns plus trust and network, whose means depend on the other attributes
+    (`unregistered_trust`: mean trust per unregistered resident, by kind)."""
     unreg = kind != REGISTERED
-    trust_mean = np.where(unreg, params["population.trust_unregistered"], params["population.trust_registered"])
+    trust_unreg = params["population.trust_unregistered"] if unregistered_trust is None else unregistered_trust
+    trust_mean = np.where(unreg, trust_unreg, params["population.trust_registered"])
     trust_mean = trust_mean + params["population.trust_migration_shift"] * mig
     net_mean = (params["population.network_mean"]
                 + params["population.network_alone_shift"] * alone
@@ -201,12 +259,13 @@ def synthesise(
     space: CitySpace,
     params: dict,
     rng: np.random.Generator,
+    kind_names: list[str] | None = None,
 ) -> Population:
     """Draw every resident of the city, stadsdeel by stadsdeel."""
     parts = []
     for prof in profiles:
         parts.append(draw_registered(prof, int(registered[prof.index]), space, params, rng))
-        parts.append(draw_unregistered(prof, unregistered[prof.index], space, params, rng))
+        parts.append(draw_unregistered(prof, unregistered[prof.index], space, params, rng, kind_names))
     pop = Population(**{k: np.concatenate([part[k] for part in parts]) for k in ATTRIBUTES})
     pop.reset_state()
     return pop

@@ -45,6 +45,7 @@ TRIAGE_FLOWS = (
     "left_queue",            # walk-ins not seen who left to come back another day
     "gave_up_solved_alone",  # gave up before a first contact; the problem was solved without the SPXL later
     "gave_up_unresolved",    # gave up before a first contact; the problem stays unresolved
+    "new_clients_quarter",   # residents served for the first time this quarter (13 weeks): unique clients a quarter
     "contact_hours",         # worker hours of the contacts served (first contacts are shorter)
     "hours_needed",          # worker hours the week's help requests will need in full (true demand, hours)
 )
@@ -175,6 +176,29 @@ class RunResults:
         p90 = np.where(n > 0, (cdf < 0.9).sum(axis=-1), np.nan)
         return mean, p90.astype(float)
 
+    def quarterly(self, level: str = "service_point") -> pd.DataFrame:
+        """One row per quarter (13 weeks) and area, as the municipality's uniform registration counts from April
+        2026 (docs/validation.md, "Municipality counts"): flows summed, waiting at the quarter's end, first
+        contacts within 2 weeks, and unique clients of the quarter. Whole-city counts."""
+        group, names = self.group_index(level)
+        k = len(names)
+        expand = 1.0 / self.scale
+        hist = self._sum_groups(self.wait_hist, group, k)
+        flows = {n: self._sum_groups(self.counters[n], group, k) * expand for n in FLOWS + STOCKS}
+        rows = []
+        for q in range(self.weeks // 13):
+            sl = slice(13 * q, 13 * (q + 1))
+            for g, name in enumerate(names):
+                row = {"year": self.start_year + q // 4, "quarter": q % 4 + 1, "area": name}
+                for n in FLOWS:
+                    row[n] = flows[n][sl, g].sum()
+                for n in STOCKS:
+                    row[n + "_end"] = flows[n][sl.stop - 1, g]
+                row["unique_clients"] = row["new_clients_quarter"]
+                row["first_within_2_weeks"] = self._within(hist[sl].sum(axis=0)[g], 2) * expand
+                rows.append(row)
+        return pd.DataFrame(rows)
+
     @staticmethod
     def _within(hist: np.ndarray, weeks: int) -> float:
         """First contacts with a wait of at most `weeks` whole weeks (from a wait histogram)."""
@@ -271,6 +295,7 @@ class RunResults:
                 row["share_first_within_2_weeks"] = (self._within(hist[sl].sum(axis=0)[g], 2) * expand / req
                                                      if req else np.nan)
                 row["share_gave_up"] = row["dropped_first"] / req if req else np.nan
+                row["first_within_2_weeks"] = self._within(hist[sl].sum(axis=0)[g], 2) * expand
                 total_reg = self.population_by_year[y, :, 0].sum()
                 row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
                 row.update(self._area_need_row(level, y, g, row["cost_per_fte_eur"]))

@@ -31,8 +31,10 @@ from analysis.validation import simulate
 from conftest import DATA, run_cli
 from scenarios.loader import load_scenario
 
-TRUTH = {"demand.episode_rate": 0.15, "demand.contacts_mean": 4.5}
-FIT = [fit_parameter("demand.episode_rate", 0.03, 0.30, log=True), fit_parameter("demand.contacts_mean", 2.0, 6.0)]
+# An overloaded city (3.5x today's episode rate): counted contacts are capacity-bound. Since issue 9 contacts_mean
+# is the length of a trajectory (28% of requests), so its truth and range moved up with it.
+TRUTH = {"demand.episode_rate": 0.15, "demand.contacts_mean": 9.0}
+FIT = [fit_parameter("demand.episode_rate", 0.03, 0.30, log=True), fit_parameter("demand.contacts_mean", 5.0, 15.0)]
 SETTINGS = Settings(scale=0.05, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2,
                     verify_scale=0)
 OVERRIDES = ["run.years=1", "run.warmup_weeks=0"]
@@ -71,7 +73,7 @@ def recovered(scenario, synthetic, tmp_path_factory):
 def test_recovers_known_parameters(recovered):
     best = recovered.best
     assert best["demand.episode_rate"] == pytest.approx(TRUTH["demand.episode_rate"], rel=0.25)
-    assert best["demand.contacts_mean"] == pytest.approx(TRUTH["demand.contacts_mean"], abs=1.0)
+    assert best["demand.contacts_mean"] == pytest.approx(TRUTH["demand.contacts_mean"], abs=2.5)
     assert recovered.best_eval.loss < recovered.start_eval.loss / 3
     verdict = {i.parameter: i.verdict for i in recovered.identifiability}
     assert verdict["demand.episode_rate"] != "not identified"  # help requests pin demand
@@ -85,11 +87,13 @@ def test_counted_contacts_do_not_pin_demand(scenario, synthetic, tmp_path):
                     settings=SETTINGS)
     rate = next(i for i in res.identifiability if i.parameter == "demand.episode_rate")
     # Capacity-bound counts: any episode rate above the capacity threshold fits, up to the top of the range.
-    assert rate.verdict in ("one-sided (bounded below)", "not identified")
-    assert rate.slice_high == pytest.approx(0.30)
+    # (Since issue 9 walk-ins leave a long queue, so the slice through the best point can look narrow while
+    # the near-best trials still spread over most of the range: a ridge, not an identified rate.)
+    assert rate.verdict in ("one-sided (bounded below)", "not identified", "ridge")
+    assert max(rate.slice_high, rate.spread_high) >= 0.25
     # ... and the written set says so next to the value (kept from the base scenario, or fitted but one-sided).
     reason = res.final_reason["demand.episode_rate"]
-    assert "kept from the base scenario" in reason or "one-sided" in reason or "not identified" in reason
+    assert any(w in reason for w in ("kept from the base scenario", "one-sided", "not identified", "ridge"))
 
 
 def test_unpinned_parameters_keep_the_base_value():

@@ -465,7 +465,7 @@ def serve_week(pop, capacity: list[int], week: int, **params):
 
     # Capacity in these tests is in contacts: first and trajectory contacts take the same hours, no triage.
     p = resolve({"demand.give_up_per_week": 0.0, **service.FOUNDATION_RULES, "service.hours_first_contact": 2.0,
-                 **params})
+                 "service.hours_per_contact": 2.0, **params})
     return service.serve(pop, service.queue(pop, week), np.array(capacity), week, p, np.random.default_rng(0))
 
 

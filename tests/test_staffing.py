@@ -17,6 +17,8 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
+from sim.service import FOUNDATION_RULES
 import pytest
 
 from analysis.staffing import Target, search_fte
@@ -38,6 +40,8 @@ def single_queue_params(years: int) -> dict:
         "demand.contacts_mean": 1.0, "demand.give_up_per_week": 0.0,
         "service.sickness_absence": 0.0, "service.working_weeks": 52.0,
         "service.hours_per_fte": 36.0, "service.client_time_share": 0.65, "service.hours_per_contact": 2.34,
+        # One kind of contact, no triage, no walk-in leaving (issue 9's rules off): Lindley's queue.
+        **FOUNDATION_RULES, "service.hours_first_contact": 2.34,
     }
 
 

@@ -40,6 +40,7 @@ from analysis.queueing import (erlang_c, fte_for_servers, lindley_wait_tail, lit
                                mmc_mean_wait, mmc_wait_tail, one_point_params, run_with_snapshot)
 from sim.city import load_city
 from sim.model import WelzijnModel
+from sim.service import FOUNDATION_RULES, FOUNDATION_VALUES
 
 POINT_CITY = Path(__file__).parent / "data" / "verify_one_point.toml"
 RESIDENTS = 100_000   # in the one-point city
@@ -174,7 +175,8 @@ LITTLE_RUNS = [
     ("weekly", {}),
     ("weekly-warmup-mechanisms", {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True}),
     ("weekly-no-priority-high-give-up", {"service.repeat_priority": False, "demand.give_up_per_week": 0.4,
-                                         "staffing.individual_support_factor": 0.5}),  # still queues (issue 9)
+                                         "staffing.individual_support_factor": 0.3, "demand.episode_rate": 0.1,
+                                         "demand.leave_pressure": 0.0}),  # long queues, as before issue 9
     ("servers", {"service.engine": "servers", "run.scale": 0.2}),
     ("servers-warmup-mechanisms", {"service.engine": "servers", "run.scale": 0.2, "run.warmup_weeks": 26,
                                    **MECHANISMS}),
@@ -195,7 +197,10 @@ def test_little_weekly_exact(city, name, params, seed):
 def test_little_servers_hours_den_haag(city):
     """Den Haag at full scale, 3 years after a 26-week warm-up, give-up and repeats on: L = λW per
     service point within 3% (edge effects of the queues at the start and the end of the run)."""
-    model = WelzijnModel(city, {"run.years": 3, "run.warmup_weeks": 26, "service.engine": "servers"}, 5)
+    # Today's staff is not overloaded since issue 9; the foundation's rules and values are the overloaded
+    # city this check was designed for.
+    model = WelzijnModel(city, {"run.years": 3, "run.warmup_weeks": 26, "service.engine": "servers",
+                                **FOUNDATION_RULES, **FOUNDATION_VALUES}, 5)
     results = model.run()
     # The servers work what the client hours pay for: the city is overloaded, so contact time started
     # equals server time offered within 1% (exponential durations), and offered server time equals the
