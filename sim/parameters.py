@@ -29,6 +29,8 @@ class Parameter:
 
     def check(self, value: Any) -> Any:
         """Return `value` coerced to this parameter's type, or raise ValueError saying what is allowed."""
+        if self.kind is dict:
+            return self._check_table(value)
         if self.kind is bool:
             if not isinstance(value, bool):
                 raise ValueError(f"expected true or false, found {value!r}")
@@ -52,6 +54,21 @@ class Parameter:
         if (self.low is not None and value < self.low) or (self.high is not None and value > self.high):
             raise ValueError(f"{value!r} is outside the allowed range {self.allowed}")
         return value
+
+    def _check_table(self, value: Any) -> dict[str, float]:
+        """A per-area table {area name = number}: names are checked against the city by the loader and model
+        (sim.parameters.check_area_tables); here the numbers are checked against the range."""
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a table {{ name = number, ... }} with numbers in {self.allowed}, "
+                             f"found {value!r}")
+        out = {}
+        for key, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"entry {key!r}: expected a number in {self.allowed}, found {v!r}")
+            if (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
+                raise ValueError(f"entry {key!r}: {v!r} is outside the allowed range {self.allowed}")
+            out[str(key)] = float(v)
+        return out
 
     @property
     def allowed(self) -> str:
@@ -177,6 +194,15 @@ PARAMETERS: dict[str, Parameter] = {
            "Multiplier on today's individual-support FTE in every stadsdeel."),
         _p("staffing.area_based_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
            "Multiplier on today's area-based FTE (jongerenwerk, opbouwwerk, ouderenwerk)."),
+        # Per-area levers (issue 10): tables keyed by stadsdeel or Servicepunt XL name, on top of the factors above.
+        _p("staffing.individual_support_by_stadsdeel", {}, "x per stadsdeel", 0.0, 10.0, "scenario lever",
+           "Extra multiplier on individual-support FTE in the named stadsdelen only, e.g. { Laak = 2.0 }; "
+           "stadsdelen not named keep 1."),
+        _p("staffing.area_based_by_stadsdeel", {}, "x per stadsdeel", 0.0, 10.0, "scenario lever",
+           "Extra multiplier on area-based FTE (all three types) in the named stadsdelen only."),
+        _p("staffing.individual_support_by_servicepunt", {}, "x per Servicepunt XL", 0.0, 10.0, "scenario lever",
+           "Extra multiplier on the individual-support FTE of the named Servicepunten XL only, e.g. "
+           "{ \"SPXL Laak 1\" = 2.0 } (names: 'SPXL <stadsdeel> <n>', n = 1 .. its number of sites)."),
         # --- budget path -----------------------------------------------------------------------
         _p("budget.mode", "mandate", "-", None, None, "scenario lever",
            "mandate: staff stays at today's FTE x staffing levers; budget: FTE follows the budget path.",
@@ -306,7 +332,30 @@ PARAMETERS: dict[str, Parameter] = {
 
 
 def defaults() -> dict[str, Any]:
-    return {name: p.default for name, p in PARAMETERS.items()}
+    return {name: (dict(p.default) if isinstance(p.default, dict) else p.default) for name, p in PARAMETERS.items()}
+
+
+# Per-area tables and what their keys name.
+AREA_TABLES = {"staffing.individual_support_by_stadsdeel": "stadsdeel",
+               "staffing.area_based_by_stadsdeel": "stadsdeel",
+               "staffing.individual_support_by_servicepunt": "servicepunt"}
+
+
+def area_names(stadsdelen: list[str], sites: list[int]) -> dict[str, list[str]]:
+    """Allowed keys of the per-area tables for a city: its stadsdelen and its Servicepunt XL names."""
+    return {"stadsdeel": list(stadsdelen),
+            "servicepunt": [f"SPXL {d} {k + 1}" for d, n in zip(stadsdelen, sites) for k in range(int(n))]}
+
+
+def check_area_tables(values: dict[str, Any], stadsdelen: list[str], sites: list[int]) -> list[tuple[str, str, str]]:
+    """(parameter, bad key, allowed names) for every key of a per-area table that the city does not have."""
+    allowed = area_names(stadsdelen, sites)
+    bad = []
+    for name, what in AREA_TABLES.items():
+        for key in values.get(name) or {}:
+            if key not in allowed[what]:
+                bad.append((name, key, ", ".join(allowed[what])))
+    return bad
 
 
 def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
