@@ -228,6 +228,12 @@ def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
                                    str(tmp_path / "s2"), "--set", "run.scale=0.03", "--set", "run.years=1",
                                    "--set", "run.warmup_weeks=0", "--replications", "1", "--workers", "0", "--quiet"])
     assert out.exit_code == 0, out.output
+    # compare shows the escalation split and the lever prices by default; other stadsdelen exactly unchanged
+    cmp = CliRunner().invoke(app, ["compare", str(tmp_path / "s2"), str(tmp_path / "s2"), "--scenario-a", "baseline",
+                                   "--scenario-b", "laak2", "--level", "stadsdeel"])
+    assert cmp.exit_code == 0, cmp.output
+    block = cmp.output.split("escalation_cost_staffing (EUR M)")[1].split("\n\n")[0]
+    assert "Centrum                    0.00 [0.00, 0.00]" in block and "Laak" in block
     bad = CliRunner().invoke(app, ["study", "scenarios/baseline.toml", "--variant",
                                    "x:staffing.individual_support_by_stadsdeel={Lak=2}", "--out", str(tmp_path / "s3")])
     assert bad.exit_code == 2 and "Did you mean 'Laak'" in bad.output
