@@ -46,7 +46,8 @@ def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, 
     if level not in set(a.level):
         raise StudyError(f"--level {level}: expected one of {', '.join(sorted(set(a.level)))}")
     if not metrics:
-        metrics = DEFAULT_METRICS[table_a] + [m for m in OPTIONAL_METRICS[table_a] if m in a.columns and m in b.columns]
+        optional = [m for m in OPTIONAL_METRICS[table_a] if m in a.columns and m in b.columns]
+        metrics = DEFAULT_METRICS[table_a] + optional
     missing = [m for m in metrics if m not in a.columns or m not in b.columns]
     if missing:
         numeric = sorted(c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]))

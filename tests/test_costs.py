@@ -237,3 +237,13 @@ def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
     bad = CliRunner().invoke(app, ["study", "scenarios/baseline.toml", "--variant",
                                    "x:staffing.individual_support_by_stadsdeel={Lak=2}", "--out", str(tmp_path / "s3")])
     assert bad.exit_code == 2 and "Did you mean 'Laak'" in bad.output
+
+
+def test_scenario_report_runs_and_pairs_by_seed():
+    """`python -m analysis.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
+    from analysis.scenario_report import report, run_pairs
+
+    d = run_pairs(0.03, 1, years=1, scenarios=["laak-double", "housing-crisis"])
+    text = report(d)
+    assert "### Baseline" in text and "| laak-double | housing-crisis |" in text.replace("|  | ", "| ")
+    assert "### laak-double per stadsdeel" in text
