@@ -62,13 +62,17 @@ NOT_CAPACITY = {
     "budget.mode": "switches how FTE are set; the budget levers carry the money",
     "deployment.policy": "switches the pool on; deployment.pool_share carries its price",
     "deployment.interval_weeks": "how often the pool is re-allocated; its price is in deployment.pool_share",
+    "budget.priority": "decides which tasks a fixed budget funds first; the budget path carries the money",
+    "budget.protected_deprived_count": "how many deprived stadsdelen the priority rule protects; same budget",
 }
 
 
 def spending(annual_city: pd.DataFrame) -> pd.Series:
-    """EUR per year spent: staff cost plus money earmarked for informal organisations."""
+    """EUR per year spent: staff cost (plus the non-staff costs of the whole budget, `spend_eur`, where the
+    results have them) plus money earmarked for informal organisations (taken from emptied staff posts)."""
     earmark = annual_city["earmark_eur"] if "earmark_eur" in annual_city else 0.0
-    return annual_city["cost_eur"] + earmark
+    base = annual_city["spend_eur"] if "spend_eur" in annual_city else annual_city["cost_eur"]
+    return base + earmark
 
 
 def _total(df: pd.DataFrame, column: str) -> float:

@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from analysis.levers import LEVERS, benefit_cost, reallocated_eur
+from analysis.levers import LEVERS, benefit_cost, reallocated_eur, spending
 from scenarios.loader import load_scenario
 from sim.model import run_model
 from sim.streams import replication_seeds
@@ -111,8 +111,7 @@ def paired_table(d: dict) -> str:
                 return [(_tot(b, col) - _tot(a, col)) / scale for a, b in zip(A, B)]
             return [(_val(b, col, year) - _val(a, col, year)) / scale for a, b in zip(A, B)]
 
-        spend = [(_tot(b, "cost_eur") + _tot(b, "earmark_eur") - _tot(a, "cost_eur") - _tot(a, "earmark_eur")) / 1e6
-                 for a, b in zip(A, B)]
+        spend = [float(spending(b).sum() - spending(a).sum()) / 1e6 for a, b in zip(A, B)]
         r = {f"Δ spending {first}-{last} (EUR M)": _band(spend)}
         bc = [d["bc"][(n, s)] for s in seeds] if (n, seeds[0]) in d["bc"] else None
         r["lever price (EUR M)"] = _band([x["cost_eur"] / 1e6 for x in bc], "{:,.2f}") if bc else "-"

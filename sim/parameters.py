@@ -144,8 +144,11 @@ PARAMETERS: dict[str, Parameter] = {
            "Relative risk for unregistered residents."),
         _p("demand.network_protection", 0.3, "-", 0.0, 0.9, "estimate",
            "Hazard multiplier 1 - network_protection*network: a strong network prevents problems."),
-        _p("demand.self_solve_share", 0.57, "share", 0.0, 0.95, "source 004 box 5.1 (LEV Deurne: 57%)",
-           "Share of episodes solved by the resident or their network at an average network strength."),
+        _p("demand.self_solve_share", 0.50, "share", 0.0, 0.95,
+           "estimate, prior range 0.3-0.7 (not identified by counts; the LEV Deurne 57% of source 004 box 5.1 is a "
+           "share of questions asked, see service.triage_solved_share and the figures.md reading note)",
+           "Share of episodes solved by the resident or their network at an average network strength, before "
+           "anyone asks for help."),
         _p("demand.self_solve_network_effect", 0.3, "share per unit network", 0.0, 1.0, "estimate",
            "Change of the self-solve probability per unit of network strength above or below its mean."),
         _p("demand.seek_help_min", 0.10, "probability", 0.0, 1.0, "estimate; source 001",
@@ -154,20 +157,24 @@ PARAMETERS: dict[str, Parameter] = {
            "Probability of asking for help at trust 1."),
         _p("demand.hidden_weeks", 26.0, "weeks", 1.0, 260.0, "estimate",
            "Mean duration of an episode that is neither self-solved nor brought to a service point."),
-        _p("demand.contacts_mean", 3.5, "contacts/episode", 1.0, 10.0,
-           f"{F} §E: 3 contacts per client-year (2-5), short episodes 3-6 contacts",
-           "Mean number of contacts an episode needs (1 + negative binomial)."),
+        _p("demand.contacts_mean", 9.0, "contacts/trajectory", 1.0, 20.0,
+           f"estimate, prior range 5-12, set so that today's counts fit (docs/validation.md); {F} §E: short episodes 3-6 contacts, 3 contacts per client-year (2-5)",
+           "Mean number of contacts a trajectory needs, the first contact included (1 + negative binomial). "
+           "Requests solved or referred at the first contact need that one contact only."),
         _p("demand.contacts_dispersion", 1.0, "-", 0.1, 20.0,
            f"estimate; {F} §E: 20-30% of clients account for >50% of contacts",
            "Negative-binomial shape k of extra contacts (smaller = more skewed)."),
         _p("demand.repeat_gap_weeks", 2.0, "weeks", 1.0, 12.0, "estimate",
            "Mean weeks between two contacts of one episode (geometric)."),
-        _p("demand.give_up_per_week", 0.10, "probability/week", 0.0, 1.0, "estimate",
-           "Probability per week of waiting that a client gives up (dropped)."),
+        _p("demand.give_up_per_week", 0.02, "probability/week", 0.0, 1.0,
+           "estimate, range 0-0.05 (issue 9: the old 0.10 had no source)",
+           "Probability per week of waiting (a full week or more) that a client stops for reasons other than the "
+           "queue (moved, problem changed); walk-ins who leave a long queue follow demand.leave_pressure."),
         # --- service -------------------------------------------------------------------------
-        _p("service.hours_per_contact", 2.5, "hours", 0.5, 8.0,
-           f"estimate; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
-           "Worker hours one contact takes, including its preparation and follow-up."),
+        _p("service.hours_per_contact", 2.0, "hours", 0.5, 8.0,
+           f"estimate, prior range 1.5-3; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
+           "Worker hours one trajectory (follow-up) contact takes, including its preparation and reporting; the "
+           "unit of contact_capacity."),
         _p("service.client_time_share", 0.65, "share", 0.3, 0.9, f"{F} §E: direct client time 60-70% of hours",
            "Share of contract hours available for client contacts."),
         _p("service.sickness_absence", 0.064, "share", 0.0, 0.3, f"{F} §C: 6.4% (2020)",
@@ -178,8 +185,8 @@ PARAMETERS: dict[str, Parameter] = {
            "Contract hours of one FTE."),
         _p("service.cost_per_fte", 95000.0, "EUR/FTE/year", 85000.0, 105000.0, f"{F} §C1 (central, range 85k-105k)",
            "Integral cost of one FTE."),
-        _p("service.cost_growth", 0.03, "1/year", 0.0, 0.1, f"estimate; {F} §C1 (CAO rises +7%, +4%, +4% in 2023-24)",
-           "Yearly growth of the integral cost per FTE (wages), from the start year."),
+        _p("service.cost_growth", 0.03, "1/year", 0.0, 0.1, f"estimate for 2026+; {F} §C1: CAO Sociaal Werk +7%, +4%, +4% in Jul 2023-Jul 2024 (≈7.6%/yr, a catch-up)",
+           "Yearly growth of the integral cost per FTE (wage indexation), from the start year."),
         _p("service.repeat_priority", True, "-", None, None, "estimate; case-manager queueing (figures.md §D)",
            "Workers see their ongoing clients before new requests."),
         _p("service.engine", "weekly", "-", None, None, "model choice (issue 5: verification against queueing theory)",
@@ -189,6 +196,34 @@ PARAMETERS: dict[str, Parameter] = {
         _p("service.duration", "exponential", "-", None, None, "model choice (servers engine only)",
            "Distribution of a contact's duration in the servers engine, mean service.hours_per_contact.",
            choices=("exponential", "deterministic")),
+        # --- triage, referral and walk-in waiting (issue 9) --------------------------------------
+        _p("service.hours_first_contact", 0.75, "hours", 0.25, 8.0,
+           "estimate, prior range 0.5-1.25: a walk-in question (information, a form, a short advice) takes "
+           "less time than a trajectory contact",
+           "Worker hours a first (triage) contact takes, including registration."),
+        _p("service.triage_solved_share", 0.57, "share", 0.0, 0.95,
+           "source 004 box 5.1: LEV Deurne, 57% of the questions asked needed only light guidance (figures.md "
+           "reading note)",
+           "Share of help requests solved at the first contact (information, a form, a short advice)."),
+        _p("service.triage_referred_share", 0.15, "share", 0.0, 0.9,
+           "estimate, prior range 0.10-0.30: passing residents on is a main job of a Servicepunt XL (source 002); "
+           "no count of referrals is published yet (the uniform registration from April 2026 will count them)",
+           "Share of help requests referred at the first contact to another service (debt help, Wmo/wijkteam, "
+           "GGZ, housing, youth care, income support); the rest become trajectories."),
+        _p("demand.leave_pressure", 0.25, "1/week of work ahead", 0.0, 5.0,
+           "estimate, prior range 0.1-0.5 (walk-in residents facing a queue; no Den Haag count yet)",
+           "A walk-in resident not seen this week leaves with probability 1 - exp(-leave_pressure x weeks of "
+           "work ahead of them x impatience); impatience = 1.5 - trust, halved for urgent problems (finances, "
+           "housing)."),
+        _p("demand.no_return_share", 0.35, "probability", 0.0, 1.0,
+           "estimate, prior range 0.1-0.6",
+           "Chance that a resident who left the queue does not come back, at trust 0.5 (x (1.5 - trust)/1.0); "
+           "the others return another day and queue again."),
+        _p("demand.return_gap_weeks", 1.5, "weeks", 1.0, 12.0, "estimate",
+           "Mean weeks before a resident who left the queue comes back (geometric, at least 1)."),
+        _p("demand.gave_up_solved_alone", 0.30, "share", 0.0, 1.0, "estimate, prior range 0.1-0.5",
+           "Share of residents who gave up before a first contact whose problem was later solved without the "
+           "Servicepunt XL; the rest stay unresolved (recorded as gave_up_unresolved)."),
         # --- staffing levers -----------------------------------------------------------------
         _p("staffing.individual_support_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
            "Multiplier on today's individual-support FTE in every stadsdeel."),
@@ -216,6 +251,39 @@ PARAMETERS: dict[str, Parameter] = {
            "Extra cut of the welfare budget from the ravijnjaar on."),
         _p("budget.azwa_extra", 0.0, "EUR/year", 0.0, 50e6, "scenario lever; domain README (AZWa 2025)",
            "Extra money for welfare staff each year from AZWa."),
+        _p("budget.indexation", "nominal", "-", None, None, f"{F} §C1 (CAO rises); scenario lever",
+           "nominal: the budget path is in current euros (a freeze loses purchasing power as wages and prices rise); "
+           "real: the path is compensated for wage and price growth (loon- en prijsbijstelling).",
+           choices=("nominal", "real")),
+        _p("budget.price_growth", 0.02, "1/year", 0.0, 0.06, "estimate: consumer prices ≈2%/yr (ECB target)",
+           "Yearly growth of non-staff costs (accommodation, activities, volunteer support) from the start year."),
+        _p("budget.priority", "core_first", "-", None, None, "scenario lever; issue 10 (documented priority rule)",
+           "How a short budget shrinks the work: core_first (accommodation, then individual support, then "
+           "jongerenwerk in the most deprived stadsdelen, then the rest) or pro_rata (everything alike).",
+           choices=("core_first", "pro_rata")),
+        _p("budget.protected_deprived_count", 3, "stadsdelen", 0, 8, "scenario lever; highest low-income share",
+           "How many most deprived stadsdelen have their jongerenwerk protected (priority tier 2)."),
+        # --- area-based need (sim/area_need.py) ----------------------------------------------------
+        _p("area_need.youth_general_share", 0.5, "share", 0.3, 0.7, "estimate: jongerenwerk time for all youths",
+           "Share of today's jongerenwerk that serves all youths 12-23; the rest is outreach to risk youths "
+           "(12-23 with a low income)."),
+        _p("area_need.community_general_share", 0.5, "share", 0.3, 0.7, "estimate: opbouwwerk time city-wide",
+           "Share of today's opbouwwerk that serves all residents; the rest serves residents of deprived wijken."),
+        _p("area_need.deprived_low_income", 0.5, "share", 0.4, 0.6,
+           f"estimate; {F} §A2: Morgenstond buurten 52-72% low income, Molenwijk ~2/3",
+           "A cell counts as a deprived wijk when its expected low-income share is at least this."),
+        _p("area_need.youths_per_fte_deprived", 514.0, "youths/FTE", 350.0, 700.0,
+           f"source 003: Moerwijk 1,800 youths / 3.5 FTE ({F} Reading notes: population per FTE, not reach)",
+           "Coverage target: youths 12-23 in deprived wijken per jongerenwerk FTE."),
+        _p("area_need.youths_per_fte_other", 2150.0, "youths/FTE", 1700.0, 2600.0,
+           f"{F} §E: NL average 1 FTE per 1,700-2,600 minors (E from S)",
+           "Coverage target: youths 12-23 elsewhere per jongerenwerk FTE."),
+        _p("area_need.residents_per_fte_deprived", 11500.0, "residents/FTE", 8000.0, 15000.0,
+           f"estimate; {F} §E: 8,000-15,000 per opbouwwerk FTE in deprived wijken (no source found)",
+           "Coverage target: residents of deprived wijken per opbouwwerk FTE."),
+        _p("area_need.residents_per_fte_other", 25000.0, "residents/FTE", 20000.0, 35000.0,
+           f"estimate; {F} §E: 25,000+ per opbouwwerk FTE elsewhere (no source found)",
+           "Coverage target: other residents per opbouwwerk FTE."),
         # --- mechanisms (each off by default: off reproduces the foundation exactly) -------------
         _p("drivers.enabled", False, "-", None, None, "issue 3", "Ten-year drivers: growth, ageing, living alone, housing, workforce."),
         _p("drivers.growth_path", "municipal", "-", None, None, f"{F} §A1",
@@ -383,11 +451,20 @@ DOCS_END = "<!-- parameters:end -->"
 
 
 def replace_docs_table(text: str) -> str:
-    """`text` with everything between the parameter markers replaced by `markdown_table()`."""
+    """`text` with everything between the parameter markers replaced by `docs_block()`."""
     start, end = text.find(DOCS_START), text.find(DOCS_END)
     if start < 0 or end < start:
         raise ValueError(f"markers {DOCS_START} ... {DOCS_END} not found (in this order)")
-    return text[: start + len(DOCS_START)] + "\n" + markdown_table() + "\n" + text[end:]
+    return text[: start + len(DOCS_START)] + "\n" + docs_block() + "\n" + text[end:]
+
+
+def docs_block() -> str:
+    """What docs/model.md holds between the parameter markers: the table, then where each parameter acts."""
+    from sim.parameter_uses import markdown_uses
+
+    return (markdown_table() + "\n\n#### Where each parameter acts\n\nThe modules of `sim/` that read each "
+            "parameter (found in their source when this section is written) and the effects that are not "
+            "obvious from them.\n\n" + markdown_uses(list(PARAMETERS)))
 
 
 def write_docs(path: str) -> bool:
