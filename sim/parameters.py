@@ -82,7 +82,8 @@ def _p(name, default, unit, low, high, source, doc, choices=()) -> Parameter:
 
 
 F = "figures.md"
-ESC_CAL = "estimate; with the durations, sets the gross B/C of individual support near SEOR's 1.6 (check-model)"
+ESC_CAL = ("estimate; with the durations and light questions (escalation.light_factor), sets the gross B/C of "
+           "individual support near SEOR's 1.6 (check-model)")
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
@@ -359,11 +360,11 @@ PARAMETERS: dict[str, Parameter] = {
            "Chance that a follow-up contact with a worker who is not the client's own does not move the episode "
            "forward (first contacts carry no penalty)."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
-        _p("escalation.p_no_help", 0.12, "probability", 0.05, 0.3, ESC_CAL,
+        _p("escalation.p_no_help", 0.10, "probability", 0.05, 0.3, ESC_CAL,
            "Escalation chance of a dropped or hidden episode."),
-        _p("escalation.p_late", 0.06, "probability", 0.02, 0.15, ESC_CAL,
+        _p("escalation.p_late", 0.05, "probability", 0.02, 0.15, ESC_CAL,
            "Escalation chance when the first contact came late."),
-        _p("escalation.p_in_time", 0.025, "probability", 0.0, 0.08, ESC_CAL,
+        _p("escalation.p_in_time", 0.02, "probability", 0.0, 0.08, ESC_CAL,
            "Escalation chance when help came in time."),
         _p("escalation.late_weeks", 4, "weeks", 0, 52, "estimate", "A first contact after this many weeks is late."),
         _p("escalation.cost_growth", 0.03, "1/year", 0.0, 0.1, "estimate: care costs are mostly wages (as service.cost_growth)",
@@ -379,9 +380,12 @@ PARAMETERS: dict[str, Parameter] = {
         _p("escalation.cost_youth_care", 9000.0, "EUR/client-year", 0.0, 1e6, f"{F} §E: ~€9k per youth client per year",
            "Cost of a year of youth care (payer: gemeente)."),
         # --- escalation: durations and informal failure (issue 10) -----------------------------
-        _p("escalation.p_informal", 0.06, "probability", 0.025, 0.12,
+        _p("escalation.p_informal", 0.05, "probability", 0.02, 0.12,
            "estimate (range between p_in_time and p_no_help): volunteers help, but miss or cannot solve more",
            "Escalation chance of an episode taken up by an informal organisation (informal help can fail)."),
+        _p("escalation.light_factor", 0.25, "x", 0.0, 1.0,
+           "estimate: a question triage solves in one contact (service.triage_solved_share) is a light one",
+           "Relative escalation chance of a help request that triage solves in one contact (dropped, late or in time)."),
         _p("escalation.years_problem_debt", 2.0, "years", 1.0, 5.0,
            "estimate: a debt-counselling / Wsnp trajectory takes 1.5-3 years after years of building debt",
            "Years of problem-debt cost booked per escalation (unit cost is per household-year)."),
