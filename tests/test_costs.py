@@ -248,3 +248,12 @@ def test_scenario_report_runs_and_pairs_by_seed():
     text = report(d)
     assert "### Baseline" in text and "| laak-double | housing-crisis |" in text.replace("|  | ", "| ")
     assert "### laak-double per stadsdeel" in text
+
+
+def test_scenario_report_command_line(capsys):
+    """`python -m analysis.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
+    from analysis.scenario_report import main
+
+    assert main(["--scale", "0.03", "--replications", "1", "--years", "1", "--scenario", "laak-double"]) == 0
+    out = capsys.readouterr().out
+    assert "Paired runs at run.scale 0.03, 1 seed(s)" in out and "| laak-double |" in out
