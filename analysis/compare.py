@@ -16,6 +16,12 @@ DEFAULT_METRICS = {
     "annual": ["fte_total", "cost_eur", "help_requests", "share_within_target", "mean_wait_weeks", "dropped_first"],
     "staffing": ["fte_individual_needed", "fte_total_needed", "cost_total_eur"],
 }
+# Shown by default too when both studies have them (mechanisms on): escalation split by route, lever prices.
+OPTIONAL_METRICS = {
+    "annual": ["escalation_cost", "escalation_cost_staffing", "escalation_cost_never_reached", "earmark_eur",
+               "travel_cost_eur"],
+    "staffing": [],
+}
 
 
 def _pick(directory: Path, scenario: str | None, avoid: str | None = None) -> tuple[str, str]:
@@ -41,7 +47,9 @@ def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, 
         raise StudyError(f"{dir_a if a.empty else dir_b}: no completed runs to compare")
     if level not in set(a.level):
         raise StudyError(f"--level {level}: expected one of {', '.join(sorted(set(a.level)))}")
-    metrics = metrics or DEFAULT_METRICS[table_a]
+    if not metrics:
+        optional = [m for m in OPTIONAL_METRICS[table_a] if m in a.columns and m in b.columns]
+        metrics = DEFAULT_METRICS[table_a] + optional
     missing = [m for m in metrics if m not in a.columns or m not in b.columns]
     if missing:
         numeric = sorted(c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]))
@@ -76,7 +84,8 @@ def format_comparison(diff: pd.DataFrame) -> str:
             head += "\nnote: A and B are the same runs, so every difference is 0; choose --scenario-a/--scenario-b"
         blocks.append(head)
     for m, g in diff.groupby("metric", sort=False):
-        scale, unit = (1e6, " (EUR M)") if m.endswith("_eur") else (1.0, "")
+        money = m.endswith("_eur") or m.startswith("escalation_cost") or m.startswith("avoided_cost")
+        scale, unit = (1e6, " (EUR M)") if money else (1.0, "")
         fmt = "{:,.3f}" if m.startswith("share") else "{:,.2f}" if scale != 1.0 else "{:,.1f}"
         cells = g.assign(cell=[f"{fmt.format(r.diff_p50 / scale)} [{fmt.format(r.diff_p10 / scale)}, "
                                f"{fmt.format(r.diff_p90 / scale)}]" for r in g.itertuples()])

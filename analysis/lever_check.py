@@ -89,7 +89,8 @@ def check_levers(city: City, params: dict, seed: int, replications: int,
 
 
 def format_levers(rows: list[dict]) -> str:
-    lines = ["", "Levers: benefit/cost from paired runs (same seed without and with the lever; all simulated years)", ""]
+    lines = ["", "Levers: benefit/cost from paired runs (same seed without and with the lever; all simulated years)",
+             ""]
     for r in rows:
         t = r["target"]
         spread = (f" ({np.nanmin(r['values']):.3g} to {np.nanmax(r['values']):.3g})"

@@ -42,6 +42,10 @@ LEVERS: dict[str, Lever] = {
     "staffing.individual_support_by_stadsdeel": Lever("staffing.individual_support_by_stadsdeel", "spending",
                                                       "individual-support posts in the named stadsdelen"),
     "staffing.area_based_factor": Lever("staffing.area_based_factor", "spending", "area-based posts"),
+    "staffing.area_based_by_stadsdeel": Lever("staffing.area_based_by_stadsdeel", "spending",
+                                              "area-based posts in the named stadsdelen"),
+    "staffing.individual_support_by_servicepunt": Lever("staffing.individual_support_by_servicepunt", "spending",
+                                                        "individual-support posts at the named Servicepunten XL"),
     "prevention.youth_factor_deprived": Lever("prevention.youth_factor_deprived", "spending",
                                               "jongerenwerk posts in the most deprived stadsdelen"),
     "prevention.push_funding": Lever("prevention.push_funding", "reallocated_eur",
@@ -64,9 +68,11 @@ NOT_CAPACITY = {
 
 
 def spending(annual_city: pd.DataFrame) -> pd.Series:
-    """EUR per year spent: staff cost plus money earmarked for informal organisations."""
+    """EUR per year spent: staff cost (plus the non-staff costs of the whole budget, `spend_eur`, where the
+    results have them) plus money earmarked for informal organisations (taken from emptied staff posts)."""
     earmark = annual_city["earmark_eur"] if "earmark_eur" in annual_city else 0.0
-    return annual_city["cost_eur"] + earmark
+    base = annual_city["spend_eur"] if "spend_eur" in annual_city else annual_city["cost_eur"]
+    return base + earmark
 
 
 def _total(df: pd.DataFrame, column: str) -> float:

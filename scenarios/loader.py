@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.city import CityDataError, load_city
-from sim.parameters import PARAMETERS
+from sim.parameters import AREA_TABLES, PARAMETERS, check_area_tables
 
 SCENARIO_DIR = Path(__file__).parent
 GROUPS = sorted({name.split(".")[0] for name in PARAMETERS})
@@ -83,7 +83,11 @@ class Scenario:
                                             f"{exc}") from None
             else:
                 overrides[key] = _check_parameter(key, value, f"--set {_cut(text)}")
-        return Scenario(self.path, ScenarioMeta(**meta), overrides)
+        out = Scenario(self.path, ScenarioMeta(**meta), overrides)
+        tables = [a for a in assignments if _parse_assignment(a)[0] in AREA_TABLES]
+        if tables:  # per-area tables name areas of this city (also for study --variant)
+            _check_area_keys(out, f"--set {_cut(tables[-1])}")
+        return out
 
     def to_toml(self) -> str:
         """The resolved scenario (every parameter) as TOML, for the results directory.
@@ -104,6 +108,8 @@ class Scenario:
 
 
 def _toml_value(v: Any) -> str:
+    if isinstance(v, dict):  # a per-area table: { "Laak" = 2.0 }
+        return "{ " + ", ".join(f"{_toml_value(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):
@@ -341,7 +347,19 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
 def _check_consistency(scenario: Scenario) -> None:
     """Rules that tie parameters together (each alone may be in range)."""
     v = scenario.params()
+    _check_area_keys(scenario)
     if v["demand.seek_help_min"] > v["demand.seek_help_max"]:
         raise ScenarioError(
             f"{scenario.path}: field 'demand.seek_help_min' = {v['demand.seek_help_min']!r} is above "
             f"'demand.seek_help_max' = {v['demand.seek_help_max']!r}; allowed: seek_help_min <= seek_help_max")
+
+
+def _check_area_keys(scenario: Scenario, where: str | None = None) -> None:
+    """Per-area tables (e.g. staffing.individual_support_by_stadsdeel) may only name this city's areas."""
+    city = scenario.city()
+    bad = check_area_tables(scenario.params(), list(city.stadsdelen), list(city.servicepunten_per_stadsdeel))
+    for name, key, allowed in bad:
+        what = "Servicepunt XL" if name.endswith("servicepunt") else "stadsdeel"
+        raise ScenarioError(f"{where or scenario.path}: field '{name}' has {what} {key!r}, which {city.name} does "
+                            "not have. "
+                            f"Allowed: {allowed}.{_suggest(key, allowed.split(', '))}")

@@ -5,11 +5,13 @@ An episode can escalate along one of five routes, each with its own chance (per 
 - ``never_reached``: a hidden episode that ended without the resident ever asking a service for help.
   Welfare *staffing* cannot change these; prevention (reach, signalling) and informal help can.
 - ``informal``: the episode was taken up by an informal organisation instead; informal help can fail too.
-- ``dropped``: the resident gave up waiting (before a first contact or between contacts).
+- ``dropped``: the resident gave up waiting (before a first contact or between contacts), and the problem
+  was not solved without the Servicepunt XL afterwards (``demand.gave_up_solved_alone``).
 - ``late``: the first contact came after ``late_weeks``.
 - ``in_time``: help came in time (the floor: some problems escalate whatever is done).
 
-``dropped`` and ``late`` are the escalation that individual-support staffing can change (STAFFING_ROUTES);
+A help request that triage solves in one contact (a light question, sim/demand.py) escalates on the request
+routes with its chance times ``escalation.light_factor``. ``dropped`` and ``late`` are the escalation that individual-support staffing can change (STAFFING_ROUTES);
 they are reported apart from the others, so the cost of problems that never reached any service is not
 read as a cost of short staffing.
 
@@ -47,6 +49,7 @@ SCOPE = {
     "youth_care": "a year of specialist plus escalated youth care per client (2017: EUR 3.94bn / ~430k)",
 }
 ROUTES = ("never_reached", "informal", "dropped", "late", "in_time")
+REQUEST_ROUTES = ("dropped", "late", "in_time")  # routes of a help request, whose triage outcome is known
 STAFFING_ROUTES = ("dropped", "late")
 
 
@@ -83,7 +86,10 @@ class Escalation(Mechanism):
         if len(who) == 0:
             return
         pop, res = self.model.population, self.model.results
-        hit = who[self.draws.random(pop.service_point[who]) < self.probability[route]]
+        chance = np.full(len(who), self.probability[route])
+        if route in REQUEST_ROUTES:  # a light question (solved at triage) escalates less often
+            chance = chance * self._light(who)
+        hit = who[self.draws.random(pop.service_point[who]) < chance]
         kind = escalation_kind(pop.domain[hit], pop.age_band[hit])
         cost = self.case_cost[kind] * self._cost_index(week)
         sp = pop.service_point[hit]
@@ -93,6 +99,13 @@ class Escalation(Mechanism):
         for j, payer in enumerate(PAYERS):
             mask = self.payer_of[kind] == j
             res.add(f"escalation_cost_{payer}", week, sp[mask], weights=cost[mask])
+
+    def _light(self, who: np.ndarray) -> np.ndarray:
+        """Per resident: `escalation.light_factor` for a request triage solves in one contact, else 1."""
+        from sim.demand import SOLVED
+
+        route = self.model.population.route
+        return np.where(route[who] == SOLVED, self.params["escalation.light_factor"], 1.0)
 
     def _cost_index(self, week: int) -> float:
         """Unit costs grow like wages (care is mostly staff), so benefit/cost is not eroded by accounting."""
@@ -112,7 +125,12 @@ class Escalation(Mechanism):
         p, pop = self.params, self.model.population
         late = out.first_wait > p["escalation.late_weeks"]
         first = out.served[out.first]
-        self._escalate(week, np.concatenate([out.dropped_first, out.dropped_repeat]), "dropped")
+        # Of those who gave up before a first contact, some solved the problem without the Servicepunt XL
+        # later (sim/service.py, demand.gave_up_solved_alone): they do not escalate.
+        alone = getattr(out, "dropped_solved_alone", None)
+        unsolved = (out.dropped_first[~alone] if alone is not None and len(alone) == len(out.dropped_first)
+                    else out.dropped_first)
+        self._escalate(week, np.concatenate([unsolved, out.dropped_repeat]), "dropped")
         self._escalate(week, hidden_ended, "never_reached")
         self._escalate(week, first[late], "late")
         self._escalate(week, first[~late], "in_time")
@@ -121,7 +139,7 @@ class Escalation(Mechanism):
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):
             expected = self.case_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
             self.model.results.add("avoided_cost", week, pop.service_point[group],
-                                   weights=(p["escalation.p_no_help"] - p_with) * expected)
+                                   weights=(p["escalation.p_no_help"] - p_with) * expected * self._light(group))
 
 
 def counter_names() -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_ho
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
-from sim.parameters import resolve
+from sim.parameters import check_area_tables, resolve
 from sim.prevention import apply_push
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
@@ -169,8 +169,19 @@ class WelzijnModel(Model):
         fte = self.city.fte_at_cost(self.params["service.cost_per_fte"]).copy()
         fte[:, 0] *= self.params["staffing.individual_support_factor"]
         fte[:, 1:] *= self.params["staffing.area_based_factor"]
+        self._check_area_tables()
+        # Per-stadsdeel levers (tables keyed by stadsdeel name) on top of the city-wide factors.
+        for d, name in enumerate(self.city.stadsdelen):
+            fte[d, 0] *= self.params["staffing.individual_support_by_stadsdeel"].get(name, 1.0)
+            fte[d, 1:] *= self.params["staffing.area_based_by_stadsdeel"].get(name, 1.0)
         fte = apply_push(fte, self.city, self.params)  # the prevention push adds (or moves) jongerenwerk posts
         return pd.DataFrame(fte, index=self.city.stadsdelen, columns=list(WORK_TYPES))
+
+    def _check_area_tables(self) -> None:
+        bad = check_area_tables(self.params, list(self.city.stadsdelen), list(self.city.servicepunten_per_stadsdeel))
+        if bad:
+            name, key, allowed = bad[0]
+            raise ValueError(f"parameter '{name}': no area {key!r} in {self.city.name}; allowed: {allowed}")
 
     def _hire(self, sp_fte: np.ndarray | None) -> None:
         """Recruit workers with sector-typical contract hours until each post's FTE is filled."""
@@ -184,6 +195,8 @@ class WelzijnModel(Model):
             for sp in sps:
                 share = catch[sp.index] / total if total > 0 else 1.0 / len(sps)
                 target = self.fte.loc[name, "individual_support"] * share if sp_fte is None else sp_fte[sp.index]
+                if sp_fte is None:  # per-Servicepunt XL lever (the staffing search sets sp_fte itself)
+                    target *= self.params["staffing.individual_support_by_servicepunt"].get(sp.name, 1.0)
                 # Own streams per post, so one service point's staffing leaves the others' draws alone.
                 hours = draw_contract_hours(target * hours_fte, self.streams[f"workers/sp{sp.index}"])
                 for k, h in enumerate(hours):

@@ -29,6 +29,8 @@ class Parameter:
 
     def check(self, value: Any) -> Any:
         """Return `value` coerced to this parameter's type, or raise ValueError saying what is allowed."""
+        if self.kind is dict:
+            return self._check_table(value)
         if self.kind is bool:
             if not isinstance(value, bool):
                 raise ValueError(f"expected true or false, found {value!r}")
@@ -53,6 +55,21 @@ class Parameter:
             raise ValueError(f"{value!r} is outside the allowed range {self.allowed}")
         return value
 
+    def _check_table(self, value: Any) -> dict[str, float]:
+        """A per-area table {area name = number}: names are checked against the city by the loader and model
+        (sim.parameters.check_area_tables); here the numbers are checked against the range."""
+        if not isinstance(value, dict):
+            raise ValueError(f"expected a table {{ name = number, ... }} with numbers in {self.allowed}, "
+                             f"found {value!r}")
+        out = {}
+        for key, v in value.items():
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+                raise ValueError(f"entry {key!r}: expected a number in {self.allowed}, found {v!r}")
+            if (self.low is not None and v < self.low) or (self.high is not None and v > self.high):
+                raise ValueError(f"entry {key!r}: {v!r} is outside the allowed range {self.allowed}")
+            out[str(key)] = float(v)
+        return out
+
     @property
     def allowed(self) -> str:
         if self.choices:
@@ -65,7 +82,8 @@ def _p(name, default, unit, low, high, source, doc, choices=()) -> Parameter:
 
 
 F = "figures.md"
-ESC_CAL = "estimate; with the durations, sets the gross B/C of individual support near SEOR's 1.6 (check-model)"
+ESC_CAL = ("estimate; with the durations and light questions (escalation.light_factor), sets the gross B/C of "
+           "individual support near SEOR's 1.6 (check-model)")
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
@@ -223,6 +241,15 @@ PARAMETERS: dict[str, Parameter] = {
            "Multiplier on today's individual-support FTE in every stadsdeel."),
         _p("staffing.area_based_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
            "Multiplier on today's area-based FTE (jongerenwerk, opbouwwerk, ouderenwerk)."),
+        # Per-area levers (issue 10): tables keyed by stadsdeel or Servicepunt XL name, on top of the factors above.
+        _p("staffing.individual_support_by_stadsdeel", {}, "x per stadsdeel", 0.0, 10.0, "scenario lever",
+           "Extra multiplier on individual-support FTE in the named stadsdelen only, e.g. { Laak = 2.0 }; "
+           "stadsdelen not named keep 1."),
+        _p("staffing.area_based_by_stadsdeel", {}, "x per stadsdeel", 0.0, 10.0, "scenario lever",
+           "Extra multiplier on area-based FTE (all three types) in the named stadsdelen only."),
+        _p("staffing.individual_support_by_servicepunt", {}, "x per Servicepunt XL", 0.0, 10.0, "scenario lever",
+           "Extra multiplier on the individual-support FTE of the named Servicepunten XL only, e.g. "
+           "{ \"SPXL Laak 1\" = 2.0 } (names: 'SPXL <stadsdeel> <n>', n = 1 .. its number of sites)."),
         # --- budget path -----------------------------------------------------------------------
         _p("budget.mode", "mandate", "-", None, None, "scenario lever",
            "mandate: staff stays at today's FTE x staffing levers; budget: FTE follows the budget path.",
@@ -351,11 +378,11 @@ PARAMETERS: dict[str, Parameter] = {
            "Chance that a follow-up contact with a worker who is not the client's own does not move the episode "
            "forward (first contacts carry no penalty)."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
-        _p("escalation.p_no_help", 0.12, "probability", 0.05, 0.3, ESC_CAL,
+        _p("escalation.p_no_help", 0.10, "probability", 0.05, 0.3, ESC_CAL,
            "Escalation chance of a dropped or hidden episode."),
-        _p("escalation.p_late", 0.06, "probability", 0.02, 0.15, ESC_CAL,
+        _p("escalation.p_late", 0.05, "probability", 0.02, 0.15, ESC_CAL,
            "Escalation chance when the first contact came late."),
-        _p("escalation.p_in_time", 0.025, "probability", 0.0, 0.08, ESC_CAL,
+        _p("escalation.p_in_time", 0.02, "probability", 0.0, 0.08, ESC_CAL,
            "Escalation chance when help came in time."),
         _p("escalation.late_weeks", 4, "weeks", 0, 52, "estimate", "A first contact after this many weeks is late."),
         _p("escalation.cost_growth", 0.03, "1/year", 0.0, 0.1, "estimate: care costs are mostly wages (as service.cost_growth)",
@@ -371,9 +398,12 @@ PARAMETERS: dict[str, Parameter] = {
         _p("escalation.cost_youth_care", 9000.0, "EUR/client-year", 0.0, 1e6, f"{F} §E: ~€9k per youth client per year",
            "Cost of a year of youth care (payer: gemeente)."),
         # --- escalation: durations and informal failure (issue 10) -----------------------------
-        _p("escalation.p_informal", 0.06, "probability", 0.025, 0.12,
+        _p("escalation.p_informal", 0.05, "probability", 0.02, 0.12,
            "estimate (range between p_in_time and p_no_help): volunteers help, but miss or cannot solve more",
            "Escalation chance of an episode taken up by an informal organisation (informal help can fail)."),
+        _p("escalation.light_factor", 0.25, "x", 0.0, 1.0,
+           "estimate: a question triage solves in one contact (service.triage_solved_share) is a light one",
+           "Relative escalation chance of a help request that triage solves in one contact (dropped, late or in time)."),
         _p("escalation.years_problem_debt", 2.0, "years", 1.0, 5.0,
            "estimate: a debt-counselling / Wsnp trajectory takes 1.5-3 years after years of building debt",
            "Years of problem-debt cost booked per escalation (unit cost is per household-year)."),
@@ -406,7 +436,30 @@ PRIORS: dict[str, tuple[float, float]] = {
 
 
 def defaults() -> dict[str, Any]:
-    return {name: p.default for name, p in PARAMETERS.items()}
+    return {name: (dict(p.default) if isinstance(p.default, dict) else p.default) for name, p in PARAMETERS.items()}
+
+
+# Per-area tables and what their keys name.
+AREA_TABLES = {"staffing.individual_support_by_stadsdeel": "stadsdeel",
+               "staffing.area_based_by_stadsdeel": "stadsdeel",
+               "staffing.individual_support_by_servicepunt": "servicepunt"}
+
+
+def area_names(stadsdelen: list[str], sites: list[int]) -> dict[str, list[str]]:
+    """Allowed keys of the per-area tables for a city: its stadsdelen and its Servicepunt XL names."""
+    return {"stadsdeel": list(stadsdelen),
+            "servicepunt": [f"SPXL {d} {k + 1}" for d, n in zip(stadsdelen, sites) for k in range(int(n))]}
+
+
+def check_area_tables(values: dict[str, Any], stadsdelen: list[str], sites: list[int]) -> list[tuple[str, str, str]]:
+    """(parameter, bad key, allowed names) for every key of a per-area table that the city does not have."""
+    allowed = area_names(stadsdelen, sites)
+    bad = []
+    for name, what in AREA_TABLES.items():
+        for key in values.get(name) or {}:
+            if key not in allowed[what]:
+                bad.append((name, key, ", ".join(allowed[what])))
+    return bad
 
 
 def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ tolerance 1e-9 relative), comparisons between runs state their direction.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,9 @@ BUDGET = {"budget.mode": "budget", "budget.index": "frozen", "budget.ravijnjaar_
 LEVER_CASES = {
     "staffing.individual_support_factor": ({}, {"staffing.individual_support_factor": 1.2}),
     "staffing.area_based_factor": ({}, {"staffing.area_based_factor": 1.2}),
+    "staffing.individual_support_by_stadsdeel": ({}, {"staffing.individual_support_by_stadsdeel": {"Laak": 2.0}}),
+    "staffing.area_based_by_stadsdeel": ({}, {"staffing.area_based_by_stadsdeel": {"Escamp": 1.5}}),
+    "staffing.individual_support_by_servicepunt": ({}, {"staffing.individual_support_by_servicepunt": {"SPXL Laak 1": 2}}),
     "prevention.youth_factor_deprived": ({}, {"prevention.youth_factor_deprived": 3.0}),
     "prevention.push_funding": ({}, {"prevention.youth_factor_deprived": 3.0, "prevention.push_funding": "reallocate"}),
     "informal.earmark": ({}, {"informal.earmark": 0.1}),
@@ -89,7 +93,7 @@ def test_every_scenario_lever_is_priced_or_says_why_not():
     levers = {n for n, p in PARAMETERS.items() if p.source.startswith("scenario lever")}
     missing = levers - set(LEVERS) - set(NOT_CAPACITY)
     assert not missing, f"levers without a price in analysis/levers.py: {sorted(missing)}"
-    assert set(LEVER_CASES) | {"staffing.individual_support_by_stadsdeel"} >= set(LEVERS)
+    assert set(LEVER_CASES) == set(LEVERS), "every priced lever has a paired case below"
 
 
 def _capacity(res) -> np.ndarray:
@@ -160,3 +164,96 @@ def test_bad_lever_target_names_file_and_field(tmp_path):
                    'column = "bc_gross"\nlow = 1\nhigh = 2\nsource = "s"\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"t.toml: lever_target\[0\] \(x\): field 'lever'"):
         load_lever_targets(bad)
+
+
+# ---- per-area levers ------------------------------------------------------------------------------------
+def test_laak_double_changes_laak_only(city):
+    """staffing.individual_support_by_stadsdeel = { Laak = 2 }: Laak's FTE double, every other stadsdeel's posts
+    and (service points uncoupled: no pool, no informal) weekly numbers stay identical (common random numbers)."""
+    params = {"run.scale": 0.05, "run.years": 2, "escalation.enabled": True}
+    base = run_model(city, params, SEED)
+    laak = run_model(city, {**params, "staffing.individual_support_by_stadsdeel": {"Laak": 2.0}}, SEED)
+    d = list(city.stadsdelen).index("Laak")
+    ratio = laak.fte["individual_support"] / base.fte["individual_support"]
+    assert ratio.iloc[d] == pytest.approx(2.0, rel=0.05)  # whole workers: contract hours are drawn
+    others = np.flatnonzero(base.sp_district != d)
+    assert ratio.drop(index="Laak").eq(1.0).all()
+    for name in ("contacts", "first_contacts", "dropped_first", "escalation_cost"):
+        np.testing.assert_array_equal(base.counters[name][:, others], laak.counters[name][:, others], err_msg=name)
+    at_laak = np.flatnonzero(base.sp_district == d)
+    assert laak.counters["contact_capacity"][:, at_laak].sum() > 1.8 * base.counters["contact_capacity"][:, at_laak].sum()
+
+
+def test_per_servicepunt_lever_and_scalar_factor_still_work(city):
+    params = {"run.scale": 0.05, "run.years": 1}
+    one = run_model(city, {**params, "staffing.individual_support_by_servicepunt": {"SPXL Laak 1": 3.0}}, SEED)
+    base = run_model(city, params, SEED)
+    i = list(base.service_points).index("SPXL Laak 1")
+    assert one.sp_fte[i] == pytest.approx(3 * base.sp_fte[i], rel=0.1)
+    assert np.delete(one.sp_fte, i).tolist() == np.delete(base.sp_fte, i).tolist()
+    scalar = run_model(city, {**params, "staffing.individual_support_factor": 2.0}, SEED)
+    assert scalar.sp_fte.sum() == pytest.approx(2 * base.sp_fte.sum(), rel=0.05)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("{Lak=2}", r"field 'staffing.individual_support_by_stadsdeel' has stadsdeel 'Lak'.*Allowed: Centrum, .*Laak"),
+    ("2", r"expected a table"),
+    ("{Laak=-1}", r"entry 'Laak': -1 is outside the allowed range"),
+])
+def test_bad_per_area_table_names_field_and_allowed_stadsdelen(value, message):
+    from scenarios.loader import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError, match=message):
+        load_scenario("baseline", [f"staffing.individual_support_by_stadsdeel={value}"])
+
+
+def test_bad_per_area_key_in_a_file_names_the_file(tmp_path):
+    from scenarios.loader import ScenarioError, load_scenario
+
+    f = tmp_path / "bad.toml"
+    f.write_text('[scenario]\nname = "bad"\n[staffing]\nindividual_support_by_servicepunt = { "SPXL Laak 9" = 2 }\n',
+                 encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"bad.toml: field 'staffing.individual_support_by_servicepunt' has "
+                                            r"Servicepunt XL 'SPXL Laak 9'.*SPXL Laak 2"):
+        load_scenario(f)
+
+
+def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
+    """The docs' `study --variant 'laak2:staffing.individual_support_by_stadsdeel={Laak=2}'`, tiny and serial."""
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    out = CliRunner().invoke(app, ["study", "scenarios/baseline.toml", "--variant",
+                                   "laak2:staffing.individual_support_by_stadsdeel={Laak=2}", "--out",
+                                   str(tmp_path / "s2"), "--set", "run.scale=0.03", "--set", "run.years=1",
+                                   "--set", "run.warmup_weeks=0", "--replications", "1", "--workers", "0", "--quiet"])
+    assert out.exit_code == 0, out.output
+    # compare shows the escalation split and the lever prices by default; other stadsdelen exactly unchanged
+    cmp = CliRunner().invoke(app, ["compare", str(tmp_path / "s2"), str(tmp_path / "s2"), "--scenario-a", "baseline",
+                                   "--scenario-b", "laak2", "--level", "stadsdeel"])
+    assert cmp.exit_code == 0, cmp.output
+    block = cmp.output.split("escalation_cost_staffing (EUR M)")[1].split("\n\n")[0]
+    assert re.search(r"Centrum\s+0\.00 \[0\.00, 0\.00\]", block) and "Laak" in block
+    bad = CliRunner().invoke(app, ["study", "scenarios/baseline.toml", "--variant",
+                                   "x:staffing.individual_support_by_stadsdeel={Lak=2}", "--out", str(tmp_path / "s3")])
+    assert bad.exit_code == 2 and "Did you mean 'Laak'" in bad.output
+
+
+def test_scenario_report_runs_and_pairs_by_seed():
+    """`python -m analysis.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
+    from analysis.scenario_report import report, run_pairs
+
+    d = run_pairs(0.03, 1, years=1, scenarios=["laak-double", "housing-crisis"])
+    text = report(d)
+    assert "### Baseline" in text and "| laak-double | housing-crisis |" in text.replace("|  | ", "| ")
+    assert "### laak-double per stadsdeel" in text
+
+
+def test_scenario_report_command_line(capsys):
+    """`python -m analysis.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
+    from analysis.scenario_report import main
+
+    assert main(["--scale", "0.03", "--replications", "1", "--years", "1", "--scenario", "laak-double"]) == 0
+    out = capsys.readouterr().out
+    assert "Paired runs at run.scale 0.03, 1 seed(s)" in out and "| laak-double |" in out

@@ -57,7 +57,9 @@ def test_every_parameter_is_documented_and_its_default_allowed(name):
     assert p.name == name and name.count(".") == 1
     assert p.unit and p.source and p.doc
     assert p.check(p.default) == p.default
-    if p.low is not None:
+    if p.kind is dict:  # per-area tables: every entry in range
+        assert all(p.low <= v <= p.high for v in p.default.values())
+    elif p.low is not None:
         assert p.low <= p.default <= p.high
     if p.kind is str:
         assert p.default in p.choices
