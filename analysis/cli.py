@@ -107,3 +107,4 @@ if __name__ == "__main__":  # pragma: no cover
 # Study commands register themselves on `app` (imported last: they import `app` from here).
 from analysis import cli_study  # noqa: E402,F401
 from analysis import cli_validation  # noqa: E402,F401
+from analysis import cli_app  # noqa: E402,F401
