@@ -68,7 +68,7 @@ td:first-child,th:first-child{text-align:left}img{max-width:100%}.small{color:#6
 <p>{{ intro }}</p>
 <h2>{{ h_tried }}</h2>
 <table><tr><th>#</th><th>{{ h_setting }}</th>{% for h in heads %}<th>{{ h }}</th>{% endfor %}</tr>
-{% for r in tried %}<tr><td>{{ r.n }}</td><td>{{ r.label }}</td>{% for v in r.values %}<td>{{ v }}</td>{% endfor %}</tr>
+{% for r in tried %}<tr><td>{{ r.n }}</td><td>{{ r.label }}</td>{% for v in r.cells %}<td>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}</table>
 <h2>{{ h_current }}</h2>
 {{ key_html | safe }}
@@ -85,7 +85,7 @@ def debrief_html(history, current, baseline: dict | None, year: int, lang: str, 
     for run in history:
         vals = key_values(run.frames, year) if year in set(run.frames["annual_city"]["year"]) else {}
         tried.append({"n": run.number, "label": run.settings.label(),
-                      "values": [format_value(vals.get(c, float("nan")), kind, lang) for c, _, kind in shown]})
+                      "cells": [format_value(vals.get(c, float("nan")), kind, lang) for c, _, kind in shown]})
     key_html = key_table(current.frames, baseline, year, lang).to_html(index=False) if current else ""
     nl = lang == "nl"
     html = Environment(autoescape=select_autoescape()).from_string(DEBRIEF).render(

@@ -17,10 +17,20 @@ import solara.lab
 from app import charts, exports, fmt, runs
 from app.i18n import tr
 from app.levers import LEVERS, switch_state, switch_value
-from app.settings import MAX_REPLICATIONS, Settings, shipped_presets
+from app.settings import DEFAULT_REPLICATIONS, DEFAULT_SCALE, MAX_REPLICATIONS, Settings, shipped_presets
 from app.summary import OBSERVED_COLUMNS, area_table, key_table, years
 
 START_SCENARIO = os.environ.get("WELZIJNSIM_APP_SCENARIO") or "baseline"
+DEBOUNCE_S = 0.3
+
+
+def start_settings() -> Settings:
+    """What a new session starts with: the start scenario at the default run size, or the size given to
+    `welzijnsim app --scale/--years/--replications`."""
+    env = os.environ
+    return Settings(START_SCENARIO, scale=float(env.get("WELZIJNSIM_APP_SCALE", DEFAULT_SCALE)),
+                    years=int(env.get("WELZIJNSIM_APP_YEARS", 10)),
+                    replications=int(env.get("WELZIJNSIM_APP_REPLICATIONS", DEFAULT_REPLICATIONS)))
 
 
 def presets() -> list[str]:
@@ -29,7 +39,7 @@ def presets() -> list[str]:
 
 
 lang = solara.reactive("nl")
-settings = solara.reactive(Settings(START_SCENARIO))
+settings = solara.reactive(start_settings())
 current = solara.reactive(None)        # Run of `settings` (possibly partial while running or paused)
 baseline = solara.reactive(None)       # Run of the baseline at the same size and seeds
 history = solara.reactive(())          # tuple of Runs, oldest first
@@ -54,6 +64,9 @@ def run_task(limit: int | None = None):
         return None
     message.set("")
     t0 = time.perf_counter()
+    time.sleep(DEBOUNCE_S)  # a dragged slider sends many values: only the last one is run
+    if not run_task.is_current():
+        return None
 
     def stop() -> bool:
         return not run_task.is_current()
