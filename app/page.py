@@ -147,21 +147,36 @@ def Controls():
                               on_click=lambda: change(Settings(s.preset, scale=s.scale, years=s.years,
                                                                replications=s.replications)))
         Status()
-        solara.Markdown(f"**{tr('levers', l)}**")
-        for lever in LEVERS:
-            if lever.group == "levers":
-                LeverControl(lever)
-        solara.Markdown(f"**{tr('uncertain', l)}**")
-        for lever in LEVERS:
-            if lever.group == "uncertain":
-                LeverControl(lever)
+        # Each group in its own column: ipyvue renders tooltip-wrapped children after their plain siblings.
+        for group, heading in (("levers", "levers"), ("uncertain", "uncertain")):
+            solara.Markdown(f"**{tr(heading, l)}**")
+            with solara.Column(gap="0px"):
+                for lever in LEVERS:
+                    if lever.group == group:
+                        LeverControl(lever)
         solara.Markdown(f"**{tr('run_size', l)}**")
+        RunSize()
+        problem = s.check_size()
+        if problem:
+            solara.Warning(f"{tr('too_big', l)}: {problem}")
+        with solara.Column(gap="0px"):
+            with solara.Tooltip(tr("pin_tip", l)):
+                solara.Button(tr("pin_a", l), disabled=current.value is None or not current.value.complete,
+                              on_click=lambda: pinned.set(current.value), classes=["btn-pin"], outlined=True)
+        History()
+
+
+@solara.component
+def RunSize():
+    l, s = lang.value, settings.value
+    with solara.Column(gap="0px"):
         with solara.Tooltip(tr("scale_tip", l)):
             with solara.Div(classes=["lever"]):
                 solara.Text(f"{tr('scale', l)}: {fmt.number(s.scale, l, 2)}", classes=["lever-label"])
                 with solara.Div(classes=["slider-run-scale"]):
                     solara.SliderFloat("", value=s.scale, min=0.05, max=1.0, step=0.05,
                                        on_value=lambda v: change(settings.value.with_run(scale=round(float(v), 2))))
+    with solara.Column(gap="0px"):
         solara.Text(f"{tr('years', l)}: {s.years}", classes=["lever-label"])
         with solara.Div(classes=["slider-run-years"]):
             solara.SliderInt("", value=s.years, min=1, max=10, on_value=lambda v: change(settings.value.with_run(years=int(v))))
@@ -169,13 +184,6 @@ def Controls():
         with solara.Div(classes=["slider-run-replications"]):
             solara.SliderInt("", value=s.replications, min=1, max=MAX_REPLICATIONS,
                              on_value=lambda v: change(settings.value.with_run(replications=int(v))))
-        problem = s.check_size()
-        if problem:
-            solara.Warning(f"{tr('too_big', l)}: {problem}")
-        with solara.Tooltip(tr("pin_tip", l)):
-            solara.Button(tr("pin_a", l), disabled=current.value is None or not current.value.complete,
-                          on_click=lambda: pinned.set(current.value), classes=["btn-pin"], outlined=True)
-        History()
 
 
 @solara.component
@@ -280,11 +288,7 @@ def CompareView(run):
     solara.Text(tr("compare_intro", l), classes=["compare-intro"])
     if a.settings.seeds() != run.settings.seeds()[: len(a.settings.seeds())]:
         solara.Warning(tr("compare_seeds", l))
-    with solara.Columns([1, 1]):
-        with solara.Card(f"A: {a.settings.label()}", margin=0):
-            pass
-        with solara.Card(f"B: {run.settings.label()}", margin=0):
-            pass
+    solara.Markdown(f"**A** — {a.settings.label()}  \n**B** — {run.settings.label()}")
     _html_table(key_table(run.frames, a.frames, y, l, other_label=tr("setting_a", l)).rename(
         columns={tr("col_this", l): tr("setting_b", l)}))
     solara.Image(png, classes=["chart-compare"])
