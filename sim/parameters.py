@@ -65,6 +65,7 @@ def _p(name, default, unit, low, high, source, doc, choices=()) -> Parameter:
 
 
 F = "figures.md"
+ESC_CAL = "estimate; with the durations, sets the gross B/C of individual support near SEOR's 1.6 (check-model)"
 PARAMETERS: dict[str, Parameter] = {
     p.name: p
     for p in [
@@ -126,8 +127,11 @@ PARAMETERS: dict[str, Parameter] = {
            "Relative risk for unregistered residents."),
         _p("demand.network_protection", 0.3, "-", 0.0, 0.9, "estimate",
            "Hazard multiplier 1 - network_protection*network: a strong network prevents problems."),
-        _p("demand.self_solve_share", 0.57, "share", 0.0, 0.95, "source 004 box 5.1 (LEV Deurne: 57%)",
-           "Share of episodes solved by the resident or their network at an average network strength."),
+        _p("demand.self_solve_share", 0.50, "share", 0.0, 0.95,
+           "estimate, prior range 0.3-0.7 (not identified by counts; the LEV Deurne 57% of source 004 box 5.1 is a "
+           "share of questions asked, see service.triage_solved_share and the figures.md reading note)",
+           "Share of episodes solved by the resident or their network at an average network strength, before "
+           "anyone asks for help."),
         _p("demand.self_solve_network_effect", 0.3, "share per unit network", 0.0, 1.0, "estimate",
            "Change of the self-solve probability per unit of network strength above or below its mean."),
         _p("demand.seek_help_min", 0.10, "probability", 0.0, 1.0, "estimate; source 001",
@@ -136,20 +140,24 @@ PARAMETERS: dict[str, Parameter] = {
            "Probability of asking for help at trust 1."),
         _p("demand.hidden_weeks", 26.0, "weeks", 1.0, 260.0, "estimate",
            "Mean duration of an episode that is neither self-solved nor brought to a service point."),
-        _p("demand.contacts_mean", 3.5, "contacts/episode", 1.0, 10.0,
-           f"{F} §E: 3 contacts per client-year (2-5), short episodes 3-6 contacts",
-           "Mean number of contacts an episode needs (1 + negative binomial)."),
+        _p("demand.contacts_mean", 9.0, "contacts/trajectory", 1.0, 20.0,
+           f"estimate, prior range 5-12, set so that today's counts fit (docs/validation.md); {F} §E: short episodes 3-6 contacts, 3 contacts per client-year (2-5)",
+           "Mean number of contacts a trajectory needs, the first contact included (1 + negative binomial). "
+           "Requests solved or referred at the first contact need that one contact only."),
         _p("demand.contacts_dispersion", 1.0, "-", 0.1, 20.0,
            f"estimate; {F} §E: 20-30% of clients account for >50% of contacts",
            "Negative-binomial shape k of extra contacts (smaller = more skewed)."),
         _p("demand.repeat_gap_weeks", 2.0, "weeks", 1.0, 12.0, "estimate",
            "Mean weeks between two contacts of one episode (geometric)."),
-        _p("demand.give_up_per_week", 0.10, "probability/week", 0.0, 1.0, "estimate",
-           "Probability per week of waiting that a client gives up (dropped)."),
+        _p("demand.give_up_per_week", 0.02, "probability/week", 0.0, 1.0,
+           "estimate, range 0-0.05 (issue 9: the old 0.10 had no source)",
+           "Probability per week of waiting (a full week or more) that a client stops for reasons other than the "
+           "queue (moved, problem changed); walk-ins who leave a long queue follow demand.leave_pressure."),
         # --- service -------------------------------------------------------------------------
-        _p("service.hours_per_contact", 2.5, "hours", 0.5, 8.0,
-           f"estimate; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
-           "Worker hours one contact takes, including its preparation and follow-up."),
+        _p("service.hours_per_contact", 2.0, "hours", 0.5, 8.0,
+           f"estimate, prior range 1.5-3; {F} §E: 60-120 episodes per FTE a year at 3-6 contacts",
+           "Worker hours one trajectory (follow-up) contact takes, including its preparation and reporting; the "
+           "unit of contact_capacity."),
         _p("service.client_time_share", 0.65, "share", 0.3, 0.9, f"{F} §E: direct client time 60-70% of hours",
            "Share of contract hours available for client contacts."),
         _p("service.sickness_absence", 0.064, "share", 0.0, 0.3, f"{F} §C: 6.4% (2020)",
@@ -160,8 +168,8 @@ PARAMETERS: dict[str, Parameter] = {
            "Contract hours of one FTE."),
         _p("service.cost_per_fte", 95000.0, "EUR/FTE/year", 85000.0, 105000.0, f"{F} §C1 (central, range 85k-105k)",
            "Integral cost of one FTE."),
-        _p("service.cost_growth", 0.03, "1/year", 0.0, 0.1, f"estimate; {F} §C1 (CAO rises +7%, +4%, +4% in 2023-24)",
-           "Yearly growth of the integral cost per FTE (wages), from the start year."),
+        _p("service.cost_growth", 0.03, "1/year", 0.0, 0.1, f"estimate for 2026+; {F} §C1: CAO Sociaal Werk +7%, +4%, +4% in Jul 2023-Jul 2024 (≈7.6%/yr, a catch-up)",
+           "Yearly growth of the integral cost per FTE (wage indexation), from the start year."),
         _p("service.repeat_priority", True, "-", None, None, "estimate; case-manager queueing (figures.md §D)",
            "Workers see their ongoing clients before new requests."),
         _p("service.engine", "weekly", "-", None, None, "model choice (issue 5: verification against queueing theory)",
@@ -171,6 +179,34 @@ PARAMETERS: dict[str, Parameter] = {
         _p("service.duration", "exponential", "-", None, None, "model choice (servers engine only)",
            "Distribution of a contact's duration in the servers engine, mean service.hours_per_contact.",
            choices=("exponential", "deterministic")),
+        # --- triage, referral and walk-in waiting (issue 9) --------------------------------------
+        _p("service.hours_first_contact", 0.75, "hours", 0.25, 8.0,
+           "estimate, prior range 0.5-1.25: a walk-in question (information, a form, a short advice) takes "
+           "less time than a trajectory contact",
+           "Worker hours a first (triage) contact takes, including registration."),
+        _p("service.triage_solved_share", 0.57, "share", 0.0, 0.95,
+           "source 004 box 5.1: LEV Deurne, 57% of the questions asked needed only light guidance (figures.md "
+           "reading note)",
+           "Share of help requests solved at the first contact (information, a form, a short advice)."),
+        _p("service.triage_referred_share", 0.15, "share", 0.0, 0.9,
+           "estimate, prior range 0.10-0.30: passing residents on is a main job of a Servicepunt XL (source 002); "
+           "no count of referrals is published yet (the uniform registration from April 2026 will count them)",
+           "Share of help requests referred at the first contact to another service (debt help, Wmo/wijkteam, "
+           "GGZ, housing, youth care, income support); the rest become trajectories."),
+        _p("demand.leave_pressure", 0.25, "1/week of work ahead", 0.0, 5.0,
+           "estimate, prior range 0.1-0.5 (walk-in residents facing a queue; no Den Haag count yet)",
+           "A walk-in resident not seen this week leaves with probability 1 - exp(-leave_pressure x weeks of "
+           "work ahead of them x impatience); impatience = 1.5 - trust, halved for urgent problems (finances, "
+           "housing)."),
+        _p("demand.no_return_share", 0.35, "probability", 0.0, 1.0,
+           "estimate, prior range 0.1-0.6",
+           "Chance that a resident who left the queue does not come back, at trust 0.5 (x (1.5 - trust)/1.0); "
+           "the others return another day and queue again."),
+        _p("demand.return_gap_weeks", 1.5, "weeks", 1.0, 12.0, "estimate",
+           "Mean weeks before a resident who left the queue comes back (geometric, at least 1)."),
+        _p("demand.gave_up_solved_alone", 0.30, "share", 0.0, 1.0, "estimate, prior range 0.1-0.5",
+           "Share of residents who gave up before a first contact whose problem was later solved without the "
+           "Servicepunt XL; the rest stay unresolved (recorded as gave_up_unresolved)."),
         # --- staffing levers -----------------------------------------------------------------
         _p("staffing.individual_support_factor", 1.0, "x", 0.0, 10.0, "scenario lever",
            "Multiplier on today's individual-support FTE in every stadsdeel."),
@@ -189,6 +225,39 @@ PARAMETERS: dict[str, Parameter] = {
            "Extra cut of the welfare budget from the ravijnjaar on."),
         _p("budget.azwa_extra", 0.0, "EUR/year", 0.0, 50e6, "scenario lever; domain README (AZWa 2025)",
            "Extra money for welfare staff each year from AZWa."),
+        _p("budget.indexation", "nominal", "-", None, None, f"{F} §C1 (CAO rises); scenario lever",
+           "nominal: the budget path is in current euros (a freeze loses purchasing power as wages and prices rise); "
+           "real: the path is compensated for wage and price growth (loon- en prijsbijstelling).",
+           choices=("nominal", "real")),
+        _p("budget.price_growth", 0.02, "1/year", 0.0, 0.06, "estimate: consumer prices ≈2%/yr (ECB target)",
+           "Yearly growth of non-staff costs (accommodation, activities, volunteer support) from the start year."),
+        _p("budget.priority", "core_first", "-", None, None, "scenario lever; issue 10 (documented priority rule)",
+           "How a short budget shrinks the work: core_first (accommodation, then individual support, then "
+           "jongerenwerk in the most deprived stadsdelen, then the rest) or pro_rata (everything alike).",
+           choices=("core_first", "pro_rata")),
+        _p("budget.protected_deprived_count", 3, "stadsdelen", 0, 8, "scenario lever; highest low-income share",
+           "How many most deprived stadsdelen have their jongerenwerk protected (priority tier 2)."),
+        # --- area-based need (sim/area_need.py) ----------------------------------------------------
+        _p("area_need.youth_general_share", 0.5, "share", 0.3, 0.7, "estimate: jongerenwerk time for all youths",
+           "Share of today's jongerenwerk that serves all youths 12-23; the rest is outreach to risk youths "
+           "(12-23 with a low income)."),
+        _p("area_need.community_general_share", 0.5, "share", 0.3, 0.7, "estimate: opbouwwerk time city-wide",
+           "Share of today's opbouwwerk that serves all residents; the rest serves residents of deprived wijken."),
+        _p("area_need.deprived_low_income", 0.5, "share", 0.4, 0.6,
+           f"estimate; {F} §A2: Morgenstond buurten 52-72% low income, Molenwijk ~2/3",
+           "A cell counts as a deprived wijk when its expected low-income share is at least this."),
+        _p("area_need.youths_per_fte_deprived", 514.0, "youths/FTE", 350.0, 700.0,
+           f"source 003: Moerwijk 1,800 youths / 3.5 FTE ({F} Reading notes: population per FTE, not reach)",
+           "Coverage target: youths 12-23 in deprived wijken per jongerenwerk FTE."),
+        _p("area_need.youths_per_fte_other", 2150.0, "youths/FTE", 1700.0, 2600.0,
+           f"{F} §E: NL average 1 FTE per 1,700-2,600 minors (E from S)",
+           "Coverage target: youths 12-23 elsewhere per jongerenwerk FTE."),
+        _p("area_need.residents_per_fte_deprived", 11500.0, "residents/FTE", 8000.0, 15000.0,
+           f"estimate; {F} §E: 8,000-15,000 per opbouwwerk FTE in deprived wijken (no source found)",
+           "Coverage target: residents of deprived wijken per opbouwwerk FTE."),
+        _p("area_need.residents_per_fte_other", 25000.0, "residents/FTE", 20000.0, 35000.0,
+           f"estimate; {F} §E: 25,000+ per opbouwwerk FTE elsewhere (no source found)",
+           "Coverage target: other residents per opbouwwerk FTE."),
         # --- mechanisms (each off by default: off reproduces the foundation exactly) -------------
         _p("drivers.enabled", False, "-", None, None, "issue 3", "Ten-year drivers: growth, ageing, living alone, housing, workforce."),
         _p("drivers.growth_path", "municipal", "-", None, None, f"{F} §A1",
@@ -211,23 +280,34 @@ PARAMETERS: dict[str, Parameter] = {
         _p("drivers.fill_probability", 0.46, "1/year", 0.0, 1.0, "figures.md README: 54% of vacancies hard to fill",
            "Probability that a vacant post is filled within the year."),
         _p("prevention.enabled", False, "-", None, None, "issue 3", "Area-based work reaches residents and prevents episodes."),
-        _p("prevention.youth_reach_per_fte", 514.0, "youths/FTE", 100.0, 2600.0, "source 003: Moerwijk 1,800 youths / 3.5 FTE",
-           "Youths (12-23) one jongerenwerk FTE reaches in a year."),
-        _p("prevention.community_reach_per_fte", 10000.0, "residents/FTE", 2000.0, 30000.0, f"estimate; {F} §E (8k-25k per FTE)",
-           "Residents one opbouwwerk FTE reaches in a year."),
-        _p("prevention.elderly_reach_per_fte", 800.0, "residents/FTE", 100.0, 5000.0, "estimate",
-           "Residents aged 65+ one ouderenwerk FTE reaches in a year."),
-        _p("prevention.delay_weeks", 26, "weeks", 0, 156, "estimate", "Delay before a reached resident starts fewer episodes."),
-        _p("prevention.effect", 0.15, "share", 0.0, 0.8, "source 004 §4.4: net effects 11-25%",
+        _p("prevention.youth_reach_per_fte", 100.0, "youths/FTE", 40.0, 250.0,
+           "estimate: youths in regular contact per FTE. Not Moerwijk's 514 (1,800 / 3.5 FTE, source 003), which is "
+           "the youth population per FTE; Cigarbox: workers reach only a fraction of it (figures.md reading notes)",
+           "Youths (12-23) one jongerenwerk FTE keeps in regular contact in a year (reach, not population per FTE)."),
+        _p("prevention.community_reach_per_fte", 500.0, "residents/FTE", 150.0, 2000.0,
+           f"estimate: participants in activities and initiatives; not the population per FTE ({F} §E: 8k-25k)",
+           "Residents one opbouwwerk FTE keeps in regular contact in a year (reach, not population per FTE)."),
+        _p("prevention.elderly_reach_per_fte", 150.0, "residents/FTE", 50.0, 400.0,
+           "estimate: elderly in regular contact (visits, groups) per ouderenwerk FTE",
+           "Residents aged 65+ one ouderenwerk FTE keeps in regular contact in a year."),
+        _p("prevention.delay_weeks", 26, "weeks", 13, 104,
+           "estimate; source 004 §4.4.2: effects mostly show over time, interventions need time to work",
+           "Delay before a reached resident starts fewer episodes."),
+        _p("prevention.effect", 0.15, "share", 0.05, 0.4,
+           "source 004 §4.4.2: small effects of 11-25% on participants (WODC: 13% for risk youths)",
            "Reduction of the episode hazard of a resident reached by jongerenwerk or ouderenwerk, after the delay."),
-        _p("prevention.community_effect", 0.03, "share", 0.0, 0.5, "estimate: collective work, diluted over everyone",
+        _p("prevention.community_effect", 0.05, "share", 0.0, 0.15,
+           "estimate: below the 11-25% of targeted work (source 004 §4.4.2); collective, less personal work",
            "Reduction of the episode hazard of a resident reached only by opbouwwerk."),
         _p("prevention.network_boost", 0.05, "0-1", 0.0, 0.5, "estimate", "Network strength added once to a reached resident."),
         _p("prevention.signalling", 0.30, "probability", 0.0, 1.0, "estimate; domain README mechanism 6",
            "Chance that a newly reached resident with hidden need now asks for help."),
         _p("prevention.deprived_count", 3, "stadsdelen", 0, 8, "scenario", "How many most deprived stadsdelen get the youth factor."),
         _p("prevention.youth_factor_deprived", 1.0, "x", 0.0, 10.0, "scenario lever (Moerwijk-style push)",
-           "Multiplier on jongerenwerk reach in the most deprived stadsdelen."),
+           "Multiplier on jongerenwerk posts (and so reach) in the most deprived stadsdelen, from the start year."),
+        _p("prevention.push_funding", "extra", "-", None, None, "scenario lever (issue 10: extra reach costs FTE)",
+           "extra: the push's jongerenwerk posts are new posts with their cost; reallocate: they are taken from "
+           "opbouwwerk and ouderenwerk in the same stadsdelen.", choices=("extra", "reallocate")),
         _p("informal.enabled", False, "-", None, None, "issue 3", "Informal organisations take up episodes."),
         _p("informal.orgs_per_wijk", 1.0, "orgs/wijk", 0.0, 10.0, "estimate; source 001", "Informal organisations per wijk."),
         _p("informal.capacity_per_org", 100.0, "episodes/year", 0.0, 2000.0, "estimate; source 001",
@@ -245,26 +325,50 @@ PARAMETERS: dict[str, Parameter] = {
            choices=("fixed", "flexible")),
         _p("deployment.pool_share", 0.3, "share", 0.0, 0.5, "scenario lever", "Share of each service point's capacity in the pool."),
         _p("deployment.interval_weeks", 1, "weeks", 1, 13, "scenario lever", "How often the pool is re-allocated (1 = weekly, 4 = monthly)."),
-        _p("deployment.travel_overhead", 0.10, "share", 0.0, 0.5, "estimate", "Share of a moved contact lost to travel and co-ordination."),
-        _p("deployment.stranger_penalty", 0.30, "probability", 0.0, 1.0, "source 004 §4.4.4: relational factors ≈30%",
-           "Chance that a contact with a non-usual worker does not move the episode forward."),
+        _p("deployment.travel_overhead", 0.10, "share", 0.0, 0.5, "estimate (a 20-40 min trip per 2.5 h contact block)",
+           "Share of a moved contact's hours lost to travel and co-ordination (paid, not with clients)."),
+        _p("deployment.stranger_penalty", 0.15, "probability", 0.0, 0.3,
+           "estimate (source 004 §4.4.4: relational factors explain ≈30% of outcome variation, which is not a "
+           "30% lower success; figures.md reading notes)",
+           "Chance that a follow-up contact with a worker who is not the client's own does not move the episode "
+           "forward (first contacts carry no penalty)."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
-        _p("escalation.p_no_help", 0.20, "probability", 0.0, 1.0, "estimate", "Escalation chance of a dropped or hidden episode."),
-        _p("escalation.p_late", 0.10, "probability", 0.0, 1.0, "estimate", "Escalation chance when the first contact came late."),
-        _p("escalation.p_in_time", 0.04, "probability", 0.0, 1.0, "estimate", "Escalation chance when help came in time."),
+        _p("escalation.p_no_help", 0.12, "probability", 0.05, 0.3, ESC_CAL,
+           "Escalation chance of a dropped or hidden episode."),
+        _p("escalation.p_late", 0.06, "probability", 0.02, 0.15, ESC_CAL,
+           "Escalation chance when the first contact came late."),
+        _p("escalation.p_in_time", 0.025, "probability", 0.0, 0.08, ESC_CAL,
+           "Escalation chance when help came in time."),
         _p("escalation.late_weeks", 4, "weeks", 0, 52, "estimate", "A first contact after this many weeks is late."),
         _p("escalation.cost_growth", 0.03, "1/year", 0.0, 0.1, "estimate: care costs are mostly wages (as service.cost_growth)",
            "Yearly growth of the escalation unit costs from the start year."),
-        _p("escalation.cost_problem_debt", 11600.0, "EUR/case", 0.0, 1e6, f"{F} §E: €8.5bn / 730k households (IBO 2024)",
-           "Cost of a problem-debt case (payer: Rijk, estimate)."),
-        _p("escalation.cost_eviction", 16000.0, "EUR/case", 0.0, 1e6, f"{F} §E: Bouwdepot ~€16k per participant",
+        _p("escalation.cost_problem_debt", 11600.0, "EUR/household-year", 0.0, 1e6, f"{F} §E: €8.5bn / 730k households (IBO 2024)",
+           "Societal cost of a year of problem debt per household (payer: Rijk, estimate)."),
+        _p("escalation.cost_eviction", 16000.0, "EUR/participant", 0.0, 1e6, f"{F} §E: Bouwdepot ~€16k per participant",
            "Cost of an eviction / homelessness case (payer: gemeente)."),
-        _p("escalation.cost_ggz", 21000.0, "EUR/case", 0.0, 1e6, f"{F} §E: €4.7bn / 220k EPA patients",
-           "Cost of a severe mental-health (GGZ) case (payer: zorgverzekeraar)."),
-        _p("escalation.cost_wmo", 5100.0, "EUR/case", 0.0, 1e6, f"estimate from {F} §E: €5.48bn / ~60 per 1,000 of 17.9M",
-           "Cost of a Wmo maatwerk provision (payer: gemeente)."),
-        _p("escalation.cost_youth_care", 9000.0, "EUR/case", 0.0, 1e6, f"{F} §E: ~€9k per youth client per year",
-           "Cost of a youth-care case (payer: gemeente)."),
+        _p("escalation.cost_ggz", 21000.0, "EUR/patient-year", 0.0, 1e6, f"{F} §E: €4.7bn / 220k EPA patients",
+           "Cost of a year of severe mental-health (GGZ) care (payer: zorgverzekeraar)."),
+        _p("escalation.cost_wmo", 5100.0, "EUR/client-year", 0.0, 1e6, f"estimate from {F} §E: €5.48bn / ~60 per 1,000 of 17.9M",
+           "Cost of a year of Wmo maatwerk provision (payer: gemeente)."),
+        _p("escalation.cost_youth_care", 9000.0, "EUR/client-year", 0.0, 1e6, f"{F} §E: ~€9k per youth client per year",
+           "Cost of a year of youth care (payer: gemeente)."),
+        # --- escalation: durations and informal failure (issue 10) -----------------------------
+        _p("escalation.p_informal", 0.06, "probability", 0.025, 0.12,
+           "estimate (range between p_in_time and p_no_help): volunteers help, but miss or cannot solve more",
+           "Escalation chance of an episode taken up by an informal organisation (informal help can fail)."),
+        _p("escalation.years_problem_debt", 2.0, "years", 1.0, 5.0,
+           "estimate: a debt-counselling / Wsnp trajectory takes 1.5-3 years after years of building debt",
+           "Years of problem-debt cost booked per escalation (unit cost is per household-year)."),
+        _p("escalation.years_eviction", 1.0, "years", 1.0, 2.0, f"{F} §E: Bouwdepot cost is per participant, one-off",
+           "Multiplier on the eviction unit cost (1: it is a per-case, not an annual, cost)."),
+        _p("escalation.years_ggz", 1.5, "years", 1.0, 5.0,
+           "estimate: escalated cases need 1-2 years of specialised care; few become lifelong EPA",
+           "Years of severe mental-health care booked per escalation (unit cost is per patient-year)."),
+        _p("escalation.years_wmo", 2.0, "years", 1.0, 5.0, "estimate: Wmo maatwerk provisions run for years",
+           "Years of Wmo maatwerk booked per escalation (unit cost is per client-year)."),
+        _p("escalation.years_youth_care", 1.0, "years", 0.5, 3.0,
+           "estimate: most youth-care trajectories end within 1-2 years",
+           "Years of youth care booked per escalation (unit cost is per client-year)."),
     ]
 }
 
@@ -298,11 +402,20 @@ DOCS_END = "<!-- parameters:end -->"
 
 
 def replace_docs_table(text: str) -> str:
-    """`text` with everything between the parameter markers replaced by `markdown_table()`."""
+    """`text` with everything between the parameter markers replaced by `docs_block()`."""
     start, end = text.find(DOCS_START), text.find(DOCS_END)
     if start < 0 or end < start:
         raise ValueError(f"markers {DOCS_START} ... {DOCS_END} not found (in this order)")
-    return text[: start + len(DOCS_START)] + "\n" + markdown_table() + "\n" + text[end:]
+    return text[: start + len(DOCS_START)] + "\n" + docs_block() + "\n" + text[end:]
+
+
+def docs_block() -> str:
+    """What docs/model.md holds between the parameter markers: the table, then where each parameter acts."""
+    from sim.parameter_uses import markdown_uses
+
+    return (markdown_table() + "\n\n#### Where each parameter acts\n\nThe modules of `sim/` that read each "
+            "parameter (found in their source when this section is written) and the effects that are not "
+            "obvious from them.\n\n" + markdown_uses(list(PARAMETERS)))
 
 
 def write_docs(path: str) -> bool:
