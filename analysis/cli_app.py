@@ -20,10 +20,16 @@ def app_command(
     host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 = a free port)")] = 8765,
     scenario: Annotated[Optional[Path], typer.Option(help="Scenario file to start from (default: baseline)")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Worker processes for runs (default: the cores, at most 4)")] = None,
-    scale: Annotated[Optional[float], typer.Option(help="Sample fraction a new session starts with (default 0.2)")] = None,
+    workers: Annotated[
+        Optional[int], typer.Option(help="Worker processes for runs (default: the cores, at most 4)")
+    ] = None,
+    scale: Annotated[
+        Optional[float], typer.Option(help="Sample fraction a new session starts with (default 0.2)")
+    ] = None,
     years: Annotated[Optional[int], typer.Option(help="Years a new session starts with (default 10)")] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Replications a new session starts with (default 3)")] = None,
+    replications: Annotated[
+        Optional[int], typer.Option(help="Replications a new session starts with (default 3)")
+    ] = None,
 ) -> None:
     """Serve the workshop app: presets, levers, charts, map, comparisons and take-home files, in Dutch or English."""
     try:
@@ -37,7 +43,11 @@ def app_command(
         if workers < 1:
             _fail(f"--workers {workers}: must be at least 1")
         os.environ["WELZIJNSIM_APP_WORKERS"] = str(workers)
-    for name, value, low, high in (("scale", scale, 0.05, 1.0), ("years", years, 1, 10), ("replications", replications, 1, 20)):
+    for name, value, low, high in (
+        ("scale", scale, 0.05, 1.0),
+        ("years", years, 1, 10),
+        ("replications", replications, 1, 20),
+    ):
         if value is not None:
             if not low <= value <= high:
                 _fail(f"--{name} {value}: must be between {low} and {high}")

@@ -34,15 +34,22 @@ def series_png(runs: list[tuple[str, dict]], lang: str) -> bytes:
     """Five panels (help requests, unique clients, seen within 10 days, FTE needed vs staffed, cost), one line
     with a 10-90% band per (label, frames) in `runs`."""
     fig, axes = plt.subplots(2, 3, figsize=(13, 6.5))
-    panels = [("help_requests", "s_help_requests", 1.0, 0), ("unique_clients", "s_unique_clients", 1.0, 0),
-              ("seen_within_10_days", "s_seen_10", 100.0, 0), ("fte", "s_fte", 1.0, 0),
-              ("cost_eur", "s_cost", 1e-6, 1)]
+    panels = [
+        ("help_requests", "s_help_requests", 1.0, 0),
+        ("unique_clients", "s_unique_clients", 1.0, 0),
+        ("seen_within_10_days", "s_seen_10", 100.0, 0),
+        ("fte", "s_fte", 1.0, 0),
+        ("cost_eur", "s_cost", 1e-6, 1),
+    ]
     for ax, (col, title, scale, dec) in zip(axes.ravel(), panels):
         ax.set_title(tr(title, lang), fontsize=10)
         for k, (label, frames) in enumerate(runs):
             color = COLORS[k % 2]
-            cols = [("need_fte", tr("fte_needed", lang), "-"), ("fte_individual_support", tr("fte_staffed", lang), "--")] \
-                if col == "fte" else [(col, "", "-")]
+            cols = (
+                [("need_fte", tr("fte_needed", lang), "-"), ("fte_individual_support", tr("fte_staffed", lang), "--")]
+                if col == "fte"
+                else [(col, "", "-")]
+            )
             for c, suffix, style in cols:
                 b = bands(frames, c)
                 if b.empty:
@@ -76,7 +83,7 @@ def map_layers(run_map: dict, frames: dict, year: int) -> dict[str, list[np.ndar
         # Residents per catchment from the simulated population, scaled to the city like the counts.
         catch_res = {i: res[catch == i].sum() / run_map["scale"] for i in np.unique(catch)}
 
-        def per_catchment(column, per_1000=False):
+        def per_catchment(column, per_1000=False, g=g, catch=catch, catch_res=catch_res):
             vals = np.full(catch.shape, np.nan)
             if column not in sp.columns:
                 return vals
@@ -114,12 +121,12 @@ def map_png(run_map: dict, frames: dict, layer: str, year: int, lang: str) -> by
     im = None
     for ax, g, v in zip(np.ravel(axes), grids, values):
         im = ax.imshow(v.T, origin="lower", cmap=cmap, vmin=vmin, vmax=vmax)
-        for _i, name, (x, y) in g["sites"]:
+        for _i, _name, (x, y) in g["sites"]:
             ax.plot(x, y, "o", markerfacecolor="white", markeredgecolor="black", markersize=7)
         ax.set_title(g["name"], fontsize=10)
         ax.set_xticks([])
         ax.set_yticks([])
-    for ax in np.ravel(axes)[len(grids):]:
+    for ax in np.ravel(axes)[len(grids) :]:
         ax.axis("off")
     share = layer in ("unregistered", "reach")
     cb = fig.colorbar(im, ax=np.ravel(axes).tolist(), shrink=0.8)

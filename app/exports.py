@@ -38,15 +38,16 @@ def table_csv(frames: dict, year: int, lang: str) -> bytes:
     return table.to_csv(index=False, float_format="%.2f").encode("utf-8")
 
 
-def workshop_xlsx(frames: dict, baseline: dict | None, settings_rows: list[tuple[str, str]], year: int,
-                  lang: str) -> bytes:
+def workshop_xlsx(
+    frames: dict, baseline: dict | None, settings_rows: list[tuple[str, str]], year: int, lang: str
+) -> bytes:
     """One sheet per question (wide: areas x years, label with unit), key figures and the settings."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xl:
         key_table(frames, baseline, year, lang).to_excel(xl, sheet_name=tr("tab_key", lang)[:31], index=False)
-        pd.DataFrame(settings_rows, columns=["Instelling" if lang == "nl" else "Setting",
-                                             "Waarde" if lang == "nl" else "Value"]).to_excel(
-            xl, sheet_name="Instellingen" if lang == "nl" else "Settings", index=False)
+        pd.DataFrame(
+            settings_rows, columns=["Instelling" if lang == "nl" else "Setting", "Waarde" if lang == "nl" else "Value"]
+        ).to_excel(xl, sheet_name="Instellingen" if lang == "nl" else "Settings", index=False)
         for column, level, nl, en, unit in QUESTIONS:
             wide = wide_table(frames, column, level)
             if wide.empty:
@@ -79,24 +80,52 @@ td:first-child,th:first-child{text-align:left}img{max-width:100%}.small{color:#6
 
 def debrief_html(history, current, baseline: dict | None, year: int, lang: str, chart_png: bytes | None) -> bytes:
     """One page: every setting tried this session with its key figures, the current one against the baseline."""
-    shown = [k for k in KEY_FIGURES if k[0] in ("help_requests", "seen_within_10_days", "mean_wait_weeks",
-                                                "fte_individual_support", "need_fte", "cost_eur", "escalation_cost")]
+    shown = [
+        k
+        for k in KEY_FIGURES
+        if k[0]
+        in (
+            "help_requests",
+            "seen_within_10_days",
+            "mean_wait_weeks",
+            "fte_individual_support",
+            "need_fte",
+            "cost_eur",
+            "escalation_cost",
+        )
+    ]
     tried = []
     for run in history:
         vals = key_values(run.frames, year) if year in set(run.frames["annual_city"]["year"]) else {}
-        tried.append({"n": run.number, "label": run.settings.label(),
-                      "cells": [format_value(vals.get(c, float("nan")), kind, lang) for c, _, kind in shown]})
+        tried.append(
+            {
+                "n": run.number,
+                "label": run.settings.label(),
+                "cells": [format_value(vals.get(c, float("nan")), kind, lang) for c, _, kind in shown],
+            }
+        )
     key_html = key_table(current.frames, baseline, year, lang).to_html(index=False) if current else ""
     nl = lang == "nl"
-    html = Environment(autoescape=select_autoescape()).from_string(DEBRIEF).render(
-        lang=lang, title=("Verslag werkplaats welzijnsim" if nl else "welzijnsim workshop debrief"),
-        made=(f"Gemaakt {dt.datetime.now():%d-%m-%Y %H:%M}" if nl else f"Made {dt.datetime.now():%Y-%m-%d %H:%M}"),
-        intro=tr("intro", lang), h_tried=("Geprobeerde instellingen, " if nl else "Settings tried, ") + str(year),
-        h_setting=("Instelling" if nl else "Setting"), heads=[tr(label, lang) for _, label, _ in shown],
-        tried=tried, h_current=(("Huidige instelling: " if nl else "Current setting: ") +
-                                (current.settings.label() if current else "–")),
-        key_html=key_html, chart=base64.b64encode(chart_png).decode() if chart_png else None,
-        note=tr("scale_tip", lang))
+    html = (
+        Environment(autoescape=select_autoescape())
+        .from_string(DEBRIEF)
+        .render(
+            lang=lang,
+            title=("Verslag werkplaats welzijnsim" if nl else "welzijnsim workshop debrief"),
+            made=(f"Gemaakt {dt.datetime.now():%d-%m-%Y %H:%M}" if nl else f"Made {dt.datetime.now():%Y-%m-%d %H:%M}"),
+            intro=tr("intro", lang),
+            h_tried=("Geprobeerde instellingen, " if nl else "Settings tried, ") + str(year),
+            h_setting=("Instelling" if nl else "Setting"),
+            heads=[tr(label, lang) for _, label, _ in shown],
+            tried=tried,
+            h_current=(
+                ("Huidige instelling: " if nl else "Current setting: ") + (current.settings.label() if current else "–")
+            ),
+            key_html=key_html,
+            chart=base64.b64encode(chart_png).decode() if chart_png else None,
+            note=tr("scale_tip", lang),
+        )
+    )
     return html.encode("utf-8")
 
 
@@ -104,8 +133,12 @@ def settings_rows(settings, lang: str) -> list[tuple[str, str]]:
     """The setting as (label, value) rows, Dutch numbers in Dutch."""
     from app.levers import BY_NAME
 
-    rows = [(tr("preset", lang), settings.preset), (tr("scale", lang), fmt.number(settings.scale, lang, 2)),
-            (tr("years", lang), str(settings.years)), (tr("replications", lang), str(settings.replications))]
+    rows = [
+        (tr("preset", lang), settings.preset),
+        (tr("scale", lang), fmt.number(settings.scale, lang, 2)),
+        (tr("years", lang), str(settings.years)),
+        (tr("replications", lang), str(settings.replications)),
+    ]
     for name, value in settings.levers:
         label = BY_NAME[name].label(lang) if name in BY_NAME else name
         rows.append((label, fmt.number(value, lang, 2) if isinstance(value, float) else str(value)))

@@ -28,9 +28,12 @@ def start_settings() -> Settings:
     """What a new session starts with: the start scenario at the default run size, or the size given to
     `welzijnsim app --scale/--years/--replications`."""
     env = os.environ
-    return Settings(START_SCENARIO, scale=float(env.get("WELZIJNSIM_APP_SCALE", DEFAULT_SCALE)),
-                    years=int(env.get("WELZIJNSIM_APP_YEARS", 10)),
-                    replications=int(env.get("WELZIJNSIM_APP_REPLICATIONS", DEFAULT_REPLICATIONS)))
+    return Settings(
+        START_SCENARIO,
+        scale=float(env.get("WELZIJNSIM_APP_SCALE", DEFAULT_SCALE)),
+        years=int(env.get("WELZIJNSIM_APP_YEARS", 10)),
+        replications=int(env.get("WELZIJNSIM_APP_REPLICATIONS", DEFAULT_REPLICATIONS)),
+    )
 
 
 def presets() -> list[str]:
@@ -40,11 +43,11 @@ def presets() -> list[str]:
 
 lang = solara.reactive("nl")
 settings = solara.reactive(start_settings())
-current = solara.reactive(None)        # Run of `settings` (possibly partial while running or paused)
-baseline = solara.reactive(None)       # Run of the baseline at the same size and seeds
-history = solara.reactive(())          # tuple of Runs, oldest first
-pinned = solara.reactive(None)         # Run "A" for the side-by-side comparison
-year = solara.reactive(0)              # 0 = last simulated year
+current = solara.reactive(None)  # Run of `settings` (possibly partial while running or paused)
+baseline = solara.reactive(None)  # Run of the baseline at the same size and seeds
+history = solara.reactive(())  # tuple of Runs, oldest first
+pinned = solara.reactive(None)  # Run "A" for the side-by-side comparison
+year = solara.reactive(0)  # 0 = last simulated year
 level = solara.reactive("stadsdeel")
 map_layer = solara.reactive("demand")
 message = solara.reactive("")
@@ -87,8 +90,9 @@ def run_task(limit: int | None = None):
     base = run if b == s else runs.run_setting(b, stop=stop)
     if not stop() and settings.value == s:
         baseline.set(base)
-        numbered = runs.Run(run.settings, run.frames, run.map, run.done, time.perf_counter() - t0,
-                            number=len(history.value) + 1)
+        numbered = runs.Run(
+            run.settings, run.frames, run.map, run.done, time.perf_counter() - t0, number=len(history.value) + 1
+        )
         current.set(numbered)
         if not history.value or history.value[-1].settings != s or history.value[-1].done != run.done:
             history.set(history.value + (numbered,))
@@ -104,100 +108,152 @@ def change(new: Settings) -> None:
 
 @solara.component
 def LanguageToggle():
-    solara.Button(tr("switch_lang", lang.value), on_click=lambda: lang.set("en" if lang.value == "nl" else "nl"),
-                  text=True, outlined=True, classes=["lang-toggle"])
+    solara.Button(
+        tr("switch_lang", lang.value),
+        on_click=lambda: lang.set("en" if lang.value == "nl" else "nl"),
+        text=True,
+        outlined=True,
+        classes=["lang-toggle"],
+    )
 
 
 @solara.component
 def LeverControl(lever):
-    l, s = lang.value, settings.value
+    lg, s = lang.value, settings.value
     value = s.value(lever.name)
-    with solara.Tooltip(lever.tooltip(l)):
+    with solara.Tooltip(lever.tooltip(lg)):
         with solara.Div(classes=["lever"]):
             if lever.kind == "switch":
-                solara.Switch(label=lever.label(l), value=switch_state(lever.name, value),
-                              on_value=lambda on: change(settings.value.with_lever(lever.name, switch_value(lever.name, on))))
+                solara.Switch(
+                    label=lever.label(lg),
+                    value=switch_state(lever.name, value),
+                    on_value=lambda on: change(settings.value.with_lever(lever.name, switch_value(lever.name, on))),
+                )
             else:
-                solara.Text(f"{lever.label(l)}: {fmt.number(value, l, 2)}", classes=["lever-label"])
+                solara.Text(f"{lever.label(lg)}: {fmt.number(value, lg, 2)}", classes=["lever-label"])
                 with solara.Div(classes=["lever-slider", "slider-" + lever.name.replace(".", "-")]):
-                    solara.SliderFloat("", value=float(value), min=lever.low, max=lever.high, step=lever.step,
-                                       on_value=lambda v: change(settings.value.with_lever(lever.name, round(float(v), 4))))
+                    solara.SliderFloat(
+                        "",
+                        value=float(value),
+                        min=lever.low,
+                        max=lever.high,
+                        step=lever.step,
+                        on_value=lambda v: change(settings.value.with_lever(lever.name, round(float(v), 4))),
+                    )
 
 
 @solara.component
 def Controls():
-    l, s = lang.value, settings.value
+    lg, s = lang.value, settings.value
     with solara.Card(margin=0, classes=["controls"]):
-        solara.Select(tr("preset", l), value=s.preset, values=presets(),
-                      on_value=lambda p: change(Settings(p, scale=s.scale, years=s.years, replications=s.replications)))
+        solara.Select(
+            tr("preset", lg),
+            value=s.preset,
+            values=presets(),
+            on_value=lambda p: change(Settings(p, scale=s.scale, years=s.years, replications=s.replications)),
+        )
         question = s.base_scenario().meta.question
         if question:
             solara.Text(question, style={"font-size": "90%", "color": "#555"})
         with solara.Row(gap="4px", classes=["run-buttons"], style={"flex-wrap": "wrap"}):
-            solara.Button(tr("run", l), on_click=lambda: run_task(), color="primary", classes=["btn-run"])
-            with solara.Tooltip(tr("pause_tip", l)):
-                solara.Button(tr("pause", l), on_click=lambda: run_task.cancel() if run_task.pending else None,
-                              disabled=not run_task.pending, classes=["btn-pause"])
-            with solara.Tooltip(tr("step_tip", l)):
-                solara.Button(tr("step", l), classes=["btn-step"], disabled=run_task.pending,
-                              on_click=lambda: run_task(min(s.replications, (current.value.done if current.value and
-                                                                             current.value.settings == s else 0) + 1)))
-            with solara.Tooltip(tr("reset_tip", l)):
-                solara.Button(tr("reset", l), classes=["btn-reset"],
-                              on_click=lambda: change(Settings(s.preset, scale=s.scale, years=s.years,
-                                                               replications=s.replications)))
+            solara.Button(tr("run", lg), on_click=lambda: run_task(), color="primary", classes=["btn-run"])
+            with solara.Tooltip(tr("pause_tip", lg)):
+                solara.Button(
+                    tr("pause", lg),
+                    on_click=lambda: run_task.cancel() if run_task.pending else None,
+                    disabled=not run_task.pending,
+                    classes=["btn-pause"],
+                )
+            with solara.Tooltip(tr("step_tip", lg)):
+                solara.Button(
+                    tr("step", lg),
+                    classes=["btn-step"],
+                    disabled=run_task.pending,
+                    on_click=lambda: run_task(
+                        min(
+                            s.replications,
+                            (current.value.done if current.value and current.value.settings == s else 0) + 1,
+                        )
+                    ),
+                )
+            with solara.Tooltip(tr("reset_tip", lg)):
+                solara.Button(
+                    tr("reset", lg),
+                    classes=["btn-reset"],
+                    on_click=lambda: change(
+                        Settings(s.preset, scale=s.scale, years=s.years, replications=s.replications)
+                    ),
+                )
         Status()
         # Each group in its own column: ipyvue renders tooltip-wrapped children after their plain siblings.
         for group, heading in (("levers", "levers"), ("uncertain", "uncertain")):
-            solara.Markdown(f"**{tr(heading, l)}**")
+            solara.Markdown(f"**{tr(heading, lg)}**")
             with solara.Column(gap="0px"):
                 for lever in LEVERS:
                     if lever.group == group:
                         LeverControl(lever)
-        solara.Markdown(f"**{tr('run_size', l)}**")
+        solara.Markdown(f"**{tr('run_size', lg)}**")
         RunSize()
         problem = s.check_size()
         if problem:
-            solara.Warning(f"{tr('too_big', l)}: {problem}")
+            solara.Warning(f"{tr('too_big', lg)}: {problem}")
         with solara.Column(gap="0px"):
-            with solara.Tooltip(tr("pin_tip", l)):
-                solara.Button(tr("pin_a", l), disabled=current.value is None or not current.value.complete,
-                              on_click=lambda: pinned.set(current.value), classes=["btn-pin"], outlined=True)
+            with solara.Tooltip(tr("pin_tip", lg)):
+                solara.Button(
+                    tr("pin_a", lg),
+                    disabled=current.value is None or not current.value.complete,
+                    on_click=lambda: pinned.set(current.value),
+                    classes=["btn-pin"],
+                    outlined=True,
+                )
         History()
 
 
 @solara.component
 def RunSize():
-    l, s = lang.value, settings.value
+    lg, s = lang.value, settings.value
     with solara.Column(gap="0px"):
-        with solara.Tooltip(tr("scale_tip", l)):
+        with solara.Tooltip(tr("scale_tip", lg)):
             with solara.Div(classes=["lever"]):
-                solara.Text(f"{tr('scale', l)}: {fmt.number(s.scale, l, 2)}", classes=["lever-label"])
+                solara.Text(f"{tr('scale', lg)}: {fmt.number(s.scale, lg, 2)}", classes=["lever-label"])
                 with solara.Div(classes=["slider-run-scale"]):
-                    solara.SliderFloat("", value=s.scale, min=0.05, max=1.0, step=0.05,
-                                       on_value=lambda v: change(settings.value.with_run(scale=round(float(v), 2))))
+                    solara.SliderFloat(
+                        "",
+                        value=s.scale,
+                        min=0.05,
+                        max=1.0,
+                        step=0.05,
+                        on_value=lambda v: change(settings.value.with_run(scale=round(float(v), 2))),
+                    )
     with solara.Column(gap="0px"):
-        solara.Text(f"{tr('years', l)}: {s.years}", classes=["lever-label"])
+        solara.Text(f"{tr('years', lg)}: {s.years}", classes=["lever-label"])
         with solara.Div(classes=["slider-run-years"]):
-            solara.SliderInt("", value=s.years, min=1, max=10, on_value=lambda v: change(settings.value.with_run(years=int(v))))
-        solara.Text(f"{tr('replications', l)}: {s.replications}", classes=["lever-label"])
+            solara.SliderInt(
+                "", value=s.years, min=1, max=10, on_value=lambda v: change(settings.value.with_run(years=int(v)))
+            )
+        solara.Text(f"{tr('replications', lg)}: {s.replications}", classes=["lever-label"])
         with solara.Div(classes=["slider-run-replications"]):
-            solara.SliderInt("", value=s.replications, min=1, max=MAX_REPLICATIONS,
-                             on_value=lambda v: change(settings.value.with_run(replications=int(v))))
+            solara.SliderInt(
+                "",
+                value=s.replications,
+                min=1,
+                max=MAX_REPLICATIONS,
+                on_value=lambda v: change(settings.value.with_run(replications=int(v))),
+            )
 
 
 @solara.component
 def Status():
-    l = lang.value
+    lg = lang.value
     run = current.value
     if run_task.pending:
         solara.ProgressLinear(run_task.progress if run_task.progress is not None else True)
         done = run.done if run is not None and run.settings == settings.value else 0
-        solara.Text(tr("running", l, done=done, total=settings.value.replications), classes=["status"])
+        solara.Text(tr("running", lg, done=done, total=settings.value.replications), classes=["status"])
     elif run is not None and not run.complete:
-        solara.Text(tr("paused", l, done=run.done, total=run.settings.replications), classes=["status"])
+        solara.Text(tr("paused", lg, done=run.done, total=run.settings.replications), classes=["status"])
     elif run is not None:
-        solara.Text(tr("done_in", l, done=run.done, sec=fmt.number(run.seconds, l, 1)), classes=["status"])
+        solara.Text(tr("done_in", lg, done=run.done, sec=fmt.number(run.seconds, lg, 1)), classes=["status"])
     if message.value:
         solara.Warning(message.value)
     if run_task.error:
@@ -206,14 +262,18 @@ def Status():
 
 @solara.component
 def History():
-    l = lang.value
-    solara.Markdown(f"**{tr('history', l)}**")
+    lg = lang.value
+    solara.Markdown(f"**{tr('history', lg)}**")
     if not history.value:
-        solara.Text(tr("history_empty", l))
+        solara.Text(tr("history_empty", lg))
     for run in reversed(history.value[-8:]):
-        solara.Button(f"{run.number}. {run.settings.label()}", text=True, classes=["history-item"],
-                      style={"text-transform": "none", "justify-content": "start"},
-                      on_click=lambda run=run: (settings.set(run.settings), current.set(run)))
+        solara.Button(
+            f"{run.number}. {run.settings.label()}",
+            text=True,
+            classes=["history-item"],
+            style={"text-transform": "none", "justify-content": "start"},
+            on_click=lambda run=run: (settings.set(run.settings), current.set(run)),
+        )
 
 
 def _year(run) -> int:
@@ -227,97 +287,131 @@ def _html_table(df) -> None:
 
 @solara.component
 def KeyView(run):
-    l, y = lang.value, _year(run)
-    solara.Text(tr("key_intro", l, year=y, n=run.done))
-    base = baseline.value.frames if baseline.value is not None and baseline.value.settings.years == run.settings.years else None
-    _html_table(key_table(run.frames, base, y, l))
+    lg, y = lang.value, _year(run)
+    solara.Text(tr("key_intro", lg, year=y, n=run.done))
+    base = (
+        baseline.value.frames
+        if baseline.value is not None and baseline.value.settings.years == run.settings.years
+        else None
+    )
+    _html_table(key_table(run.frames, base, y, lg))
 
 
 @solara.component
 def SeriesView(run):
-    l = lang.value
-    png = solara.use_memo(lambda: charts.series_png([(run.settings.label(), run.frames)], l), dependencies=[run, l])
+    lg = lang.value
+    png = solara.use_memo(lambda: charts.series_png([(run.settings.label(), run.frames)], lg), dependencies=[run, lg])
     solara.Image(png, classes=["chart-series"])
 
 
 @solara.component
 def MapView(run):
-    l, y = lang.value, _year(run)
+    lg, y = lang.value, _year(run)
     layers = list(charts.LAYER_KEYS)
-    labels = {tr("layer_" + k, l): k for k in layers}
-    solara.Select(tr("map_layer", l), value=tr("layer_" + map_layer.value, l), values=list(labels),
-                  on_value=lambda label: map_layer.set(labels.get(label, "demand")))
-    png = solara.use_memo(lambda: charts.map_png(run.map, run.frames, map_layer.value, y, l) if run.map else None,
-                          dependencies=[run, l, map_layer.value, y])
-    solara.Text(tr("map_intro", l, year=y) + " " + tr("layer_" + map_layer.value, l))
+    labels = {tr("layer_" + k, lg): k for k in layers}
+    solara.Select(
+        tr("map_layer", lg),
+        value=tr("layer_" + map_layer.value, lg),
+        values=list(labels),
+        on_value=lambda label: map_layer.set(labels.get(label, "demand")),
+    )
+    png = solara.use_memo(
+        lambda: charts.map_png(run.map, run.frames, map_layer.value, y, lg) if run.map else None,
+        dependencies=[run, lg, map_layer.value, y],
+    )
+    solara.Text(tr("map_intro", lg, year=y) + " " + tr("layer_" + map_layer.value, lg))
     if map_layer.value == "reach" and not run.settings.scenario().params().get("prevention.enabled", False):
-        solara.Info(tr("map_no_reach", l))
+        solara.Info(tr("map_no_reach", lg))
     if png is not None:
         solara.Image(png, classes=["chart-map"])
 
 
 @solara.component
 def StaffView(run):
-    l, y = lang.value, _year(run)
-    labels = {tr("lvl_stadsdeel", l): "stadsdeel", tr("lvl_sp", l): "service_point"}
-    solara.ToggleButtonsSingle(value=tr("lvl_stadsdeel" if level.value == "stadsdeel" else "lvl_sp", l),
-                               values=list(labels), on_value=lambda label: level.set(labels.get(label, "stadsdeel")))
-    solara.Text(tr("staff_intro", l, year=y))
-    _html_table(area_table(run.frames, y, l, level=level.value))
+    lg, y = lang.value, _year(run)
+    labels = {tr("lvl_stadsdeel", lg): "stadsdeel", tr("lvl_sp", lg): "service_point"}
+    solara.ToggleButtonsSingle(
+        value=tr("lvl_stadsdeel" if level.value == "stadsdeel" else "lvl_sp", lg),
+        values=list(labels),
+        on_value=lambda label: level.set(labels.get(label, "stadsdeel")),
+    )
+    solara.Text(tr("staff_intro", lg, year=y))
+    _html_table(area_table(run.frames, y, lg, level=level.value))
 
 
 @solara.component
 def ObservedView(run):
-    l, y = lang.value, _year(run)
-    solara.Text(tr("observed_intro", l, year=y))
-    png = solara.use_memo(lambda: charts.observed_png(run.frames, y, l), dependencies=[run, l, y])
+    lg, y = lang.value, _year(run)
+    solara.Text(tr("observed_intro", lg, year=y))
+    png = solara.use_memo(lambda: charts.observed_png(run.frames, y, lg), dependencies=[run, lg, y])
     solara.Image(png, classes=["chart-observed"])
-    _html_table(area_table(run.frames, y, l, columns=OBSERVED_COLUMNS))
+    _html_table(area_table(run.frames, y, lg, columns=OBSERVED_COLUMNS))
 
 
 @solara.component
 def CompareView(run):
-    l = lang.value
+    lg = lang.value
     a = pinned.value
-    png = solara.use_memo(lambda: charts.series_png([("A", a.frames), ("B", run.frames)], l) if a else None,
-                          dependencies=[a, run, l])
+    png = solara.use_memo(
+        lambda: charts.series_png([("A", a.frames), ("B", run.frames)], lg) if a else None, dependencies=[a, run, lg]
+    )
     if a is None:
-        solara.Info(tr("compare_none", l))
+        solara.Info(tr("compare_none", lg))
         return
     y = min(_year(run), _year(a))
-    solara.Text(tr("compare_intro", l), classes=["compare-intro"])
+    solara.Text(tr("compare_intro", lg), classes=["compare-intro"])
     if a.settings.seeds() != run.settings.seeds()[: len(a.settings.seeds())]:
-        solara.Warning(tr("compare_seeds", l))
+        solara.Warning(tr("compare_seeds", lg))
     solara.Markdown(f"**A** — {a.settings.label()}  \n**B** — {run.settings.label()}")
-    _html_table(key_table(run.frames, a.frames, y, l, other_label=tr("setting_a", l)).rename(
-        columns={tr("col_this", l): tr("setting_b", l)}))
+    _html_table(
+        key_table(run.frames, a.frames, y, lg, other_label=tr("setting_a", lg)).rename(
+            columns={tr("col_this", lg): tr("setting_b", lg)}
+        )
+    )
     solara.Image(png, classes=["chart-compare"])
 
 
 @solara.component
 def ExportView(run):
-    l, s, y = lang.value, settings.value, _year(run)
+    lg, s, y = lang.value, settings.value, _year(run)
     base = baseline.value.frames if baseline.value is not None else None
     stem = Path(s.preset).stem
-    solara.Text(tr("export_intro", l))
+    solara.Text(tr("export_intro", lg))
     with solara.Column(gap="6px", classes=["downloads"]):
-        solara.FileDownload(lambda: s.to_toml().encode("utf-8"), filename=f"workshop-{stem}.toml",
-                            label=tr("dl_toml", l))
-        solara.FileDownload(lambda: exports.table_csv(run.frames, y, l), filename=f"welzijnsim-{stem}-{y}.csv",
-                            label=tr("dl_csv", l))
-        solara.FileDownload(lambda: exports.workshop_xlsx(run.frames, base, exports.settings_rows(s, l), y, l),
-                            filename=f"welzijnsim-{stem}.xlsx", label=tr("dl_xlsx", l))
-        solara.FileDownload(lambda: exports.debrief_html(history.value, run, base, y, l,
-                                                         charts.series_png([(run.settings.label(), run.frames)], l)),
-                            filename="welzijnsim-verslag.html" if l == "nl" else "welzijnsim-debrief.html",
-                            label=tr("dl_debrief", l))
-        solara.FileDownload(lambda: charts.series_png([(run.settings.label(), run.frames)], l),
-                            filename=f"welzijnsim-{stem}-tijdreeksen.png", label=tr("dl_series_png", l))
+        solara.FileDownload(
+            lambda: s.to_toml().encode("utf-8"), filename=f"workshop-{stem}.toml", label=tr("dl_toml", lg)
+        )
+        solara.FileDownload(
+            lambda: exports.table_csv(run.frames, y, lg), filename=f"welzijnsim-{stem}-{y}.csv", label=tr("dl_csv", lg)
+        )
+        solara.FileDownload(
+            lambda: exports.workshop_xlsx(run.frames, base, exports.settings_rows(s, lg), y, lg),
+            filename=f"welzijnsim-{stem}.xlsx",
+            label=tr("dl_xlsx", lg),
+        )
+        solara.FileDownload(
+            lambda: exports.debrief_html(
+                history.value, run, base, y, lg, charts.series_png([(run.settings.label(), run.frames)], lg)
+            ),
+            filename="welzijnsim-verslag.html" if lg == "nl" else "welzijnsim-debrief.html",
+            label=tr("dl_debrief", lg),
+        )
+        solara.FileDownload(
+            lambda: charts.series_png([(run.settings.label(), run.frames)], lg),
+            filename=f"welzijnsim-{stem}-tijdreeksen.png",
+            label=tr("dl_series_png", lg),
+        )
         if run.map is not None:
-            solara.FileDownload(lambda: charts.map_png(run.map, run.frames, map_layer.value, y, l),
-                                filename=f"welzijnsim-{stem}-kaart-{map_layer.value}.png", label=tr("dl_map_png", l))
-        solara.FileDownload(lambda: charts.observed_png(run.frames, y, l),
-                            filename=f"welzijnsim-{stem}-gemeten.png", label=tr("dl_observed_png", l))
+            solara.FileDownload(
+                lambda: charts.map_png(run.map, run.frames, map_layer.value, y, lg),
+                filename=f"welzijnsim-{stem}-kaart-{map_layer.value}.png",
+                label=tr("dl_map_png", lg),
+            )
+        solara.FileDownload(
+            lambda: charts.observed_png(run.frames, y, lg),
+            filename=f"welzijnsim-{stem}-gemeten.png",
+            label=tr("dl_observed_png", lg),
+        )
 
 
 CSS = """
@@ -334,40 +428,40 @@ CSS = """
 
 @solara.component
 def Page():
-    l = lang.value
+    lg = lang.value
     solara.Style(CSS)
-    solara.Title(tr("title", l))
+    solara.Title(tr("title", lg))
     solara.use_effect(lambda: run_task() if current.value is None else None, [])
     with solara.Column(style={"padding": "8px"}):
         with solara.Row(justify="space-between", style={"align-items": "center"}):
-            solara.Markdown(f"## {tr('title', l)}")
+            solara.Markdown(f"## {tr('title', lg)}")
             LanguageToggle()
-        solara.Text(tr("intro", l))
+        solara.Text(tr("intro", lg))
         with solara.Columns([1, 2.6]):
             Controls()
             with solara.Column():
                 run = current.value
                 if run is None or run.done == 0:
-                    solara.Info(tr("no_run", l))
+                    solara.Info(tr("no_run", lg))
                     return
                 ys = years(run.frames)
                 if len(ys) > 1:
                     with solara.Row(style={"align-items": "center"}):
-                        solara.Text(f"{tr('year', l)}: {_year(run)}", classes=["lever-label", "year-label"])
+                        solara.Text(f"{tr('year', lg)}: {_year(run)}", classes=["lever-label", "year-label"])
                         with solara.Div(classes=["slider-year"], style={"flex-grow": "1"}):
                             solara.SliderInt("", value=_year(run), min=ys[0], max=ys[-1], on_value=year.set)
                 with solara.lab.Tabs():
-                    with solara.lab.Tab(tr("tab_key", l)):
+                    with solara.lab.Tab(tr("tab_key", lg)):
                         KeyView(run)
-                    with solara.lab.Tab(tr("tab_series", l)):
+                    with solara.lab.Tab(tr("tab_series", lg)):
                         SeriesView(run)
-                    with solara.lab.Tab(tr("tab_map", l)):
+                    with solara.lab.Tab(tr("tab_map", lg)):
                         MapView(run)
-                    with solara.lab.Tab(tr("tab_staff", l)):
+                    with solara.lab.Tab(tr("tab_staff", lg)):
                         StaffView(run)
-                    with solara.lab.Tab(tr("tab_observed", l)):
+                    with solara.lab.Tab(tr("tab_observed", lg)):
                         ObservedView(run)
-                    with solara.lab.Tab(tr("tab_compare", l)):
+                    with solara.lab.Tab(tr("tab_compare", lg)):
                         CompareView(run)
-                    with solara.lab.Tab(tr("tab_export", l)):
+                    with solara.lab.Tab(tr("tab_export", lg)):
                         ExportView(run)

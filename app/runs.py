@@ -67,12 +67,13 @@ def _import_model() -> bool:
 @dataclass(frozen=True)
 class Run:
     """The result of one setting: its replications' frames (with a replication column) and the map."""
+
     settings: Settings
     frames: dict = field(hash=False, compare=False)
     map: dict | None = field(default=None, hash=False, compare=False)
     done: int = 0
     seconds: float = 0.0
-    number: int = 0          # position in the session's history (1, 2, ...)
+    number: int = 0  # position in the session's history (1, 2, ...)
 
     @property
     def complete(self) -> bool:
@@ -83,8 +84,12 @@ def _key(city: str, params: dict, seed: int) -> tuple:
     return (city, tuple(sorted(params.items())), int(seed))
 
 
-def run_setting(settings: Settings, progress: Callable[[Run, int], None] | None = None,
-                stop: Callable[[], bool] | None = None, limit: int | None = None) -> Run:
+def run_setting(
+    settings: Settings,
+    progress: Callable[[Run, int], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+    limit: int | None = None,
+) -> Run:
     """Run (or fetch from the cache) the replications of `settings`; stop early when `stop()` says so.
 
     `limit` caps the number of replications (a "step" runs one more than is done). The first replication also

@@ -38,8 +38,8 @@ def _preset(source: str) -> Scenario:
 
 @dataclass(frozen=True)
 class Settings:
-    preset: str                                  # shipped scenario name or a scenario file path
-    levers: tuple[tuple[str, Any], ...] = ()     # (parameter, value) moved in the app, sorted by name
+    preset: str  # shipped scenario name or a scenario file path
+    levers: tuple[tuple[str, Any], ...] = ()  # (parameter, value) moved in the app, sorted by name
     scale: float = DEFAULT_SCALE
     years: int = 10
     replications: int = DEFAULT_REPLICATIONS
@@ -69,8 +69,11 @@ class Settings:
     def assignments(self) -> list[str]:
         """The setting as ``--set`` assignments on the preset."""
         out = [f"{k}={_toml_value(v)}" for k, v in self.levers]
-        out += [f"run.scale={self.scale!r}", f"run.years={int(self.years)}",
-                f"scenario.replications={int(self.replications)}"]
+        out += [
+            f"run.scale={self.scale!r}",
+            f"run.years={int(self.years)}",
+            f"scenario.replications={int(self.replications)}",
+        ]
         return out
 
     def scenario(self) -> Scenario:
@@ -84,8 +87,10 @@ class Settings:
     def check_size(self) -> str | None:
         """None if the run may start, else why not (for the message on screen)."""
         if self.replications > MAX_REPLICATIONS or self.run_size > MAX_RUN_SIZE + 1e-9:
-            return (f"{self.replications} x {self.scale:g} x {self.years}/10 = {self.run_size:.2f} > {MAX_RUN_SIZE:g}"
-                    f" (max {MAX_REPLICATIONS} replications)")
+            return (
+                f"{self.replications} x {self.scale:g} x {self.years}/10 = {self.run_size:.2f} > {MAX_RUN_SIZE:g}"
+                f" (max {MAX_REPLICATIONS} replications)"
+            )
         return None
 
     def seeds(self) -> list[int]:
@@ -109,10 +114,13 @@ class Settings:
         name = name or _safe_name(f"workshop-{Path(self.preset).stem}")
         meta = sc.meta.model_copy(update={"name": name, "question": question or f"Workshop: {self.label()}"})
         sc = Scenario(sc.path, meta, sc.overrides)
-        header = ["# Scenario saved from the welzijnsim workshop app.",
-                  f"# Preset: {self.preset}; levers moved: " + (", ".join(f"{k} = {_toml_value(v)}"
-                                                                       for k, v in self.levers) or "none"),
-                  "# Run it with: welzijnsim run THIS_FILE (use run.scale = 1.0 for numbers you report)", ""]
+        header = [
+            "# Scenario saved from the welzijnsim workshop app.",
+            f"# Preset: {self.preset}; levers moved: "
+            + (", ".join(f"{k} = {_toml_value(v)}" for k, v in self.levers) or "none"),
+            "# Run it with: welzijnsim run THIS_FILE (use run.scale = 1.0 for numbers you report)",
+            "",
+        ]
         return "\n".join(header) + sc.to_toml()
 
 

@@ -21,6 +21,7 @@ KEY_FIGURES = (
     ("fte_individual_support", "k_fte_ind", "fte"),
     ("need_fte", "k_need_fte", "fte"),
     ("fte_area_based", "k_fte_area", "fte"),
+    ("fte_area_need", "k_fte_area_need", "fte"),
     ("cost_eur", "k_cost", "money"),
     ("escalations", "k_escalations", "count"),
     ("escalation_cost", "k_escalation_cost", "money"),
@@ -38,6 +39,7 @@ STAFF_COLUMNS = (
     ("fte_individual_support", "c_fte_ind", "fte"),
     ("need_fte", "c_need_fte", "fte"),
     ("fte_area_based", "c_fte_area", "fte"),
+    ("fte_area_need", "c_fte_area_need", "fte"),
     ("cost_eur", "c_cost", "money"),
     ("help_requests", "c_help_requests", "count"),
     ("unique_clients", "c_unique_clients", "count"),
@@ -83,7 +85,9 @@ def key_values(frames: dict, year: int) -> dict[str, float]:
     return {col: float(row[col].mean()) for col, _, _ in KEY_FIGURES if col in row.columns}
 
 
-def key_table(frames: dict, baseline: dict | None, year: int, lang: str, other_label: str | None = None) -> pd.DataFrame:
+def key_table(
+    frames: dict, baseline: dict | None, year: int, lang: str, other_label: str | None = None
+) -> pd.DataFrame:
     """Key figures of this setting against the baseline (or another setting) in `year`, printed."""
     mine = key_values(frames, year)
     base = key_values(baseline, year) if baseline else {}
@@ -115,19 +119,21 @@ def bands(frames: dict, column: str) -> pd.DataFrame:
     return pd.DataFrame({"mean": g.mean(), "p10": g.quantile(0.1), "p90": g.quantile(0.9)}).reset_index()
 
 
-def area_table(frames: dict, year: int, lang: str, level: str = "stadsdeel", columns=STAFF_COLUMNS,
-               printed: bool = True) -> pd.DataFrame:
+def area_table(
+    frames: dict, year: int, lang: str, level: str = "stadsdeel", columns=STAFF_COLUMNS, printed: bool = True
+) -> pd.DataFrame:
     """Per stadsdeel (plus the city) or per Servicepunt XL in `year`, mean over replications."""
     frame = frames[f"annual_{level}"]
     frame = frame[frame["year"] == year]
     means = mean_by(frame, ["area"], [c for c, _, _ in columns])
     if level == "stadsdeel":
         city = frames["annual_city"]
-        means = pd.concat([means, mean_by(city[city["year"] == year], ["area"], [c for c, _, _ in columns])],
-                          ignore_index=True)
+        means = pd.concat(
+            [means, mean_by(city[city["year"] == year], ["area"], [c for c, _, _ in columns])], ignore_index=True
+        )
     out = pd.DataFrame({tr("col_area" if level == "stadsdeel" else "col_sp", lang): means["area"]})
     for col, label, kind in columns:
-        if col not in means.columns or (level == "service_point" and col == "fte_area_based"):
+        if col not in means.columns or (level == "service_point" and col.startswith("fte_area")):
             continue
         out[tr(label, lang)] = [format_value(v, kind, lang) for v in means[col]] if printed else means[col].to_numpy()
     return out

@@ -54,7 +54,9 @@ def map_snapshot(model) -> dict:
 
             # Reached by targeted work (jongerenwerk, ouderenwerk): opbouwwerk reaches nearly everyone thinly.
             k = min(len(m.reached_week), len(pop.cell))
-            targeted = (m.reached_week[:k] != NOT_REACHED) & (m.effect[:k] > model.params["prevention.community_effect"])
+            targeted = (m.reached_week[:k] != NOT_REACHED) & (
+                m.effect[:k] > model.params["prevention.community_effect"]
+            )
             reached = np.bincount(pop.cell[:k][targeted], minlength=n).astype(float)
     grids = []
     for d, grid in enumerate(space.grids):
@@ -63,11 +65,18 @@ def map_snapshot(model) -> dict:
         g = {"name": model.city.stadsdelen[d], "shape": shape}
         for layer in LAYERS:
             g[layer] = np.asarray(getattr(grid, layer).data, dtype=float)
-        for key, arr in (("residents", residents), ("unregistered", unregistered), ("reached", reached),
-                         ("catchment", model.cell_service_point.astype(float))):
+        for key, arr in (
+            ("residents", residents),
+            ("unregistered", unregistered),
+            ("reached", reached),
+            ("catchment", model.cell_service_point.astype(float)),
+        ):
             g[key] = arr[cells].reshape(shape)
-        g["sites"] = [(sp.index, sp.name, tuple(int(v) for v in sp.cell.coordinate))
-                      for sp in model.service_points if sp.district == d]
+        g["sites"] = [
+            (sp.index, sp.name, tuple(int(v) for v in sp.cell.coordinate))
+            for sp in model.service_points
+            if sp.district == d
+        ]
         grids.append(g)
     return {"grids": grids, "scale": float(model.params["run.scale"])}
 
@@ -78,9 +87,15 @@ SEEN_WITHIN_WEEKS = 2  # 10 working days
 def add_seen_within(frame: pd.DataFrame, res, level: str) -> None:
     """Column ``seen_within_10_days``: share of first contacts that waited at most two weeks (10 working
     days), per year and area, read from the run's wait histograms (kept if the model already reports it)."""
-    if "seen_within_10_days" in frame.columns or getattr(res, "wait_hist", None) is None:
+    if "seen_within_10_days" in frame.columns:
         return
-    group, names = res._group(level)
+    if "share_first_within_2_weeks" in frame.columns:  # the model reports it itself (newer versions)
+        frame["seen_within_10_days"] = frame["share_first_within_2_weeks"]
+        return
+    grouping = getattr(res, "group_index", None) or getattr(res, "_group", None)
+    if grouping is None or getattr(res, "wait_hist", None) is None:
+        return
+    group, names = grouping(level)
     hist = res._sum_groups(res.wait_hist, group, len(names))  # (weeks, areas, bins)
     years = res.weeks // 52
     by_year = hist[: 52 * years].reshape(years, 52, len(names), -1).sum(axis=1)

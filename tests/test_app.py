@@ -80,7 +80,9 @@ def test_settings_are_immutable_values():
     assert t.value("staffing.individual_support_factor") == 1.5
     # Moving a lever back to the preset's value removes it, so equal settings compare equal.
     assert t.with_lever("staffing.individual_support_factor", 1.0) == s
-    with pytest.raises(Exception):
+    from dataclasses import FrozenInstanceError
+
+    with pytest.raises(FrozenInstanceError):
         s.scale = 0.5  # frozen
 
 
@@ -97,8 +99,11 @@ def test_seeds_are_shared_between_settings_of_a_preset():
 
 
 def test_saved_toml_is_a_scenario_that_loads_with_the_same_values(tmp_path):
-    s = Settings("prevention-push", scale=0.1, years=3).with_lever("unregistered.factor", 2.0) \
+    s = (
+        Settings("prevention-push", scale=0.1, years=3)
+        .with_lever("unregistered.factor", 2.0)
         .with_lever("budget.mode", "budget")
+    )
     path = tmp_path / "saved.toml"
     path.write_text(s.to_toml(), encoding="utf-8")
     loaded = load_scenario(path)
@@ -168,8 +173,9 @@ def test_exports(small_runs, tmp_path):
     base, double = small_runs["base"], small_runs["double"]
     y = summary.years(base.frames)[-1]
     xlsx = tmp_path / "w.xlsx"
-    xlsx.write_bytes(exports.workshop_xlsx(double.frames, base.frames, exports.settings_rows(double.settings, "nl"),
-                                           y, "nl"))
+    xlsx.write_bytes(
+        exports.workshop_xlsx(double.frames, base.frames, exports.settings_rows(double.settings, "nl"), y, "nl")
+    )
     wb = openpyxl.load_workbook(xlsx)
     assert {"Kerncijfers", "Instellingen", "Hulpvragen", "FTE nodig"} <= set(wb.sheetnames)
     wide = pd.read_excel(xlsx, sheet_name="Hulpvragen", index_col=0)
@@ -187,8 +193,11 @@ def test_charts_are_png(small_runs):
 
     run = small_runs["base"]
     y = summary.years(run.frames)[-1]
-    for png in (charts.series_png([("A", run.frames), ("B", small_runs["double"].frames)], "nl"),
-                charts.map_png(run.map, run.frames, "waiting", y, "en"), charts.observed_png(run.frames, y, "nl")):
+    for png in (
+        charts.series_png([("A", run.frames), ("B", small_runs["double"].frames)], "nl"),
+        charts.map_png(run.map, run.frames, "waiting", y, "en"),
+        charts.observed_png(run.frames, y, "nl"),
+    ):
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
 
 

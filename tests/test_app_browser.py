@@ -53,9 +53,26 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("app") / "server.log"
     env = dict(os.environ, WELZIJNSIM_APP_WORKERS="2")
     with open(log, "w") as out:
-        proc = subprocess.Popen(_welzijnsim() + ["app", "--host", "127.0.0.1", "--port", str(port),
-                                                 "--scale", "0.1", "--years", "3", "--replications", "2"],
-                                stdout=out, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+        proc = subprocess.Popen(
+            _welzijnsim()
+            + [
+                "app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--scale",
+                "0.1",
+                "--years",
+                "3",
+                "--replications",
+                "2",
+            ],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+        )
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.time() + 120
@@ -132,10 +149,10 @@ def _download(page, label, folder):
             path = folder / dl.value.suggested_filename
             dl.value.save_as(path)
             return path
-        except Exception:
+        except Exception as exc:
             if attempt == 2:
                 _shot(page, "debug-download")
-                raise AssertionError(f"no download from the button {label!r}")
+                raise AssertionError(f"no download from the button {label!r}") from exc
 
 
 def test_workshop_in_browser(chromium_browser, server, tmp_path):
@@ -171,7 +188,10 @@ def test_workshop_in_browser(chromium_browser, server, tmp_path):
     _tab(page, "Tijdreeksen")
     page.wait_for_function(
         "b => { const i = Array.from(document.querySelectorAll('img.chart-series')).filter(i => i.offsetParent);"
-        " return i.length > 0 && i.every(x => x.src !== b); }", arg=chart_before, timeout=TIMEOUT)
+        " return i.length > 0 && i.every(x => x.src !== b); }",
+        arg=chart_before,
+        timeout=TIMEOUT,
+    )
     _tab(page, "Kerncijfers")
     fte_after = _cell(page, "FTE individuele ondersteuning (formatie)")
     assert fte_after != fte_before
@@ -194,7 +214,8 @@ def test_workshop_in_browser(chromium_browser, server, tmp_path):
     assert page.get_by_text("Instelling B (huidig)", exact=True).first.is_visible()
     assert page.locator(".compare-intro").is_visible()
     assert _cell(page, "FTE individuele ondersteuning (formatie)", 1) != _cell(
-        page, "FTE individuele ondersteuning (formatie)", 2)
+        page, "FTE individuele ondersteuning (formatie)", 2
+    )
     page.locator(".chart-compare img, img.chart-compare").first.wait_for()
     _shot(page, "6-vergelijken")
 
