@@ -417,6 +417,7 @@ def ExportView(run):
 CSS = """
 .wtable { border-collapse: collapse; font-size: 14px; margin: 8px 0; }
 .wtable th, .wtable td { border-bottom: 1px solid #ddd; padding: 3px 10px; text-align: right; }
+.wtable td { white-space: nowrap; }
 .wtable th:first-child, .wtable td:first-child { text-align: left; }
 .controls { max-height: calc(100vh - 90px); overflow-y: auto; }
 .lever .v-input { margin-top: 0; }
