@@ -160,3 +160,4 @@ if __name__ == "__main__":  # pragma: no cover
 from analysis import cli_study  # noqa: E402,F401
 from analysis import cli_validation  # noqa: E402,F401
 from analysis import cli_sensitivity  # noqa: E402,F401
+from analysis import cli_app  # noqa: E402,F401

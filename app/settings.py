@@ -1,0 +1,132 @@
+"""One workshop setting as an immutable value: a preset scenario, the levers moved, and the run size.
+
+Solara keeps reactive values per browser session but starts every session from the same default object,
+so settings are frozen dataclasses that are replaced (``.set(new)``), never changed in place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from scenarios.loader import SCENARIO_DIR, Scenario, _toml_value, load_scenario
+from sim.streams import replication_seeds
+
+# The default run: a fifth of the residents (the smallest scale at which capacity per Servicepunt XL is not
+# lumpy, docs/verification.md), the whole horizon, three replications for the 10-90% bands.
+DEFAULT_SCALE = 0.2
+DEFAULT_REPLICATIONS = 3
+# Run-size limit: replications x scale x years / 10, i.e. "whole-city ten-year runs". One person cannot
+# occupy the machine: 4 whole-city runs take ~25 s of CPU on this machine's two workers.
+MAX_RUN_SIZE = 4.0
+MAX_REPLICATIONS = 20
+
+
+def shipped_presets() -> list[str]:
+    """The shipped scenarios, baseline first."""
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    return ["baseline"] + [n for n in names if n != "baseline"]
+
+
+@lru_cache(maxsize=64)
+def _preset(source: str) -> Scenario:
+    return load_scenario(source)
+
+
+@dataclass(frozen=True)
+class Settings:
+    preset: str  # shipped scenario name or a scenario file path
+    levers: tuple[tuple[str, Any], ...] = ()  # (parameter, value) moved in the app, sorted by name
+    scale: float = DEFAULT_SCALE
+    years: int = 10
+    replications: int = DEFAULT_REPLICATIONS
+
+    # ---- changing (returns a new value) ----------------------------------------------------
+    def with_lever(self, name: str, value) -> Settings:
+        levers = dict(self.levers)
+        if self.preset_value(name) == value:
+            levers.pop(name, None)
+        else:
+            levers[name] = value
+        return replace(self, levers=tuple(sorted(levers.items())))
+
+    def with_run(self, **kw) -> Settings:
+        return replace(self, **kw)
+
+    # ---- reading ---------------------------------------------------------------------------
+    def base_scenario(self) -> Scenario:
+        return _preset(self.preset)
+
+    def preset_value(self, name: str):
+        return self.base_scenario().params()[name]
+
+    def value(self, name: str):
+        return dict(self.levers).get(name, self.preset_value(name))
+
+    def assignments(self) -> list[str]:
+        """The setting as ``--set`` assignments on the preset."""
+        out = [f"{k}={_toml_value(v)}" for k, v in self.levers]
+        out += [
+            f"run.scale={self.scale!r}",
+            f"run.years={int(self.years)}",
+            f"scenario.replications={int(self.replications)}",
+        ]
+        return out
+
+    def scenario(self) -> Scenario:
+        """The preset with the levers and run size applied (validated by the scenario loader)."""
+        return self.base_scenario().with_overrides(self.assignments())
+
+    @property
+    def run_size(self) -> float:
+        return self.replications * self.scale * self.years / 10
+
+    def check_size(self) -> str | None:
+        """None if the run may start, else why not (for the message on screen)."""
+        if self.replications > MAX_REPLICATIONS or self.run_size > MAX_RUN_SIZE + 1e-9:
+            return (
+                f"{self.replications} x {self.scale:g} x {self.years}/10 = {self.run_size:.2f} > {MAX_RUN_SIZE:g}"
+                f" (max {MAX_REPLICATIONS} replications)"
+            )
+        return None
+
+    def seeds(self) -> list[int]:
+        """Replication seeds from the preset's study seed: the same for every setting of one preset, so a
+        comparison shows the levers, not noise (common random numbers)."""
+        return replication_seeds(self.base_scenario().meta.seed, self.replications)
+
+    def key(self) -> tuple:
+        return (self.preset, self.levers, self.scale, self.years, self.replications)
+
+    def label(self) -> str:
+        name = Path(self.preset).stem
+        if not self.levers:
+            return name
+        return name + " + " + ", ".join(f"{k.split('.', 1)[1]}={_short(v)}" for k, v in self.levers)
+
+    def to_toml(self, name: str | None = None, question: str = "") -> str:
+        """The setting as a scenario file that `welzijnsim run` and `validate` accept unchanged: every
+        parameter resolved (so it stands alone), the moved levers listed in the header."""
+        sc = self.scenario()
+        name = name or _safe_name(f"workshop-{Path(self.preset).stem}")
+        meta = sc.meta.model_copy(update={"name": name, "question": question or f"Workshop: {self.label()}"})
+        sc = Scenario(sc.path, meta, sc.overrides)
+        header = [
+            "# Scenario saved from the welzijnsim workshop app.",
+            f"# Preset: {self.preset}; levers moved: "
+            + (", ".join(f"{k} = {_toml_value(v)}" for k, v in self.levers) or "none"),
+            "# Run it with: welzijnsim run THIS_FILE (use run.scale = 1.0 for numbers you report)",
+            "",
+        ]
+        return "\n".join(header) + sc.to_toml()
+
+
+def _short(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "workshop"
