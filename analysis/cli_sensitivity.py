@@ -68,6 +68,8 @@ def sensitivity(
     method: Annotated[Optional[str], typer.Option(help="morris, sobol or delta (default: the design's)")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/sensitivity-<scenario>-<method>)")] = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications per design point (default: the design's)")] = None,
+    trajectories: Annotated[Optional[int], typer.Option(help="Morris r (default: the design's)")] = None,
+    samples: Annotated[Optional[int], typer.Option(help="Sobol N (a power of 2) or delta N (default: the design's)")] = None,
     set_: SetOpt = [],
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -104,6 +106,14 @@ def sensitivity(
             if replications < 1:
                 _fail("--replications must be at least 1")
             d.replications = replications
+        if trajectories is not None:
+            if trajectories < 2:
+                _fail("--trajectories must be at least 2 (the convergence check halves it)")
+            d.trajectories = trajectories
+        if samples is not None:
+            if samples < 4 or (d.method == "sobol" and samples & (samples - 1)):
+                _fail("--samples must be at least 4 (and a power of 2 for Sobol)")
+            d.samples = samples
         out = out or Path("results") / f"sensitivity-{sc.name}-{d.method}"
         try:
             spec = sensitivity_spec(d, StudyScenario.from_scenario(sc))

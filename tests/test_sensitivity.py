@@ -22,16 +22,16 @@ ROOT = Path(__file__).resolve().parents[1]
 PI = math.pi
 
 
-def _ishigami_design(tmp_path: Path, method: str, seed: int, extra: str = "") -> Path:
+def _ishigami_design(tmp_path: Path, method: str, seed: int, extra: str = "", resamples: int = 300) -> Path:
     factors = "".join(f'[[factor]]\nname = "x{i}"\nlow = {-PI!r}\nhigh = {PI!r}\nsource = "Ishigami & Homma 1990"\n'
                       for i in (1, 2, 3))
     path = tmp_path / f"ishigami-{method}.toml"
-    path.write_text(f'[design]\nmethod = "{method}"\nseed = {seed}\nresamples = 300\n{extra}\n{factors}')
+    path.write_text(f'[design]\nmethod = "{method}"\nseed = {seed}\nresamples = {resamples}\n{extra}\n{factors}')
     return path
 
 
-def _run_ishigami(tmp_path, method, seed, extra="", noise=0.0, executor=None, name="s"):
-    design = load_design(_ishigami_design(tmp_path, method, seed, extra), model=False)
+def _run_ishigami(tmp_path, method, seed, extra="", noise=0.0, executor=None, name="s", resamples=300):
+    design = load_design(_ishigami_design(tmp_path, method, seed, extra, resamples), model=False)
     spec = sensitivity_spec(design, StudyScenario(name="ishigami", city="none", params={}),
                             evaluator="ishigami", noise=noise)
     out = tmp_path / name
@@ -192,3 +192,39 @@ def test_shipped_design_is_valid_and_has_the_benchmark_size():
     from analysis.sensitivity.design import sample
 
     assert len(sample(d)) * d.replications == 1100
+
+
+def test_documented_commands_at_small_scale(tmp_path):
+    """README/docs/sensitivity.md: the shipped design through the CLI (r=2, 1 replication, scale 0.1, 2 years),
+    then its report, then --resume of the finished study (nothing recomputed)."""
+    out = tmp_path / "sens"
+    args = ["sensitivity", str(ROOT / "scenarios/baseline.toml"), "--design",
+            str(ROOT / "scenarios/designs/baseline-morris.toml"), "--trajectories", "2", "--replications", "1",
+            "--set", "run.scale=0.1", "--set", "run.years=2", "--set", "run.warmup_weeks=13", "--out", str(out),
+            "--workers", "0", "--quiet"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert len(list((out / "outcomes").rglob("run-*.parquet"))) == 2 * (10 + 1) * 1  # r (k + 1), k = 9 + dummy
+    before = {p: p.stat().st_mtime_ns for p in (out / "outcomes").rglob("run-*.parquet")}
+    res = CliRunner().invoke(app, ["sensitivity", "--resume", "--out", str(out), "--workers", "0", "--quiet"])
+    assert res.exit_code == 0, res.output
+    assert {p: p.stat().st_mtime_ns for p in (out / "outcomes").rglob("run-*.parquet")} == before
+    res = CliRunner().invoke(app, ["report", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    assert (out / "report" / "report-en.html").is_file()
+
+
+def test_delta_and_sobol_report_on_ishigami(tmp_path):
+    """Delta (N=256 Latin hypercube, seed 9, 10 bootstrap resamples: delta's kernel estimates are slow):
+    x1 and x2 are above the dummy's floor. Then a report of a Sobol study (N=64) shows the S1/ST bars of the
+    function's own outcome."""
+    _out, idx, info = _run_ishigami(tmp_path, "delta", 9, "samples = 256\nreplications = 1", name="delta",
+                                    resamples=10)
+    d = _pivot(idx, "delta")
+    assert d.loc["x1", "above_noise"] and d.loc["x2", "above_noise"]
+    assert d.loc["dummy", "value"] < min(d.loc["x1", "value"], d.loc["x2", "value"])
+    out, _idx, _ = _run_ishigami(tmp_path, "sobol", 7, "samples = 64\nreplications = 1", name="sobol")
+    res = CliRunner().invoke(app, ["report", str(out), "--lang", "en"])
+    assert res.exit_code == 0, res.output
+    html = (out / "report" / "report-en.html").read_text()
+    assert 'data-figure="indices-0-y-0.png"' in html and "ST" in html and "S1" in html

@@ -21,6 +21,8 @@ Files written to the study directory:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import warnings
 from pathlib import Path
@@ -62,7 +64,10 @@ def salib_indices(design: Design, X: np.ndarray, Y: np.ndarray) -> list[dict]:
         else:
             from SALib.analyze import delta
 
-            si = delta.analyze(problem, X, Y, **kw)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):  # SALib notices
+                si = dict(delta.analyze(problem, X, Y, **kw))
+            if "delta" not in si:  # SALib >= 1.6: raw / balanced / step variants; raw is Plischke et al. (2013)
+                si["delta"], si["delta_conf"] = si["delta_raw"], si["delta_raw_conf"]
             pairs = {"delta": "delta_conf", "S1": "S1_conf"}
     for idx, conf in pairs.items():
         vals = np.asarray(si[idx], dtype=float)
