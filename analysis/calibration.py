@@ -618,8 +618,9 @@ def _g(x: float) -> str:
 
 def report(result: CalibrationResult) -> str:
     r = result
-    lines = [f"Calibration of '{r.scenario.name}': {len(r.trials)} trials (optuna TPE, seed {r.seed}; "
-             f"{int((r.trials.phase == 'refit').sum())} of them refitting); each trial "
+    n_refit = int((r.trials.phase == "refit").sum())
+    lines = [f"Calibration of '{r.scenario.name}': {len(r.trials) - n_refit} search trials (--trials) + {n_refit} "
+             f"refit trials (optuna TPE, seed {r.seed}); each trial "
              f"{r.settings.replications} model seed(s), the same for every trial, scale {r.settings.scale:g}"]
     basis = []
     if r.use_face:
@@ -643,6 +644,18 @@ def report(result: CalibrationResult) -> str:
     lines.append("(% = share of the search range; near-best = search trials with loss <= best + delta, at least the "
                  f"best 10%: {len(near_best(search, r.best_eval.loss, r.delta))} of {len(search)}; trades off = rank "
                  "correlation |r| >= 0.6 over them)")
+    lines += [
+        "In plain words:",
+        "  slice interval   the values this parameter can take, the others held at the best set, and still fit",
+        "                   about as well as the best (loss within delta, i.e. within the Monte Carlo noise);",
+        "  near-best spread the values it takes among the trials that fit about as well as the best;",
+        "  identified       both are narrow: the data pin this parameter;",
+        "  ridge            alone it looks pinned, but together with another parameter it can move a long way",
+        "                   (e.g. more episodes and less help-seeking give the same counts): the data pin a",
+        "                   combination, not the parameter;",
+        "  one-sided        the data give only a lower or only an upper bound;",
+        "  not identified   nearly any value in the search range fits.",
+    ]
     lines.append("")
     final_loss = r.final_eval.loss if r.final_eval is not None else r.best_eval.loss
     for note in r.notes:
@@ -674,11 +687,22 @@ def report(result: CalibrationResult) -> str:
 
 
 def _base_reference(scenario: Scenario, out: Path) -> str:
-    """How the calibrated file names its base: by name if it sits next to it, else by absolute path."""
+    """How the calibrated file names its base: `base = "baseline"` for a shipped scenario or one next to it
+    (the loader finds both by name), else a path relative to the written file (the loader resolves `base`
+    next to the scenario file), so the pair can be moved or shared together."""
+    import os
+
+    from scenarios.loader import SCENARIO_DIR
+
     src = scenario.path.resolve()
-    if (out.resolve().parent / f"{src.stem}.toml") == src:
+    here = out.resolve().parent
+    if (here / f"{src.stem}.toml") == src or (src.parent == SCENARIO_DIR.resolve()
+                                             and not (here / f"{src.stem}.toml").exists()):
         return src.stem
-    return str(src)
+    try:
+        return Path(os.path.relpath(src, here)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return str(src)
 
 
 def write_scenario(result: CalibrationResult, out: str | Path, name: str | None = None,

@@ -12,14 +12,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from analysis.cli import _fail, _load, app
+from analysis.cli import _check_seed_replications, _fail, _load, _output_dir, _output_file, app
 
 Workers = Annotated[Optional[int], typer.Option(
     "--workers", help="Local worker processes (default: all cores; 0 = serial in this process)")]
 Scheduler = Annotated[Optional[str], typer.Option(
     "--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (instead of local processes)")]
 Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar")]
-Resume = Annotated[bool, typer.Option("--resume", help="Continue an interrupted study in --out; recompute nothing stored")]
+Resume = Annotated[bool, typer.Option(
+    "--resume", help="Continue an interrupted study in --out, or reprint a finished one; recompute nothing stored")]
+Force = Annotated[bool, typer.Option("--force", help="Replace an earlier study in --out (its runs are deleted)")]
 SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value (all scenarios)")]
 Replications = Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")]
 StudySeed = Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")]
@@ -50,11 +52,41 @@ def _executor(workers: int | None, scheduler: str | None):
         _fail(str(exc))
 
 
-def _run(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool):
+def _check_options(workers: int | None, scheduler: str | None, batch_size: int | None) -> None:
+    """Options checked before anything is computed or written (a bad --scheduler fails in seconds)."""
+    from analysis.executors import ExecutorError, check_scheduler_address
+
+    if workers is not None and workers < 0:
+        _fail(f"--workers {workers}: must be 0 (serial in this process) or more")
+    if batch_size is not None and batch_size < 1:
+        _fail(f"--batch-size {batch_size}: must be at least 1 run per task")
+    if scheduler is not None:
+        try:
+            check_scheduler_address(scheduler)
+        except ExecutorError as exc:
+            _fail(str(exc))
+
+
+def _prepare_out(out: Path, resume: bool, force: bool) -> None:
+    """The output rule of every command: a new study needs an empty/new --out; --resume continues (or
+    reprints) the study stored there; --force replaces an earlier study. Checked before computing."""
+    if resume and force:
+        _fail("--resume and --force contradict each other: --resume keeps the stored runs, --force deletes them")
+    if not resume:
+        _output_dir(out, force, kind="study", resume_hint=True)
+
+
+def _run(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool, force: bool = False):
     """Run a study with clean errors (exit 2) and a clean interrupt (exit 130)."""
     from analysis.study import StudyError, run_study
 
+    _check_options(workers, scheduler, batch_size)
+    _prepare_out(out, resume, force)
     executor = _executor(workers, scheduler)
+    if force and not resume:
+        from analysis.store import replace_dir_contents
+
+        replace_dir_contents(out)  # checked above: an earlier welzijnsim study (or empty)
     if not quiet:
         typer.echo(f"Study '{out}': {len(spec.scenarios)} scenario(s) x {spec.replications} replication(s) "
                    f"on {executor.description}", err=True)
@@ -107,11 +139,15 @@ def study(
     scheduler: Scheduler = None,
     batch_size: BatchSize = None,
     resume: Resume = False,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Run replications of one or more scenarios (common random numbers) into a study directory."""
     from analysis.study import StudyError, StudyScenario, StudySpec
 
+    _check_seed_replications(seed, replications)
+    _check_options(workers, scheduler, batch_size)
+    _prepare_out(out, resume, force)
     if resume and not scenarios:
         spec = _spec_for_resume(out)
     else:
@@ -128,7 +164,7 @@ def study(
                 options={"weekly": weekly, **_parameter_draws(vary, reps, study_seed)})
         except StudyError as exc:
             _fail(str(exc))
-    res = _run(spec, out, workers, scheduler, resume, batch_size, quiet)
+    res = _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     typer.echo(f"{res.computed} run(s) computed, {res.skipped} already stored, in {res.seconds:.1f} s. "
                f"Study in {out}/ (summary.parquet, summary.csv; workshop sheet: welzijnsim export {out} --format xlsx)")
 
@@ -157,9 +193,13 @@ def staffing(
     workers: Workers = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
-    """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands."""
+    """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands.
+
+    Progress counts runs: each replication is one staffing search (several model runs), so the first
+    mark appears when the first search ends; a line per finished search is printed meanwhile."""
     from analysis.staffing import Target, area_table, city_table
     from analysis.study import StudyError, StudyScenario, StudySpec, load_table
 
@@ -175,24 +215,56 @@ def staffing(
     except StudyError as exc:
         _fail(str(exc))
     out = out or Path("results") / f"staffing-{sc.name}"
-    _run(spec, out, workers, scheduler, resume, 1, quiet)
-    df = load_table(out, "staffing")
     p = sc.params()
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
     years = _years(year, first, last, sorted({first, last}))
+    _run(spec, out, workers, scheduler, resume, 1, quiet, force)
+    df = load_table(out, "staffing")
     typer.echo(f"\n{sc.meta.question or sc.name}")
     typer.echo(f"Staffing to meet the service level: >= {share_within:.0%} of help requests get a first contact "
                f"within {within_weeks} whole week(s) (10 working days) and <= {max_dropped:.0%} give up.")
     varied = f"; uncertain: {', '.join(f'{k} {a}-{b}' for k, (a, b) in spec.options['vary'].items())}" \
         if spec.options.get("vary") else ""
     typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
-               "Individual support is searched; area-based work is today's FTE x levers (not searched).\n")
+               "Individual support is searched (tables below: 'area-based' there is today's FTE x levers); the area-based "
+               "need is derived from its target groups (after them).\n")
     typer.echo("City by year:")
     typer.echo(city_table(df))
     levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)
     typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'today' = current):")
     typer.echo(area_table(df, years, levels))
+    _print_area_need(sc, spec, df, out, years, workers, scheduler, resume, quiet)
     typer.echo(f"\nStudy written to {out}/ (query it: welzijnsim query {out} \"SELECT * FROM staffing LIMIT 5\")")
+
+
+def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool,
+                     quiet: bool) -> None:
+    """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
+    under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
+    from analysis.area_need import both_halves_table, city_need_by_year, need_table
+    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+
+    mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
+    try:
+        area_spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(mandate)], seed=spec.seed,
+                              replications=spec.replications,
+                              options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")})
+    except StudyError as exc:
+        _fail(str(exc))
+    area_dir = out / "area-need"
+    _run(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
+    annual = load_table(area_dir, "annual")
+    typer.echo("\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
+               "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "
+               "living alone) held as the groups grow, age and move. 'today' is derived from the budget, with the "
+               "range of that estimate; 'at targets' = Moerwijk intensity (514 youths/FTE) in deprived wijken.")
+    typer.echo("City by year:")
+    typer.echo(city_need_by_year(annual))
+    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
+    typer.echo(need_table(annual, years))
+    typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
+               "area-based need, FTE and EUR M (paired by replication):")
+    typer.echo(both_halves_table(staffing_df, annual, years))
 
 
 @app.command()
@@ -207,10 +279,11 @@ def budget(
     scheduler: Scheduler = None,
     batch_size: BatchSize = None,
     resume: Resume = False,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Unchanged budget: the FTE a budget path pays for and the service level, waits and unmet demand it buys."""
-    from analysis.budget import budget_city_table, budget_stadsdeel_table
+    from analysis.budget import PRIORITY_RULE, budget_city_table, budget_service_point_table, budget_stadsdeel_table
     from analysis.study import StudyError, StudyScenario, StudySpec, load_table
 
     sc = _load(scenario, seed, replications, list(set_))
@@ -224,18 +297,29 @@ def budget(
     except StudyError as exc:
         _fail(str(exc))
     out = out or Path("results") / f"budget-{sc.name}"
-    _run(spec, out, workers, scheduler, resume, batch_size, quiet)
-    df = load_table(out, "annual")
     p = sc.params()
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
     years = _years(year, first, last, sorted({first, last}))
+    _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
+    df = load_table(out, "annual")
     typer.echo(f"\n{sc.meta.question or sc.name}")
+    real = p["budget.indexation"] == "real"
+    typer.echo(f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
+               f"'{p['budget.index']}', {'real (compensated for wage and price growth)' if real else 'nominal (no compensation)'}"
+               f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr.")
+    rule = PRIORITY_RULE.format(n=p["budget.protected_deprived_count"]) if p["budget.priority"] == "core_first" \
+        else "Priority rule: pro_rata (every kind of work and cost shrinks alike)."
+    typer.echo(rule)
     typer.echo(f"Median [p10-p90] over {reps} replications. Service level: share of help requests with a first "
-               "contact within 2 whole weeks (10 working days). Staff cost never exceeds the budget (checked per run).\n")
+               "contact within 2 whole weeks (10 working days). Spending never exceeds the budget in any year, "
+               "stadsdeel or Servicepunt XL (checked per run).\n")
     typer.echo("City by year:")
     typer.echo(budget_city_table(df))
-    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))}:")
+    typer.echo(f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
+               "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):")
     typer.echo(budget_stadsdeel_table(df, years))
+    typer.echo(f"\nPer Servicepunt XL, {', '.join(map(str, years))}:")
+    typer.echo(budget_service_point_table(df, years))
     typer.echo(f"\nStudy written to {out}/")
 
 
@@ -246,14 +330,16 @@ def compare(
     metric: Annotated[list[str], typer.Option("--metric", help="Metric(s) to compare (default: key outcomes)")] = [],
     year: Annotated[list[int], typer.Option("--year", help="Year(s) (default: all)")] = [],
     level: Annotated[str, typer.Option(help="city, stadsdeel or service_point")] = "stadsdeel",
-    scenario_a: Annotated[Optional[str], typer.Option(help="Scenario in A (default: the only/first one)")] = None,
-    scenario_b: Annotated[Optional[str], typer.Option(help="Scenario in B (default: the only/first one)")] = None,
+    scenario_a: Annotated[Optional[str], typer.Option(help="Scenario in A (default: A's first)")] = None,
+    scenario_b: Annotated[Optional[str], typer.Option(help="Scenario in B (default: B's first that is not A's scenario)")] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the differences to this CSV file")] = None,
 ) -> None:
     """Differences B - A per area and year, paired by seed (common random numbers), with p10/p50/p90 bands."""
     from analysis.compare import compare_studies, format_comparison
     from analysis.study import StudyError
 
+    if csv is not None:
+        _output_file(csv, "--csv")  # before reading the studies
     try:
         diff = compare_studies(dir_a, dir_b, metrics=metric or None, years=year or None, level=level,
                                scenario_a=scenario_a, scenario_b=scenario_b)
@@ -263,7 +349,10 @@ def compare(
     if csv:
         from analysis.store import write_csv
 
-        write_csv(csv, diff)
+        try:
+            write_csv(csv, diff)
+        except OSError as exc:
+            _fail(f"--csv {csv}: cannot write ({exc.strerror}); the table above is complete")
         typer.echo(f"\nWritten to {csv}")
 
 

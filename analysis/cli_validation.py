@@ -19,6 +19,17 @@ from analysis.cli import _fail, _load, app
 SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value")]
 
 
+def _calibration_default(key: str) -> str:
+    """A default of [calibration] in analysis/targets.toml, for --help (the file is the one source)."""
+    import tomllib
+
+    try:
+        raw = tomllib.loads((Path(__file__).parent / "targets.toml").read_text(encoding="utf-8"))
+        return f"{raw['calibration'][key]:g}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "see analysis/targets.toml"
+
+
 def _default_scenario(scenario: Optional[Path]) -> Path:
     if scenario is not None:
         return scenario
@@ -37,6 +48,8 @@ def check_model_cmd(
     targets: Annotated[Optional[Path], typer.Option(help="Targets file (default: analysis/targets.toml)")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for docs/validation.md)")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages")] = False,
+    levers: Annotated[bool, typer.Option("--levers", help="Also benefit/cost of levers from paired runs "
+                                         "([[lever_target]] in the targets file; runs the scenario 2x per target)")] = False,
 ) -> None:
     """Face validation: print each target of figures.md, its source, the simulated value and whether it is in range."""
     from analysis.validation import TargetError, check_model, format_check, load_targets
@@ -46,6 +59,9 @@ def check_model_cmd(
     first, last = params["run.start_year"], params["run.start_year"] + params["run.years"] - 1
     if year is not None and not first <= year <= last:
         _fail(f"--year {year}: outside the simulated years {first}-{last}")
+    if targets is not None and not targets.is_file():
+        _fail(f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
+              "give a targets TOML file like analysis/targets.toml")
     try:
         tlist = load_targets(targets)
     except TargetError as exc:
@@ -65,19 +81,30 @@ def check_model_cmd(
     except TargetError as exc:
         _fail(str(exc))
     typer.echo(format_check(result, markdown=markdown))
+    if levers:  # issue 10: paired benefit/cost against SEOR 1.6 and the 11-25% net effects
+        from analysis.lever_check import check_levers, format_levers, load_lever_targets
+
+        try:
+            ltargets = load_lever_targets(targets)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(format_levers(check_levers(city, params, sc.meta.seed, sc.meta.replications, ltargets)))
 
 
 @app.command()
 def calibrate(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to calibrate, e.g. scenarios/baseline.toml")],
-    trials: Annotated[int, typer.Option(help="Optuna trials")] = 100,
+    trials: Annotated[int, typer.Option(help="Optuna trials of the search; keeping unpinned parameters at the base "
+                                        "value adds refit trials (max(10, N/4) per attempt, reported)")] = 100,
     seed: Annotated[Optional[int], typer.Option(help="Seed of the sampler and of the model runs (default: the scenario's)")] = None,
     out: Annotated[Optional[Path], typer.Option(help="Calibrated scenario file (default results/calibration/<scenario>-calibrated.toml)")] = None,
     counts: Annotated[Optional[Path], typer.Option(help="Municipal counts CSV: year, stadsdeel or servicepunt, contacts, unique_clients[, help_requests, waiting_first_end]")] = None,
     param: Annotated[list[str], typer.Option("--param", help="Parameter to fit instead of the defaults: NAME=LOW:HIGH[:log]")] = [],
     face: Annotated[bool, typer.Option("--face/--no-face", help="Use the face targets of analysis/targets.toml")] = True,
-    scale: Annotated[Optional[float], typer.Option(help="run.scale of each trial (default from targets.toml: 0.05)")] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Model seeds per trial (default from targets.toml: 2)")] = None,
+    scale: Annotated[Optional[float], typer.Option(
+        help=f"run.scale of each trial (default from analysis/targets.toml: {_calibration_default('scale')})")] = None,
+    replications: Annotated[Optional[int], typer.Option(
+        help=f"Model seeds per trial (default from analysis/targets.toml: {_calibration_default('replications')})")] = None,
     years: Annotated[Optional[int], typer.Option(help="Reported years per trial without --counts (default 1)")] = None,
     verify_scale: Annotated[Optional[float], typer.Option(help="Also run the calibrated set once at this scale (default 1.0; 0 = not)")] = None,
     set_: SetOpt = [],
@@ -96,6 +123,12 @@ def calibrate(
     sc = _load(scenario, seed, None, set_)
     if trials < 1:
         _fail(f"--trials {trials}: give at least 1 trial")
+    from analysis.calibration import default_out as _default_out
+    from analysis.cli import _output_file
+
+    _output_file(out or _default_out(sc), "--out")  # before the trials: a bad path must not cost them
+    if trials_csv is not None:
+        _output_file(trials_csv, "--trials-csv")
     try:
         settings, default_fit = load_settings()
         fit = [parse_param(p) for p in param] or default_fit

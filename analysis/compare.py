@@ -18,11 +18,13 @@ DEFAULT_METRICS = {
 }
 
 
-def _pick(directory: Path, scenario: str | None) -> tuple[str, str]:
+def _pick(directory: Path, scenario: str | None, avoid: str | None = None) -> tuple[str, str]:
+    """(table, scenario) of a study; by default its first scenario, or for B the first that is not A's
+    (so `compare S S` compares S's first two scenarios and never a scenario with itself by accident)."""
     manifest = read_manifest(directory)
     names = [s["name"] for s in manifest["scenarios"]]
     if scenario is None:
-        scenario = names[0]
+        scenario = next((n for n in names if n != avoid), names[0])
     elif scenario not in names:
         raise StudyError(f"{directory}: no scenario {scenario!r} (has {', '.join(names)})")
     return PRIMARY[manifest["kind"]], scenario
@@ -31,7 +33,7 @@ def _pick(directory: Path, scenario: str | None) -> tuple[str, str]:
 def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, years: list[int] | None = None,
                     level: str = "stadsdeel", scenario_a: str | None = None, scenario_b: str | None = None) -> pd.DataFrame:
     table_a, sa = _pick(dir_a, scenario_a)
-    table_b, sb = _pick(dir_b, scenario_b)
+    table_b, sb = _pick(dir_b, scenario_b, avoid=sa)
     if table_a != table_b:
         raise StudyError(f"cannot compare a {table_a} study ({dir_a}) with a {table_b} study ({dir_b})")
     a, b = load_table(dir_a, table_a, [sa]), load_table(dir_b, table_b, [sb])
@@ -60,11 +62,19 @@ def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, 
                          "a_mean": g[f"{m}_a"].mean(), "b_mean": g[f"{m}_b"].mean(),
                          "diff_p10": d.quantile(0.1), "diff_p50": d.quantile(0.5), "diff_p90": d.quantile(0.9),
                          "diff_mean": d.mean()})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs.update(a=f"{dir_a} scenario '{sa}'", b=f"{dir_b} scenario '{sb}'",
+                     same=Path(dir_a).resolve() == Path(dir_b).resolve() and sa == sb)
+    return out
 
 
 def format_comparison(diff: pd.DataFrame) -> str:
     blocks = []
+    if "a" in diff.attrs:
+        head = f"A = {diff.attrs['a']}\nB = {diff.attrs['b']}"
+        if diff.attrs.get("same"):
+            head += "\nnote: A and B are the same runs, so every difference is 0; choose --scenario-a/--scenario-b"
+        blocks.append(head)
     for m, g in diff.groupby("metric", sort=False):
         scale, unit = (1e6, " (EUR M)") if m.endswith("_eur") else (1.0, "")
         fmt = "{:,.3f}" if m.startswith("share") else "{:,.2f}" if scale != 1.0 else "{:,.1f}"

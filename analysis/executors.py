@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -22,6 +23,39 @@ from typing import Any, TextIO
 
 class ExecutorError(RuntimeError):
     """The executor could not be started (e.g. no Dask scheduler at the given address)."""
+
+
+SCHEDULER_PROTOCOLS = ("tcp", "tls")
+
+
+def check_scheduler_address(address: str, timeout: float = 3.0) -> tuple[str, int]:
+    """(host, port) of a Dask scheduler address, or ExecutorError at once.
+
+    Dask itself retries a bad or dead address until its connect timeout and then raises a traceback;
+    this check parses the address and opens one TCP connection first, so a typo fails in seconds."""
+    import re
+    import socket
+
+    m = re.fullmatch(r"(?:(?P<proto>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})",
+                     address.strip())
+    example = "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
+    if not m:
+        raise ExecutorError(f"--scheduler {address}: not a scheduler address; expected {example}")
+    proto = m.group("proto") or "tcp"
+    if proto not in SCHEDULER_PROTOCOLS:
+        raise ExecutorError(f"--scheduler {address}: protocol {proto!r} not supported; expected {example}")
+    host, port = m.group("host").strip("[]"), int(m.group("port"))
+    if not 1 <= port <= 65535:
+        raise ExecutorError(f"--scheduler {address}: port {port} is outside 1-65535")
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except socket.gaierror:
+        raise ExecutorError(f"--scheduler {address}: unknown host {host!r}") from None
+    except OSError as exc:
+        raise ExecutorError(f"--scheduler {address}: cannot connect, no Dask scheduler answers there "
+                            f"({exc.strerror or exc}); start one with `dask scheduler`") from None
+    return host, port
 
 
 class SerialExecutor:
@@ -102,15 +136,16 @@ class DaskExecutor:
     everything already stored is kept for `--resume`.
     """
 
-    def __init__(self, address: str, timeout: float = 20.0):
+    def __init__(self, address: str, timeout: float = 10.0):
         try:
             from distributed import Client
         except ImportError as exc:  # pragma: no cover - extra not installed
             raise ExecutorError("--scheduler needs dask[distributed]: pip install 'welzijnsim[distributed]'") from exc
+        check_scheduler_address(address)
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError) as exc:
-            raise ExecutorError(f"--scheduler {address}: cannot connect to a Dask scheduler ({exc})") from exc
+        except Exception as exc:  # noqa: BLE001 - something listens there, but it is not a Dask scheduler
+            raise ExecutorError(f"--scheduler {address}: cannot connect to a Dask scheduler ({exc})") from None
         n = len(self.client.scheduler_info(n_workers=-1).get("workers", {})) if _accepts_n_workers() else \
             len(self.client.scheduler_info().get("workers", {}))
         self.workers = max(n, 1)
@@ -168,10 +203,13 @@ def batches(items: list, n_workers: int, batch_size: int | None = None, per_work
 
 
 class Progress:
-    """A one-line progress bar on stderr: runs done / total, elapsed time, ETA."""
+    """A one-line progress bar on stderr: runs done / total, elapsed time, ETA.
+
+    A heartbeat thread redraws it (every second on a terminal, every minute in a log) so the elapsed time
+    moves before the first run ends: a staffing replication is a whole search and can take minutes."""
 
     def __init__(self, total: int, label: str = "runs", stream: TextIO | None = None, quiet: bool = False,
-                 already: int = 0):
+                 already: int = 0, heartbeat: bool = True):
         self.total, self.done, self.label = total, already, label
         self.already = already
         self.stream = stream or sys.stderr
@@ -179,7 +217,18 @@ class Progress:
         self.start = time.monotonic()
         self._last = 0.0
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
         self._draw(force=True)
+        self._beat = None
+        if heartbeat and not quiet and total > self.done:
+            self._beat = threading.Thread(target=self._heartbeat, name="progress-heartbeat", daemon=True)
+            self._beat.start()
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(1.0 if self._tty else 60.0):
+            with self._lock:
+                self._draw(force=True)
 
     @staticmethod
     def _fmt(seconds: float) -> str:
@@ -202,14 +251,20 @@ class Progress:
         bar = "#" * filled + "." * (width - filled)
         eta_s = self._fmt(eta) if eta == eta else "?"
         line = f"[{bar}] {self.done}/{self.total} {self.label}  elapsed {self._fmt(elapsed)}  ETA {eta_s}"
+        if new == 0 and self.done < self.total:
+            line += "  (working; the ETA appears when the first one is done)"
         self.stream.write(("\r" + line) if self._tty else line + "\n")
         self.stream.flush()
 
     def update(self, n: int = 1) -> None:
-        self.done += n
-        self._draw()
+        with self._lock:
+            self.done += n
+            self._draw()
 
     def close(self) -> None:
+        self._stop.set()
+        if self._beat is not None:
+            self._beat.join(timeout=2)
         if not self.quiet:
             if getattr(self, "_drawn", None) != self.done:
                 self._draw(force=True)

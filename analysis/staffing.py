@@ -181,8 +181,7 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
     parts = rows("service_point", list(pilot.service_points), np.arange(n_sp), np.zeros(n_sp),
                  lambda g: stadsdelen[district[g]])
     parts += rows("stadsdeel", stadsdelen, district, area_fte, lambda g: stadsdelen[g])
-    city_name = "Den Haag" if "Centrum" in stadsdelen else "city"
-    parts += rows("city", [city_name], np.zeros(n_sp, dtype=np.int64), np.array([area_fte.sum()]), lambda g: "")
+    parts += rows("city", [city.name], np.zeros(n_sp, dtype=np.int64), np.array([area_fte.sum()]), lambda g: "")
     df = pd.DataFrame(parts)
     df["search_runs"] = found.runs
     return df

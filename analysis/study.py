@@ -215,7 +215,50 @@ def read_manifest(directory: Path) -> dict:
     for key in ("kind", "identity", "runs", "scenarios"):
         if key not in manifest:
             raise StudyError(f"{path}: corrupt manifest (field '{key}' missing)")
+    _check_manifest(path, manifest)
     return manifest
+
+
+def _check_manifest(path: Path, m: dict) -> None:
+    """Every field the study code reads, with its type: a hand-edited or damaged manifest is an error here,
+    not a traceback later in compare, --resume or query."""
+    import re
+
+    def bad(field: str, what: str) -> StudyError:
+        return StudyError(f"{path}: corrupt manifest: field '{field}' = {str(m.get(field, '(missing)'))[:80]!r} "
+                          f"{what}")
+
+    if m["kind"] not in KINDS:
+        raise bad("kind", f"is not one of {', '.join(KINDS)}")
+    for key in ("seed", "replications"):
+        if isinstance(m.get(key), bool) or not isinstance(m.get(key), int):
+            raise bad(key, "is not a whole number")
+    if not 0 <= m["seed"] < 2**63:
+        raise bad("seed", "is outside 0 to 2^63 - 1")
+    if not 1 <= m["replications"] <= 10_000:
+        raise bad("replications", "is outside 1 to 10000")
+    for key in ("identity", "options"):
+        if key in m and not isinstance(m[key], dict):
+            raise bad(key, "is not a table")
+    scenarios = m["scenarios"]
+    if not isinstance(scenarios, list) or not scenarios:
+        raise bad("scenarios", "is not a non-empty list of scenarios")
+    names = []
+    for i, sc in enumerate(scenarios):
+        where = f"scenarios[{i}]"
+        if not isinstance(sc, dict):
+            raise StudyError(f"{path}: corrupt manifest: field '{where}' is not a table")
+        name = sc.get("name")
+        if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+            raise StudyError(f"{path}: corrupt manifest: field '{where}.name' = {str(name)[:80]!r} is not a "
+                             "scenario name")
+        if not isinstance(sc.get("city"), str):
+            raise StudyError(f"{path}: corrupt manifest: field '{where}.city' is not a text")
+        if not isinstance(sc.get("params"), dict):
+            raise StudyError(f"{path}: corrupt manifest: field '{where}.params' is not a table")
+        names.append(name)
+    if len(set(names)) != len(names):
+        raise bad("scenarios", "has a scenario name twice")
 
 
 def spec_from_manifest(manifest: dict) -> StudySpec:
@@ -250,22 +293,52 @@ def completed_runs(directory: Path, spec: StudySpec, verify: bool = True) -> set
 
     table = PRIMARY[spec.kind]
     done = set()
-    for name, rep, _seed in spec.runs():
+    for name, rep, seed in spec.runs():
         path = run_path(directory, table, name, rep)
+        if path.exists() and not path.is_file():
+            raise StudyError(f"{path}: is not a file (a run's outcome file is expected there). Remove it and run "
+                             "with --resume to recompute that run.")
         if path.is_file():
             if verify:
                 try:
                     pq.read_metadata(path)
+                    ids = pq.read_table(path, columns=["replication", "seed"]).to_pydict()
                 except Exception as exc:  # noqa: BLE001 - any unreadable file is corrupt
-                    raise StudyError(f"{path}: corrupt outcome file ({exc}). Delete it and run with --resume "
-                                     "to recompute that run.") from exc
+                    raise StudyError(f"{path}: corrupt outcome file ({str(exc)[:200]}). Delete it and run with "
+                                     "--resume to recompute that run.") from None
+                if set(ids["replication"]) != {rep} or set(ids["seed"]) != {int(seed)}:
+                    raise StudyError(f"{path}: not this study's run (replication {rep}, seed {seed} expected; "
+                                     "the file holds another run). Delete it and run with --resume to recompute it.")
             done.add((name, rep))
     return done
 
 
+def _stray(directory: Path, spec: StudySpec) -> list[Path]:
+    """Run files and scenario folders under outcomes/ that the study did not plan (copied in by hand, or
+    left from another study): they are never read, and --resume lists them."""
+    planned_dirs = {f"scenario={s.name}" for s in spec.scenarios}
+    planned = {run_path(directory, "any", n, r).name for n, r, _ in spec.runs()}
+    out = []
+    base = directory / "outcomes"
+    if not base.is_dir():
+        return out
+    for table in base.iterdir():
+        if not table.is_dir():
+            out.append(table)
+            continue
+        for part in table.iterdir():
+            if part.name not in planned_dirs or not part.is_dir():
+                out.append(part)
+                continue
+            out += [f for f in part.iterdir() if f.name not in planned and not f.name.endswith(".tmp")]
+    return sorted(out)
+
+
 def _clean_temp_files(directory: Path) -> None:
-    for tmp in (directory / "outcomes").rglob(".*.tmp"):
-        tmp.unlink(missing_ok=True)
+    """Temp files of writes cut short (kill -9): in outcomes/ and in the study root (manifest, summary)."""
+    for tmp in [*(directory / "outcomes").rglob(".*.tmp"), *directory.glob(".*.tmp")]:
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
 
 
 def _runs_table(spec: StudySpec, done: set[tuple[str, int]]) -> pd.DataFrame:
@@ -305,6 +378,13 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
         write_json(directory / "manifest.json", _manifest(spec))
     _clean_temp_files(directory)
     done = completed_runs(directory, spec)
+    stray = _stray(directory, spec)
+    if stray and not quiet:
+        import sys
+
+        shown = ", ".join(str(p.relative_to(directory)) for p in stray[:5]) + (" ..." if len(stray) > 5 else "")
+        print(f"note: {len(stray)} file(s) or folder(s) under outcomes/ are not runs of this study and are "
+              f"ignored: {shown}", file=sys.stderr)
     write_parquet(directory / "runs.parquet", _runs_table(spec, done))
 
     todo = [(n, r, s) for n, r, s in spec.runs() if (n, r) not in done]
@@ -319,7 +399,8 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
                           "directory": str(directory) if getattr(executor, "shares_files", False) else None})
 
     total = len(spec.runs())
-    progress = Progress(total, "runs", quiet=quiet, already=len(done))
+    label = "replications (a staffing search each)" if spec.kind == "staffing" else "runs"
+    progress = Progress(total, label, quiet=quiet, already=len(done))
     t0 = time.perf_counter()
     computed = 0
     try:
@@ -367,21 +448,36 @@ def _identity_mismatch(directory: Path, stored: dict, wanted: dict) -> str:
 
 
 # ---- reading back ---------------------------------------------------------------------------
-def load_table(directory: Path, table: str, scenarios: list[str] | None = None) -> pd.DataFrame:
-    """All stored runs of `table` as one DataFrame with a `scenario` column."""
-    base = Path(directory) / "outcomes" / table
-    parts = []
-    for part in sorted(base.glob("scenario=*")):
-        name = part.name.split("=", 1)[1]
+def stored_runs(directory: Path, table: str, scenarios: list[str] | None = None,
+                spec: StudySpec | None = None) -> list[tuple[str, Path]]:
+    """(scenario, file) of every stored run of `table` that the study planned, in run order.
+
+    Only the manifest's runs are read: a stray file or folder under outcomes/ is never mixed in, and no
+    path is used as a glob pattern (a study folder may be called `runs[2]`)."""
+    directory = Path(directory)
+    spec = spec or spec_from_manifest(read_manifest(directory))
+    out = []
+    for name, rep, _seed in spec.runs():
         if scenarios is not None and name not in scenarios:
             continue
-        for f in sorted(part.glob("run-*.parquet")):
-            try:
-                df = pd.read_parquet(f)
-            except Exception as exc:  # noqa: BLE001
-                raise StudyError(f"{f}: corrupt outcome file ({exc})") from exc
-            df.insert(0, "scenario", name)
-            parts.append(df)
+        f = run_path(directory, table, name, rep)
+        if f.is_file():
+            out.append((name, f))
+    return out
+
+
+def load_table(directory: Path, table: str, scenarios: list[str] | None = None,
+               spec: StudySpec | None = None) -> pd.DataFrame:
+    """All stored runs of `table` as one DataFrame with a `scenario` column."""
+    parts = []
+    for name, f in stored_runs(directory, table, scenarios, spec):
+        try:
+            df = pd.read_parquet(f)
+        except Exception as exc:  # noqa: BLE001
+            raise StudyError(f"{f}: corrupt outcome file ({str(exc)[:200]}). Delete it and run with --resume "
+                             "to recompute that run.") from None
+        df.insert(0, "scenario", name)
+        parts.append(df)
     if not parts:
         return pd.DataFrame()
     return pd.concat(parts, ignore_index=True)
@@ -412,7 +508,7 @@ def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
         from analysis.sensitivity.analyse import summarise_sensitivity
 
         return summarise_sensitivity(directory, spec)
-    df = load_table(directory, PRIMARY[spec.kind])
+    df = load_table(directory, PRIMARY[spec.kind], spec=spec)
     if df.empty:
         return df
     keys = ["scenario", "level", "area", "year"] + (["stadsdeel"] if "stadsdeel" in df.columns else [])
@@ -454,8 +550,20 @@ def export(directory: Path, fmt: str, out: Path | None = None) -> Path:
     src = directory / "summary.parquet"
     if not src.is_file():
         raise StudyError(f"{directory}: no summary.parquet yet (the study has no completed runs)")
-    summary = pd.read_parquet(src)
+    if fmt not in ("csv", "xlsx"):
+        raise StudyError(f"--format {fmt}: expected csv or xlsx")
     out = out or directory / f"summary.{fmt}"
+    from analysis.store import OutputError, check_output_file
+
+    try:
+        check_output_file(out)  # before reading: a bad --out fails at once
+    except OutputError as exc:
+        raise StudyError(str(exc)) from None
+    try:
+        summary = pd.read_parquet(src)
+    except Exception as exc:  # noqa: BLE001 - truncated, or not Parquet at all
+        raise StudyError(f"{src}: corrupt summary ({str(exc)[:160]}). Rebuild it from the stored runs "
+                         f"(nothing is recomputed): welzijnsim study --resume --out {directory}") from None
     if fmt == "csv":
         write_csv(out, summary)
     elif fmt == "xlsx":

@@ -21,6 +21,7 @@ DATA_DIR = Path(__file__).parent / "data"
 AGE_BANDS = ("0-11", "12-23", "24-64", "65-74", "75+")
 WORK_TYPES = ("individual_support", "jongerenwerk", "opbouwwerk", "ouderenwerk")
 AREA_WORK_TYPES = WORK_TYPES[1:]
+NON_STAFF_ITEMS = ("accommodation", "activities", "volunteer_support")
 
 
 class CityDataError(ValueError):
@@ -28,15 +29,47 @@ class CityDataError(ValueError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # allow_inf_nan=False: a NaN or infinite number anywhere in the file is an error, never a silent zero
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MAX_PERSONS = 100_000_000  # a generous bound on a city's residents (guards memory: residents are array rows)
+
+
+def _number(q: Quantity, low: float | None = None, high: float | None = None, *, positive: bool = False,
+            whole: bool = False) -> Quantity:
+    """One finite number (not a list) in range; `whole` for counts (wijken, sites, persons)."""
+    v = q.value
+    if isinstance(v, list):
+        raise ValueError(f"must be a single number, not a list ({len(v)} values)")
+    if whole and not float(v).is_integer():
+        raise ValueError("must be a whole number")
+    if positive and not v > 0:
+        raise ValueError("must be above 0")
+    if (low is not None and v < low) or (high is not None and v > high):
+        raise ValueError(f"must be in [{low:g}, {high:g}]")
+    return q
 
 
 class Quantity(_Strict):
     """One sourced number (or list of numbers): what it is, in what unit, and where it comes from."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
     value: float | list[float]
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    # An estimate's plausible range: [low, high], or one [low, high] per element of a list value.
+    range: list[float] | list[list[float]] | None = None
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _numbers_only(cls, v: Any) -> Any:
+        # pydantic would read true as 1 and "12" as 12.0: in a data file those are mistakes
+        items = v if isinstance(v, list) else [v]
+        if any(isinstance(x, (bool, str)) for x in items):
+            raise ValueError("must be a number (or a list of numbers), not true/false or text")
+        return v
 
     @property
     def is_estimate(self) -> bool:
@@ -57,11 +90,34 @@ def _share(q: Quantity) -> Quantity:
     return q
 
 
+def _read(path: Path) -> dict[str, Any]:
+    """The file's TOML; any failure to read or parse it is a CityDataError naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")  # -sig: accept a byte-order mark
+    except UnicodeDecodeError as exc:
+        raise CityDataError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+    except OSError as exc:
+        raise CityDataError(f"{path}: cannot read the city data file ({exc.strerror})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise CityDataError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise CityDataError(f"{path}: not usable TOML: arrays or inline tables nested too deeply") from None
+    except ValueError:
+        raise CityDataError(f"{path}: not usable TOML: a number with thousands of digits") from None
+
+
 class _CityBlock(_Strict):
-    name: str
-    year: int
+    name: str = Field(min_length=1)
+    year: int = Field(ge=1900, le=2100)
     registered_population: Quantity
     scale_stadsdelen_to_city_total: bool = True
+
+    @field_validator("registered_population")
+    @classmethod
+    def _persons(cls, q: Quantity) -> Quantity:
+        return _number(q, 1, MAX_PERSONS, positive=True, whole=True)
 
 
 class _Budget(_Strict):
@@ -72,6 +128,10 @@ class _Budget(_Strict):
     sociale_basis_years: list[int]
     sociale_basis: Quantity
     integral_cost_per_fte: Quantity
+    # The rest of the area-based line (not staff): accommodation / community centres, activities, volunteer
+    # and informal support; with area_based_staff_share it sums to 1. Individual support's staff share.
+    area_based_non_staff_shares: Quantity | None = None
+    individual_support_staff_share: Quantity | None = None
 
     @model_validator(mode="after")
     def _sociale_basis(self) -> _Budget:
@@ -80,6 +140,24 @@ class _Budget(_Strict):
             raise ValueError("sociale_basis needs one positive amount per entry of sociale_basis_years")
         if self.sociale_basis_years != sorted(set(self.sociale_basis_years)):
             raise ValueError("sociale_basis_years must be increasing")
+        return self
+
+    @model_validator(mode="after")
+    def _non_staff(self) -> _Budget:
+        q = self.area_based_non_staff_shares
+        if q is not None:
+            v = q.value if isinstance(q.value, list) else [q.value]
+            if len(v) != len(NON_STAFF_ITEMS) or min(v) < 0:
+                raise ValueError(f"area_based_non_staff_shares needs {len(NON_STAFF_ITEMS)} non-negative shares "
+                                 f"({', '.join(NON_STAFF_ITEMS)})")
+            total = sum(v) + float(self.area_based_staff_share.value)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"area_based_staff_share + area_based_non_staff_shares must sum to 1 "
+                                 f"(sum is {total:.4f})")
+        if self.individual_support_staff_share is not None:
+            _share(self.individual_support_staff_share)
+            if float(self.individual_support_staff_share.value) <= 0:
+                raise ValueError("individual_support_staff_share must be above 0")
         return self
 
     @field_validator("area_based_type_shares")
@@ -91,6 +169,33 @@ class _Budget(_Strict):
     @classmethod
     def _staff_share(cls, q: Quantity) -> Quantity:
         return _share(q)
+
+    @field_validator("welfare_subsidies", "area_based_welfare")
+    @classmethod
+    def _money(cls, q: Quantity) -> Quantity:
+        return _number(q, 0, 1e12)
+
+    @field_validator("integral_cost_per_fte")
+    @classmethod
+    def _cost(cls, q: Quantity) -> Quantity:
+        return _number(q, 1, 1e7, positive=True)
+
+    @field_validator("sociale_basis")
+    @classmethod
+    def _sociale_basis_range(cls, q: Quantity) -> Quantity:
+        if isinstance(q.value, list) and any(not 0 < v <= 1e12 for v in q.value):
+            raise ValueError("every amount must be above 0 and at most 1e12 EUR")
+        return q
+
+    @model_validator(mode="after")
+    def _individual_budget(self) -> _Budget:
+        # Individual support is paid from the welfare subsidies outside the area-based line (fte_at_cost).
+        if not self.welfare_subsidies.value > self.area_based_welfare.value:
+            raise ValueError(
+                f"budget.welfare_subsidies ({self.welfare_subsidies.value:,.0f}) must be larger than "
+                f"budget.area_based_welfare ({self.area_based_welfare.value:,.0f}): the difference pays individual "
+                "support and would be zero or negative")
+        return self
 
 
 class _Unregistered(_Strict):
@@ -106,6 +211,16 @@ class _Unregistered(_Strict):
 class _Servicepunten(_Strict):
     total: Quantity
     visits_per_year_2016: Quantity
+
+    @field_validator("total")
+    @classmethod
+    def _sites(cls, q: Quantity) -> Quantity:
+        return _number(q, 1, 10_000, positive=True, whole=True)
+
+    @field_validator("visits_per_year_2016")
+    @classmethod
+    def _visits(cls, q: Quantity) -> Quantity:
+        return _number(q, 0, 1e9)
 
 
 class _Stadsdeel(_Strict):
@@ -143,6 +258,16 @@ class _Stadsdeel(_Strict):
         if isinstance(q.value, list) or q.value <= 0:
             raise ValueError("must be a single positive number")
         return q
+
+    @field_validator("population")
+    @classmethod
+    def _persons(cls, q: Quantity) -> Quantity:
+        return _number(q, 1, MAX_PERSONS, positive=True)
+
+    @field_validator("wijken", "servicepunten")
+    @classmethod
+    def _count(cls, q: Quantity) -> Quantity:
+        return _number(q, 1, 10_000, positive=True, whole=True)
 
 
 class CityFile(_Strict):
@@ -255,12 +380,15 @@ class City:
         stadsdelen by the residents of the target group weighted by need.
         """
         b = self.data.budget
+        individual = (b.welfare_subsidies.value - b.area_based_welfare.value) * self.individual_staff_share / cost
+        area_total = b.area_based_welfare.value * b.area_based_staff_share.value / cost
+        return self._allocate([individual] + [area_total * s for s in b.area_based_type_shares.value])
+
+    def _allocate(self, type_totals: list[float]) -> np.ndarray:
+        """City totals per WORK_TYPES over stadsdelen by the need-weighted residents of each target group."""
         pop = self.registered_population.astype(float)
         ages = self.age_shares
         weight = self.need_weight
-        individual = (b.welfare_subsidies.value - b.area_based_welfare.value) / cost
-        area_total = b.area_based_welfare.value * b.area_based_staff_share.value / cost
-        type_totals = [individual] + [area_total * s for s in b.area_based_type_shares.value]
         targets = [
             pop * weight,                       # individual support: everyone, by need
             pop * ages[:, 1] * weight,          # jongerenwerk: 12-23
@@ -273,6 +401,51 @@ class City:
         return out
 
 
+    @property
+    def individual_staff_share(self) -> float:
+        q = self.data.budget.individual_support_staff_share
+        return 1.0 if q is None else float(q.value)
+
+    @property
+    def non_staff_shares(self) -> np.ndarray:
+        """Shares of the area-based line per NON_STAFF_ITEMS (zeros if the file has none)."""
+        q = self.data.budget.area_based_non_staff_shares
+        return np.zeros(len(NON_STAFF_ITEMS)) if q is None else np.array(q.value, dtype=float)
+
+    def area_fte_today_range(self, cost: float) -> np.ndarray:
+        """Today's area-based FTE per (stadsdeel, AREA_WORK_TYPES, [low, high]) from the estimate ranges of
+        the staff share and the split by type (each end taken alone; central values elsewhere)."""
+        b = self.data.budget
+        staff = b.area_based_staff_share
+        staff_lo, staff_hi = staff.range if staff.range else (staff.value, staff.value)
+        types = b.area_based_type_shares
+        ranges = types.range or [[v, v] for v in types.value]
+        out = np.empty((len(self.stadsdelen), len(AREA_WORK_TYPES), 2))
+        for j, (lo, hi) in enumerate(ranges):
+            for e, (s, t) in enumerate(((staff_lo, lo), (staff_hi, hi))):
+                totals = [0.0] * len(WORK_TYPES)
+                totals[j + 1] = b.area_based_welfare.value * s * t / cost
+                out[:, j, e] = self._allocate(totals)[:, j + 1]
+        return out
+
+    def budget_at_start(self, cost: float) -> dict[str, np.ndarray]:
+        """The welfare budget of the start year split per stadsdeel (EUR/year): staff of each WORK_TYPES at
+        today's FTE, and non-staff costs. Non-staff costs of the area-based line are allocated like its staff;
+        individual support's (if any) like its staff. Sums to `welfare_subsidies`."""
+        b = self.data.budget
+        fte = self.fte_at_cost(cost)
+        staff = fte * cost
+        area_staff = staff[:, 1:].sum(axis=1)
+        area_share = area_staff / area_staff.sum()
+        ind_share = staff[:, 0] / staff[:, 0].sum()
+        individual_total = b.welfare_subsidies.value - b.area_based_welfare.value
+        return {
+            "staff": staff,  # (stadsdeel, WORK_TYPES)
+            "non_staff": np.outer(area_share, b.area_based_welfare.value * self.non_staff_shares),
+            "non_staff_individual": ind_share * individual_total * (1.0 - self.individual_staff_share),
+        }
+
+
 def city_path(name_or_path: str | Path) -> Path:
     p = Path(name_or_path)
     if p.suffix == ".toml":
@@ -280,18 +453,47 @@ def city_path(name_or_path: str | Path) -> Path:
     return DATA_DIR / f"{name_or_path}.toml"
 
 
-def _format_errors(path: Path, err: ValidationError) -> str:
+def _field_name(loc: tuple, raw: dict) -> tuple[str, str]:
+    """(`stadsdeel.0.population.value`, " (stadsdeel Centrum)") for pydantic's `stadsdeel.0.population.value.float`:
+    union tags dropped, and the stadsdeel named."""
+    parts, node, named = [], raw, ""
+    for x in loc:
+        if isinstance(x, int):
+            item = node[x] if isinstance(node, list) and x < len(node) else None
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                named = f" ({parts[-1] if parts else 'item'} {item['name']})"
+            parts.append(str(x))
+            node = item
+            continue
+        if x in ("float", "list[float]", "int", "str", "bool") and not (isinstance(node, dict) and x in node):
+            continue
+        parts.append(str(x))
+        node = node.get(x) if isinstance(node, dict) else None
+    return ".".join(parts), named
+
+
+def _format_errors(path: Path, err: ValidationError, raw: dict | None = None) -> str:
     lines = [f"{path}: invalid city data"]
+    seen: set[str] = set()
     for e in err.errors():
-        field = ".".join(str(x) for x in e["loc"])
+        field, named = _field_name(tuple(e["loc"]), raw or {})
         msg = e["msg"].removeprefix("Value error, ")
         if not field:
             # A check across the file (e.g. servicepunten per stadsdeel vs total): the message names the fields.
             lines.append(f"  {msg}")
             continue
-        found = repr(e.get("input"))
+        if field in seen:  # `float | list[float]`: one failure is reported once, not once per union member
+            continue
+        seen.add(field)
+        found_value = e.get("input")
+        if isinstance(found_value, dict) and "value" in found_value:
+            field, found_value = field + ".value", found_value["value"]  # a {value, unit, source} quantity
+        elif isinstance(found_value, dict):
+            lines.append(f"  field '{field}'{named}: {msg}")  # a rule across a section: it names the fields
+            continue
+        found = repr(found_value)
         found = found if len(found) <= 200 else found[:200] + "..."
-        lines.append(f"  field '{field}': {msg} (found: {found})")
+        lines.append(f"  field '{field}'{named}: {msg} (found: {found})")
     return "\n".join(lines)
 
 
@@ -301,12 +503,11 @@ def load_city(name_or_path: str | Path = "den_haag") -> City:
     if not path.is_file():
         known = sorted(p.stem for p in DATA_DIR.glob("*.toml"))
         raise CityDataError(f"{path}: city data file not found (known cities: {', '.join(known)})")
-    try:
-        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise CityDataError(f"{path}: not valid TOML: {exc}") from exc
+    raw = _read(path)
     try:
         data = CityFile.model_validate(raw)
     except ValidationError as exc:
-        raise CityDataError(_format_errors(path, exc)) from exc
+        raise CityDataError(_format_errors(path, exc, raw)) from None
+    except RecursionError:
+        raise CityDataError(f"{path}: invalid city data: values nested too deeply") from None
     return City(source_file=path, data=data)

@@ -67,6 +67,7 @@ def recovered(scenario, synthetic, tmp_path_factory):
                      write_all=True)
 
 
+@pytest.mark.slow
 def test_recovers_known_parameters(recovered):
     best = recovered.best
     assert best["demand.episode_rate"] == pytest.approx(TRUTH["demand.episode_rate"], rel=0.25)
@@ -77,6 +78,7 @@ def test_recovers_known_parameters(recovered):
     assert set(recovered.trials.columns) >= {"trial", "phase", "loss", "demand.episode_rate", "out:need_fte"}
 
 
+@pytest.mark.slow
 def test_counted_contacts_do_not_pin_demand(scenario, synthetic, tmp_path):
     counts = _counts(scenario, synthetic, tmp_path, ["contacts", "unique_clients"])
     res = calibrate(scenario, trials=8, seed=7, counts=counts, fit=FIT, use_face=False, refit=False,

@@ -88,6 +88,7 @@ def test_batches_cover_every_item_once():
     assert len(batches(items, 2)) == 8  # ~4 batches per worker
 
 
+@pytest.mark.slow
 def test_same_numbers_whatever_the_executor(tmp_path, dask_cluster):
     spec = small_spec()
     results = {}

@@ -79,6 +79,7 @@ def test_exact_queue_sanity():
     assert all(a < b for a, b in zip(s, s[1:]))
 
 
+@pytest.mark.slow
 def test_search_finds_the_lindley_answer():
     within, target_share = 0, 0.80
     levels = {c: share_within(LAM, c, within) for c in range(4, 12)}
@@ -104,6 +105,7 @@ def test_search_finds_the_lindley_answer():
     assert np.mean((found > lo - 0.1) & (found <= hi + 0.1)) >= 0.8, found
 
 
+@pytest.mark.slow
 def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
     from typer.testing import CliRunner
 
