@@ -52,9 +52,24 @@ def main(argv: list[str] | None = None) -> int:
     design.replications, design.trajectories, design.samples = args.replications, args.trajectories, args.samples
     runs = len(sample(design)) * args.replications
     out = args.keep or tmp / "study"
-    cmd = [str(Path(sys.executable).parent / "welzijnsim"), "sensitivity", str(REPO / "scenarios" / "baseline.toml"),
-           "--design", str(design_path), "--method", args.method, "--replications", str(args.replications),
-           "--trajectories", str(args.trajectories), "--samples", str(args.samples), "--out", str(out), "--quiet"]
+    cmd = [
+        str(Path(sys.executable).parent / "welzijnsim"),
+        "sensitivity",
+        str(REPO / "scenarios" / "baseline.toml"),
+        "--design",
+        str(design_path),
+        "--method",
+        args.method,
+        "--replications",
+        str(args.replications),
+        "--trajectories",
+        str(args.trajectories),
+        "--samples",
+        str(args.samples),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     cmd += ["--scheduler", args.scheduler] if args.scheduler else ["--workers", str(args.workers)]
     for s in args.sets:
         cmd += ["--set", s]
@@ -75,18 +90,26 @@ def main(argv: list[str] | None = None) -> int:
     full_morris_runs = 20 * (k + 1) * 5
     info = json.loads((out / "sensitivity.json").read_text())
     result = {
-        "method": args.method, "factors_incl_dummy": k, "runs": runs, "wall_s": round(wall, 1),
-        "wall_per_run_s": round(wall / runs, 2), "throughput_s_per_run": round(throughput, 2),
-        "workers": args.workers if not args.scheduler else args.scheduler, "sets": args.sets,
+        "method": args.method,
+        "factors_incl_dummy": k,
+        "runs": runs,
+        "wall_s": round(wall, 1),
+        "wall_per_run_s": round(wall / runs, 2),
+        "throughput_s_per_run": round(throughput, 2),
+        "workers": args.workers if not args.scheduler else args.scheduler,
+        "sets": args.sets,
         "projected_full_morris_min": round(full_morris_runs * wall / runs / 60, 1),
         "full_morris_runs": full_morris_runs,
         "sobol_runs_at_N": {n: n * (k + 2) for n in (64, 128, 256, 512)},
         "converged": {k_: v["converged"] for k_, v in info["convergence"].items() if k_.startswith("fte_needed|")},
         "headline_drivers": [d["factor"] for d in info["headline"]["drivers"] if d["above_noise"]],
-        "cpu_count": os.cpu_count(), "loadavg_before": [round(x, 2) for x in load_before],
-        "loadavg_after": [round(x, 2) for x in os.getloadavg()], "python": platform.python_version(),
-        "git": subprocess.run(["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True,
-                              text=True).stdout.strip(),
+        "cpu_count": os.cpu_count(),
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "python": platform.python_version(),
+        "git": subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip(),
     }
     print(json.dumps(result))
     if args.json:
