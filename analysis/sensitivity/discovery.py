@@ -57,6 +57,8 @@ def prim_boxes(
                 inside &= (x[c].to_numpy() >= lo) & (x[c].to_numpy() <= hi)
                 if lo > ranges[c][0] or hi < ranges[c][1]:
                     limits[c] = [lo, hi]
+            if not limits:
+                break  # the rest of the space, not a box
             # Coverage and density recomputed on all points (EMA's are relative to the data left for this box).
             n_in = int(inside.sum())
             boxes.append(
