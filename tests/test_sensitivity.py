@@ -81,20 +81,97 @@ def test_dummy_measures_noise_on_noisy_ishigami(tmp_path):
     assert t["ST"]["x1"] > t["ST"]["x3"]
 
 
-@pytest.mark.slow
-def test_morris_ishigami_ranks_and_same_numbers_in_every_executor(tmp_path):
-    """Morris r=20 (seed 5), 2 replications, noise sd 0.5: serial and 2 local processes store bit-identical
-    indices; x1 and x2 are above the dummy's floor; the dummy is far below the top factor."""
-    from analysis.executors import LocalExecutor
+@pytest.fixture(scope="module")
+def dask_address(tmp_path_factory):
+    """A real Dask cluster on 127.0.0.1 (scheduler + 2 worker processes), stopped after the module."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
 
-    _o1, serial, _ = _run_ishigami(
-        tmp_path, "morris", 5, "trajectories = 20\nreplications = 2", noise=0.5, name="serial"
+    pytest.importorskip("distributed")
+    tmp = tmp_path_factory.mktemp("dask")
+    sched_file = tmp / "scheduler.json"
+    bindir = Path(sys.executable).parent
+    dask = str(bindir / "dask") if (bindir / "dask").exists() else "dask"
+    common = dict(
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
-    with LocalExecutor(2) as ex:
-        _o2, local, _ = _run_ishigami(
-            tmp_path, "morris", 5, "trajectories = 20\nreplications = 2", noise=0.5, executor=ex, name="local"
+    procs = [
+        subprocess.Popen(
+            [
+                dask,
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(sched_file),
+            ],
+            **common,
         )
+    ]
+    try:
+        deadline = time.time() + 60
+        while not sched_file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        address = json.loads(sched_file.read_text())["address"]
+        procs.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "2",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                    "--local-directory",
+                    str(tmp),
+                ],
+                **common,
+            )
+        )
+        from distributed import Client
+
+        with Client(address, timeout=30) as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+                    p.wait(5)
+
+
+@pytest.mark.slow
+def test_morris_ishigami_ranks_and_same_numbers_in_every_executor(tmp_path, dask_address):
+    """Morris r=20 (seed 5), 2 replications, noise sd 0.5: serial, 2 local processes and a 2-worker Dask cluster
+    store bit-identical indices; x1 and x2 are above the dummy's floor; the dummy is far below the top factor."""
+    from analysis.executors import DaskExecutor, LocalExecutor
+
+    extra = "trajectories = 20\nreplications = 2"
+    _o1, serial, _ = _run_ishigami(tmp_path, "morris", 5, extra, noise=0.5, name="serial")
+    with LocalExecutor(2) as ex:
+        _o2, local, _ = _run_ishigami(tmp_path, "morris", 5, extra, noise=0.5, executor=ex, name="local")
+    with DaskExecutor(dask_address) as ex:
+        _o3, dask, _ = _run_ishigami(tmp_path, "morris", 5, extra, noise=0.5, executor=ex, name="dask")
     pd.testing.assert_frame_equal(serial, local)
+    pd.testing.assert_frame_equal(serial, dask)
     mu = _pivot(serial, "mu_star")
     assert mu.loc["x1", "above_noise"] and mu.loc["x2", "above_noise"]
     assert mu.loc["dummy", "value"] < 0.25 * mu[["value"]].drop("dummy").max().iloc[0]
