@@ -270,6 +270,9 @@ def _study_sections(doc: Doc, manifest: dict) -> None:
             doc.table(
                 s2, _wide_band_table(sp, 1, lang), caption=t["sp_fte"].format(metric=t["metric"].get(indiv, indiv))
             )
+        sp_cost = _bands(summary, name, "service_point", "cost_individual_eur" if staffing else cost)
+        if not sp_cost.empty and np.isfinite(sp_cost.p50).any() and sp_cost.p50.abs().sum() > 0:
+            doc.table(s2, _wide_band_table(sp_cost, 2, lang, 1e6), caption=t["sp_cost"])
         s3 = doc.section(f"fans-{name}", t["fans"].format(name=name))
         today = None
         if staffing:
