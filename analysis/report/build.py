@@ -385,6 +385,7 @@ def _sensitivity_sections(doc: Doc, manifest: dict) -> None:
     s.paragraphs.append(headline or t["no_headline"])
     doc.numbers["headline_drivers"] = [d["factor"] for d in info["headline"]["drivers"] if d["above_noise"]]
     for outcome, year in (
+        ("fte_needed_individual", last),  # without area-based work (today's budget / cost per FTE)
         ("cost_needed_eur", last),
         ("total_cost_eur", 0),
         ("share_within_target", last),
