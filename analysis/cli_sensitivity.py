@@ -38,9 +38,11 @@ def _headline_table(directory: Path) -> str:
             floor = info["noise_floor"].get(f"{outcome}|{y}", {})
             conv = info["convergence"].get(f"{outcome}|{y}", {})
             label, unit = describe(outcome, "en")
-            lines.append(f"\n{label}{f' {y}' if y else ''} ({main}, unit {unit}; noise floor (dummy) "
-                         f"{floor.get('value', float('nan')):.4g} ± {floor.get('conf', float('nan')):.2g}; "
-                         f"{'converged' if conv.get('converged') else 'NOT converged'} at half vs full design)")
+            lines.append(
+                f"\n{label}{f' {y}' if y else ''} ({main}, unit {unit}; noise floor (dummy) "
+                f"{floor.get('value', float('nan')):.4g} ± {floor.get('conf', float('nan')):.2g}; "
+                f"{'converged' if conv.get('converged') else 'NOT converged'} at half vs full design)"
+            )
             for r in g.itertuples():
                 if r.factor == "dummy":
                     continue
@@ -50,12 +52,16 @@ def _headline_table(directory: Path) -> str:
     d = info.get("discovery", {})
     if d:
         rule = d.get("rule", {})
-        lines.append(f"\nScenario discovery ({rule.get('outcome')} {rule.get('fails_when')} {rule.get('threshold')} in "
-                     f"{d.get('year')}): {d.get('failing', '?')} of {d.get('points', '?')} design points fail; "
-                     f"{d.get('status')}")
+        lines.append(
+            f"\nScenario discovery ({rule.get('outcome')} {rule.get('fails_when')} {rule.get('threshold')} in "
+            f"{d.get('year')}): {d.get('failing', '?')} of {d.get('points', '?')} design points fail; "
+            f"{d.get('status')}"
+        )
         for i, b in enumerate(d.get("boxes", []), 1):
             lims = "; ".join(f"{k} in [{lo:.4g}, {hi:.4g}]" for k, (lo, hi) in b["limits"].items()) or "(whole space)"
-            lines.append(f"  box {i}: coverage {b['coverage']:.0%}, density {b['density']:.0%}, mass {b['mass']:.0%}: {lims}")
+            lines.append(
+                f"  box {i}: coverage {b['coverage']:.0%}, density {b['density']:.0%}, mass {b['mass']:.0%}: {lims}"
+            )
     lines.append("\n* = above the noise floor (index above the dummy's index + its confidence interval)")
     return "\n".join(lines)
 
@@ -63,11 +69,23 @@ def _headline_table(directory: Path) -> str:
 @app.command()
 def sensitivity(
     scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML file (not needed with --resume)")] = None,
-    design: Annotated[Optional[Path], typer.Option("--design", help="Design file: factors, ranges, sources "
-                                                   "(e.g. scenarios/designs/baseline-morris.toml)")] = None,
+    design: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--design", help="Design file: factors, ranges, sources (e.g. scenarios/designs/baseline-morris.toml)"
+        ),
+    ] = None,
     method: Annotated[Optional[str], typer.Option(help="morris, sobol or delta (default: the design's)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/sensitivity-<scenario>-<method>)")] = None,
-    replications: Annotated[Optional[int], typer.Option(help="Replications per design point (default: the design's)")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option(help="Study directory (default results/sensitivity-<scenario>-<method>)")
+    ] = None,
+    replications: Annotated[
+        Optional[int], typer.Option(help="Replications per design point (default: the design's)")
+    ] = None,
+    trajectories: Annotated[Optional[int], typer.Option(help="Morris r (default: the design's)")] = None,
+    samples: Annotated[
+        Optional[int], typer.Option(help="Sobol N (a power of 2) or delta N (default: the design's)")
+    ] = None,
     set_: SetOpt = [],
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -91,7 +109,9 @@ def sensitivity(
         except StudyError as exc:
             _fail(str(exc))
         if spec.kind != "sensitivity":
-            _fail(f"{out}: a '{spec.kind}' study, not a sensitivity study; continue it with 'welzijnsim study --resume'")
+            _fail(
+                f"{out}: a '{spec.kind}' study, not a sensitivity study; continue it with 'welzijnsim study --resume'"
+            )
     else:
         if scenario is None or design is None:
             _fail("give a scenario file and --design DESIGN.toml (or --resume --out DIR)")
@@ -104,15 +124,26 @@ def sensitivity(
             if replications < 1:
                 _fail("--replications must be at least 1")
             d.replications = replications
+        if trajectories is not None:
+            if trajectories < 2:
+                _fail("--trajectories must be at least 2 (the convergence check halves it)")
+            d.trajectories = trajectories
+        if samples is not None:
+            if samples < 4 or (d.method == "sobol" and samples & (samples - 1)):
+                _fail("--samples must be at least 4 (and a power of 2 for Sobol)")
+            d.samples = samples
         out = out or Path("results") / f"sensitivity-{sc.name}-{d.method}"
         try:
             spec = sensitivity_spec(d, StudyScenario.from_scenario(sc))
         except StudyError as exc:
             _fail(str(exc))
         if not quiet:
-            typer.echo(f"Design {design}: {d.method}, {len(d.factors)} factors + dummy, "
-                       f"{spec.replications // d.replications} points x {d.replications} replications "
-                       f"(common random numbers) = {spec.replications} runs", err=True)
+            typer.echo(
+                f"Design {design}: {d.method}, {len(d.factors)} factors + dummy, "
+                f"{spec.replications // d.replications} points x {d.replications} replications "
+                f"(common random numbers) = {spec.replications} runs",
+                err=True,
+            )
     _run(spec, out, workers, scheduler, resume, batch_size, quiet)
     if not (out / "sensitivity.json").is_file():
         _fail(f"{out}: not every design point is stored; continue with --resume --out {out}")
@@ -124,7 +155,9 @@ def sensitivity(
 def report(
     directory: Annotated[Path, typer.Argument(help="Study directory (staffing, budget, study or sensitivity)")],
     lang: Annotated[str, typer.Option(help="nl (default) or en")] = "nl",
-    out: Annotated[Optional[Path], typer.Option(help="HTML file (default DIR/report/report.html; PNGs beside it)")] = None,
+    out: Annotated[
+        Optional[Path], typer.Option(help="HTML file (default DIR/report/report.html; PNGs beside it)")
+    ] = None,
 ) -> None:
     """One self-contained HTML report (images embedded, opens without network) plus the PNGs."""
     from analysis.report import ReportError, write_report

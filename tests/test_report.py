@@ -44,17 +44,56 @@ def _invoke(args):
     return res
 
 
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def studies(tmp_path_factory):
     base = tmp_path_factory.mktemp("report")
     design = base / "design.toml"
     design.write_text(DESIGN)
-    _invoke(["sensitivity", str(ROOT / "scenarios/baseline.toml"), "--design", str(design), *SMALL,
-             "--out", str(base / "sens"), "--workers", "0", "--quiet"])
-    _invoke(["staffing", str(ROOT / "scenarios/baseline.toml"), "--replications", "1", *SMALL,
-             "--out", str(base / "staff"), "--workers", "0", "--quiet"])
-    _invoke(["study", str(ROOT / "scenarios/budget-frozen.toml"), "--replications", "2", *SMALL,
-             "--out", str(base / "budget"), "--workers", "0", "--quiet"])
+    _invoke(
+        [
+            "sensitivity",
+            str(ROOT / "scenarios/baseline.toml"),
+            "--design",
+            str(design),
+            *SMALL,
+            "--out",
+            str(base / "sens"),
+            "--workers",
+            "0",
+            "--quiet",
+        ]
+    )
+    _invoke(
+        [
+            "staffing",
+            str(ROOT / "scenarios/baseline.toml"),
+            "--replications",
+            "1",
+            *SMALL,
+            "--out",
+            str(base / "staff"),
+            "--workers",
+            "0",
+            "--quiet",
+        ]
+    )
+    _invoke(
+        [
+            "study",
+            str(ROOT / "scenarios/budget-frozen.toml"),
+            "--replications",
+            "2",
+            *SMALL,
+            "--out",
+            str(base / "budget"),
+            "--workers",
+            "0",
+            "--quiet",
+        ]
+    )
     return base
 
 
@@ -97,8 +136,9 @@ def test_sensitivity_report(studies):
     # the numbers are the stored summary's: every mu* of the headline outcome, formatted as shown
     summary = pd.read_parquet(studies / "sens" / "summary.parquet")
     sj = json.loads((studies / "sens" / "sensitivity.json").read_text())
-    head = summary[(summary.outcome == "fte_needed") & (summary.year == sj["last_year"])
-                   & (summary["index"] == "mu_star")]
+    head = summary[
+        (summary.outcome == "fte_needed") & (summary.year == sj["last_year"]) & (summary["index"] == "mu_star")
+    ]
     for r in head.itertuples():
         assert f"{fmt(r.value, 4)} ± {fmt(r.conf, 4)}" in html, r.factor
     drivers = head[head.above_noise].sort_values("value", ascending=False).factor.tolist()

@@ -35,8 +35,9 @@ def _png(fig) -> bytes:
     return buf.getvalue()
 
 
-def fan_grid(bands: pd.DataFrame, title: str, ylabel: str, today: pd.DataFrame | None = None,
-             today_label: str = "today") -> bytes:
+def fan_grid(
+    bands: pd.DataFrame, title: str, ylabel: str, today: pd.DataFrame | None = None, today_label: str = "today"
+) -> bytes:
     """Small multiples, one per area: p10-p90 band and p50 line over years (+ an optional 'today' line).
 
     `bands`: area, year, p10, p50, p90. `today`: area, year, value.
@@ -85,8 +86,9 @@ def city_lines(bands: dict[str, pd.DataFrame], title: str, ylabel: str) -> bytes
     return _png(fig)
 
 
-def district_maps(space, site_cells: np.ndarray, site_value: np.ndarray, names: list[str], layer: str,
-                  title: str, value_label: str) -> bytes:
+def district_maps(
+    space, site_cells: np.ndarray, site_value: np.ndarray, names: list[str], layer: str, title: str, value_label: str
+) -> bytes:
     """One synthetic grid per stadsdeel coloured by a layer; Servicepunt XL sites sized by `site_value`."""
     n = len(space.grids)
     cols = min(4, n)
@@ -106,8 +108,14 @@ def district_maps(space, site_cells: np.ndarray, site_value: np.ndarray, names: 
         mine = np.flatnonzero(space.cell_district[site_cells] == d)
         if len(mine):
             sxy = space.cell_xy[site_cells[mine]]
-            ax.scatter(sxy[:, 0], sxy[:, 1], s=30 + 300 * site_value[mine] / smax, facecolor="none",
-                       edgecolor="#08306b", lw=1.5)
+            ax.scatter(
+                sxy[:, 0],
+                sxy[:, 1],
+                s=30 + 300 * site_value[mine] / smax,
+                facecolor="none",
+                edgecolor="#08306b",
+                lw=1.5,
+            )
             for i, (x, y) in zip(mine, sxy):
                 ax.annotate(f"{site_value[i]:.0f}", (x, y), fontsize=7, ha="center", va="center", color="#08306b")
         ax.set_title(names[d], fontsize=10)
@@ -128,8 +136,13 @@ def morris_plot(idx: pd.DataFrame, title: str, labels: dict[str, str], floor_lab
     order = mu.sort_values("value").index
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(11, 0.35 * len(order) + 1.8))
     colours = [DUMMY_COLOUR if f == "dummy" else LINE for f in order]
-    a1.barh([labels.get(f, f) for f in order], mu.loc[order, "value"], xerr=mu.loc[order, "conf"].fillna(0),
-            color=colours, capsize=3)
+    a1.barh(
+        [labels.get(f, f) for f in order],
+        mu.loc[order, "value"],
+        xerr=mu.loc[order, "conf"].fillna(0),
+        color=colours,
+        capsize=3,
+    )
     floor = mu.loc["dummy", "value"] + np.nan_to_num(mu.loc["dummy", "conf"])
     a1.axvline(floor, color=TODAY, ls="--", lw=1, label=floor_label)
     a1.set_xlabel("μ*")
@@ -137,8 +150,9 @@ def morris_plot(idx: pd.DataFrame, title: str, labels: dict[str, str], floor_lab
     a1.grid(axis="x", alpha=0.3)
     a2.scatter(mu["value"], sig.reindex(mu.index), color=[DUMMY_COLOUR if f == "dummy" else LINE for f in mu.index])
     for f in mu.index:
-        a2.annotate(labels.get(f, f), (mu.loc[f, "value"], sig.get(f, 0)), fontsize=7, xytext=(3, 3),
-                    textcoords="offset points")
+        a2.annotate(
+            labels.get(f, f), (mu.loc[f, "value"], sig.get(f, 0)), fontsize=7, xytext=(3, 3), textcoords="offset points"
+        )
     lim = max(float(mu["value"].max()), float(sig.max()), 1e-12) * 1.1
     a2.plot([0, lim], [0, lim], color="#cccccc", lw=1)
     a2.set_xlabel("μ*")
@@ -159,8 +173,15 @@ def index_bars(idx: pd.DataFrame, indices: list[str], title: str, labels: dict[s
     fig, ax = plt.subplots(figsize=(7.5, 0.4 * len(order) + 1.6))
     for j, name in enumerate(indices):
         q = idx[idx["index"] == name].set_index("factor").reindex(order)
-        ax.barh(y + (j - (len(indices) - 1) / 2) * h, q["value"], height=h, xerr=q["conf"].fillna(0), capsize=2,
-                label=name, color=[DUMMY_COLOUR if f == "dummy" else (LINE if j == 0 else BAND) for f in order])
+        ax.barh(
+            y + (j - (len(indices) - 1) / 2) * h,
+            q["value"],
+            height=h,
+            xerr=q["conf"].fillna(0),
+            capsize=2,
+            label=name,
+            color=[DUMMY_COLOUR if f == "dummy" else (LINE if j == 0 else BAND) for f in order],
+        )
     floor = p.loc["dummy", "value"] + np.nan_to_num(p.loc["dummy", "conf"])
     ax.axvline(floor, color=TODAY, ls="--", lw=1, label=floor_label)
     ax.set_yticks(y, [labels.get(f, f) for f in order])
@@ -171,8 +192,9 @@ def index_bars(idx: pd.DataFrame, indices: list[str], title: str, labels: dict[s
     return _png(fig)
 
 
-def prim_scatter(x: pd.DataFrame, fails: np.ndarray, box: dict, labels: dict[str, str], title: str,
-                 fail_label: str, ok_label: str) -> bytes:
+def prim_scatter(
+    x: pd.DataFrame, fails: np.ndarray, box: dict, labels: dict[str, str], title: str, fail_label: str, ok_label: str
+) -> bytes:
     """The two factors a PRIM box restricts most, points coloured by failing, the box drawn."""
     dims = list(box["limits"])[:2]
     if len(dims) < 2:
@@ -195,8 +217,11 @@ def prim_scatter(x: pd.DataFrame, fails: np.ndarray, box: dict, labels: dict[str
 def score_bars(scores: dict[str, float], title: str, labels: dict[str, str]) -> bytes:
     order = sorted(scores, key=scores.get)
     fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(order) + 1.4))
-    ax.barh([labels.get(f, f) for f in order], [scores[f] for f in order],
-            color=[DUMMY_COLOUR if f == "dummy" else LINE for f in order])
+    ax.barh(
+        [labels.get(f, f) for f in order],
+        [scores[f] for f in order],
+        color=[DUMMY_COLOUR if f == "dummy" else LINE for f in order],
+    )
     ax.set_title(title, fontsize=10)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()

@@ -31,13 +31,20 @@ def sensitivity_spec(design: Design, scenario, *, evaluator: str = "model", nois
         for k in range(reps):
             draws.append(values)
             seeds.append(run_seed(base[k], row[-1]))
-    options = {"design": design.to_dict(), "sample": X.tolist(), "point_replications": reps,
-               "parameter_draws": draws, "run_seeds": seeds, "evaluator": evaluator,
-               "outcomes": list(design.outcomes)}
+    options = {
+        "design": design.to_dict(),
+        "sample": X.tolist(),
+        "point_replications": reps,
+        "parameter_draws": draws,
+        "run_seeds": seeds,
+        "evaluator": evaluator,
+        "outcomes": list(design.outcomes),
+    }
     if noise:
         options["noise"] = float(noise)
-    return StudySpec(kind="sensitivity", scenarios=[scenario], seed=design.seed, replications=len(X) * reps,
-                     options=options)
+    return StudySpec(
+        kind="sensitivity", scenarios=[scenario], seed=design.seed, replications=len(X) * reps, options=options
+    )
 
 
 __all__ = ["DUMMY", "Design", "sensitivity_spec"]

@@ -21,6 +21,8 @@ Files written to the study directory:
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import warnings
 from pathlib import Path
@@ -62,13 +64,18 @@ def salib_indices(design: Design, X: np.ndarray, Y: np.ndarray) -> list[dict]:
         else:
             from SALib.analyze import delta
 
-            si = delta.analyze(problem, X, Y, **kw)
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):  # SALib notices
+                si = dict(delta.analyze(problem, X, Y, **kw))
+            if "delta" not in si:  # SALib >= 1.6: raw / balanced / step variants; raw is Plischke et al. (2013)
+                si["delta"], si["delta_conf"] = si["delta_raw"], si["delta_raw_conf"]
             pairs = {"delta": "delta_conf", "S1": "S1_conf"}
     for idx, conf in pairs.items():
         vals = np.asarray(si[idx], dtype=float)
         confs = np.asarray(si[conf], dtype=float) if conf else np.full(len(names), np.nan)
-        rows += [{"factor": n, "index": idx, "value": float(v), "conf": float(c), "constant": False}
-                 for n, v, c in zip(names, vals, confs)]
+        rows += [
+            {"factor": n, "index": idx, "value": float(v), "conf": float(c), "constant": False}
+            for n, v, c in zip(names, vals, confs)
+        ]
     return rows
 
 
@@ -106,8 +113,17 @@ def analyse(design: Design, X: np.ndarray, means: pd.DataFrame, n_points: int) -
         part = {(r["factor"], r["index"]): r["value"] for r in salib_indices(design, X[half], Y[half])}
         for r in full:
             if r["index"] == main:
-                conv.append({"method": design.method, "outcome": outcome, "year": int(year), "factor": r["factor"],
-                             "index": main, "half": part[(r["factor"], main)], "full": r["value"]})
+                conv.append(
+                    {
+                        "method": design.method,
+                        "outcome": outcome,
+                        "year": int(year),
+                        "factor": r["factor"],
+                        "index": main,
+                        "half": part[(r["factor"], main)],
+                        "full": r["value"],
+                    }
+                )
     idx = pd.DataFrame(out)
     if not idx.empty:
         idx["low"] = idx["value"] - idx["conf"]
@@ -128,9 +144,13 @@ def convergence_verdicts(conv: pd.DataFrame) -> dict[str, dict]:
         change = float(np.nanmax(np.abs(g["full"] - g["half"]))) if len(g) else 0.0
         rank_full = list(g.sort_values("full", ascending=False).factor[:3])
         rank_half = list(g.sort_values("half", ascending=False).factor[:3])
-        out[f"{outcome}|{year}"] = {"max_change": change, "max_index": top,
-                                    "converged": bool(top == 0 or change <= CONVERGED_REL * top),
-                                    "top3_full": rank_full, "top3_half": rank_half}
+        out[f"{outcome}|{year}"] = {
+            "max_change": change,
+            "max_index": top,
+            "converged": bool(top == 0 or change <= CONVERGED_REL * top),
+            "top3_full": rank_full,
+            "top3_half": rank_half,
+        }
     return out
 
 
@@ -144,8 +164,10 @@ def top_drivers(idx: pd.DataFrame, method: str, outcome: str, year: int, n: int 
     main = MAIN_INDEX[method]
     g = idx[(idx.outcome == outcome) & (idx.year == year) & (idx["index"] == main) & (idx.factor != DUMMY)]
     g = g.sort_values("value", ascending=False).head(n)
-    return [{"factor": r.factor, "value": float(r.value), "conf": float(r.conf), "above_noise": bool(r.above_noise)}
-            for r in g.itertuples()]
+    return [
+        {"factor": r.factor, "value": float(r.value), "conf": float(r.conf), "above_noise": bool(r.above_noise)}
+        for r in g.itertuples()
+    ]
 
 
 def summarise_sensitivity(directory: Path, spec) -> pd.DataFrame:
@@ -171,13 +193,22 @@ def summarise_sensitivity(directory: Path, spec) -> pd.DataFrame:
     from analysis.sensitivity.outcomes import HEADLINE
 
     info = {
-        "method": design.method, "main_index": MAIN_INDEX[design.method], "design": design.to_dict(),
-        "points": n_points, "replications": int(spec.options["point_replications"]),
-        "runs": len(spec.runs()), "first_year": int(first), "last_year": int(last),
-        "noise_floor": noise_floors(idx, design.method), "convergence": convergence_verdicts(conv),
+        "method": design.method,
+        "main_index": MAIN_INDEX[design.method],
+        "design": design.to_dict(),
+        "points": n_points,
+        "replications": int(spec.options["point_replications"]),
+        "runs": len(spec.runs()),
+        "first_year": int(first),
+        "last_year": int(last),
+        "noise_floor": noise_floors(idx, design.method),
+        "convergence": convergence_verdicts(conv),
         "converged_rel": CONVERGED_REL,
-        "headline": {"outcome": HEADLINE, "year": int(last),
-                     "drivers": top_drivers(idx, design.method, HEADLINE, int(last))},
+        "headline": {
+            "outcome": HEADLINE,
+            "year": int(last),
+            "drivers": top_drivers(idx, design.method, HEADLINE, int(last)),
+        },
         "outcomes": sorted(idx.outcome.unique().tolist()) if not idx.empty else [],
     }
     from analysis.sensitivity.discovery import discover

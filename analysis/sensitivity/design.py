@@ -47,13 +47,13 @@ class Factor:
     low: float
     high: float
     source: str
-    label: str = ""          # short human name for reports (default: the parameter name)
+    label: str = ""  # short human name for reports (default: the parameter name)
     integer: bool = False
 
 
 @dataclass
 class Design:
-    factors: list[Factor]                 # without the dummy
+    factors: list[Factor]  # without the dummy
     method: str = "morris"
     seed: int = 2026
     replications: int = 5
@@ -63,7 +63,7 @@ class Design:
     conf_level: float = 0.95
     resamples: int = 1000
     path: str = ""
-    discovery: dict = field(default_factory=dict)   # [discovery]: outcome, threshold, fails_when
+    discovery: dict = field(default_factory=dict)  # [discovery]: outcome, threshold, fails_when
     outcomes: list[str] = field(default_factory=list)  # [outcomes] include = [...]; empty = all
 
     @property
@@ -88,9 +88,14 @@ class Design:
 
 
 def _num(path: str, where: str, key: str, value, kind=float, low=None, high=None):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not float(value).is_integer()):
-        raise DesignError(f"{path}: {where} field '{key}': expected a {'whole ' if kind is int else ''}number, "
-                          f"found {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (kind is int and not float(value).is_integer())
+    ):
+        raise DesignError(
+            f"{path}: {where} field '{key}': expected a {'whole ' if kind is int else ''}number, found {value!r}"
+        )
     value = kind(value)
     if not math.isfinite(value) or (low is not None and value < low) or (high is not None and value > high):
         raise DesignError(f"{path}: {where} field '{key}': {value!r} is outside the allowed range [{low}, {high}]")
@@ -113,8 +118,18 @@ def load_design(path: Path, method: str | None = None, *, model: bool = True) ->
         if key not in known:
             raise DesignError(f"{path}: unknown section '{key}'; allowed: {', '.join(sorted(known))}")
     head = data.get("design", {})
-    allowed = {"method", "seed", "replications", "trajectories", "levels", "samples", "conf_level", "resamples",
-               "name", "question"}
+    allowed = {
+        "method",
+        "seed",
+        "replications",
+        "trajectories",
+        "levels",
+        "samples",
+        "conf_level",
+        "resamples",
+        "name",
+        "question",
+    }
     for key in head:
         if key not in allowed:
             raise DesignError(f"{path}: [design] unknown field '{key}'; allowed: {', '.join(sorted(allowed))}")
@@ -132,7 +147,9 @@ def load_design(path: Path, method: str | None = None, *, model: bool = True) ->
         "resamples": _num(path, w, "resamples", head.get("resamples", 1000), int, 10, 100000),
     }
     if m == "morris" and kw["levels"] % 2:
-        raise DesignError(f"{path}: [design] field 'levels': Morris needs an even number of levels, found {kw['levels']}")
+        raise DesignError(
+            f"{path}: [design] field 'levels': Morris needs an even number of levels, found {kw['levels']}"
+        )
     if m == "sobol" and kw["samples"] & (kw["samples"] - 1):
         raise DesignError(f"{path}: [design] field 'samples': Sobol needs a power of 2, found {kw['samples']}")
     raw = data.get("factor", [])
@@ -171,8 +188,16 @@ def load_design(path: Path, method: str | None = None, *, model: bool = True) ->
             integer = p.kind is int
         if not low < high:
             raise DesignError(f"{path}: {where}: 'low' ({low}) must be below 'high' ({high})")
-        factors.append(Factor(name=name, low=low, high=high, source=f["source"].strip(),
-                              label=str(f.get("label", "")), integer=integer))
+        factors.append(
+            Factor(
+                name=name,
+                low=low,
+                high=high,
+                source=f["source"].strip(),
+                label=str(f.get("label", "")),
+                integer=integer,
+            )
+        )
     disc = data.get("discovery", {})
     for key in disc:
         if key not in ("outcome", "threshold", "fails_when"):

@@ -26,8 +26,9 @@ import pandas as pd
 DEFAULT = {"outcome": "share_within_target", "threshold": 0.80, "fails_when": "below"}
 
 
-def prim_boxes(x: pd.DataFrame, fails: np.ndarray, density_min: float = 0.8, mass_min: float = 0.05,
-               max_boxes: int = 2) -> list[dict]:
+def prim_boxes(
+    x: pd.DataFrame, fails: np.ndarray, density_min: float = 0.8, mass_min: float = 0.05, max_boxes: int = 2
+) -> list[dict]:
     """PRIM boxes where `fails` concentrates: limits of the restricted factors, coverage, density, mass."""
     from ema_workbench.analysis import prim
 
@@ -56,15 +57,19 @@ def prim_boxes(x: pd.DataFrame, fails: np.ndarray, density_min: float = 0.8, mas
                 inside &= (x[c].to_numpy() >= lo) & (x[c].to_numpy() <= hi)
                 if lo > ranges[c][0] or hi < ranges[c][1]:
                     limits[c] = [lo, hi]
+            if not limits:
+                break  # the rest of the space, not a box
             # Coverage and density recomputed on all points (EMA's are relative to the data left for this box).
             n_in = int(inside.sum())
-            boxes.append({
-                "limits": limits,
-                "coverage": float(fails[inside].sum() / total_fail) if total_fail else 0.0,
-                "density": float(fails[inside].mean()) if n_in else 0.0,
-                "mass": float(n_in / len(x)),
-                "n": n_in,
-            })
+            boxes.append(
+                {
+                    "limits": limits,
+                    "coverage": float(fails[inside].sum() / total_fail) if total_fail else 0.0,
+                    "density": float(fails[inside].mean()) if n_in else 0.0,
+                    "mass": float(n_in / len(x)),
+                    "n": n_in,
+                }
+            )
             if float(traj["density"].max()) < density_min:
                 break
     return boxes
@@ -77,8 +82,11 @@ def feature_scores(x: pd.DataFrame, fails: np.ndarray, seed: int) -> dict[str, f
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scores, *_ = feature_scoring.get_ex_feature_scores(
-            x.reset_index(drop=True), np.asarray(fails, dtype=int), mode=RuleInductionType.CLASSIFICATION,
-            random_state=seed)
+            x.reset_index(drop=True),
+            np.asarray(fails, dtype=int),
+            mode=RuleInductionType.CLASSIFICATION,
+            random_state=seed,
+        )
     s = scores.iloc[:, 0] if isinstance(scores, pd.DataFrame) else scores
     return {str(k): float(v) for k, v in s.sort_values(ascending=False).items()}
 
@@ -97,7 +105,8 @@ def discover(design, directory: Path, means: pd.DataFrame, wide: pd.DataFrame) -
     x = wide.set_index("point").loc[y.index]
     fails = (y < rule["threshold"]) if rule["fails_when"] == "below" else (y > rule["threshold"])
     fails = fails.to_numpy() & np.isfinite(y.to_numpy())
-    out.update({"points": int(len(y)), "failing": int(fails.sum()), "share_failing": float(fails.mean())})
+    out.update({"points": int(len(y)), "failing": int(fails.sum()), "share_failing": float(fails.mean()),
+                "range": [float(np.nanmin(y)), float(np.nanmax(y))]})  # how far from the threshold the design goes
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "ipyparallel not installed": not needed here
@@ -105,8 +114,12 @@ def discover(design, directory: Path, means: pd.DataFrame, wide: pd.DataFrame) -
     except ImportError:
         return {**out, "status": "EMA Workbench not installed (pip install 'welzijnsim[sensitivity]')"}
     if fails.all() or not fails.any():
-        return {**out, "status": "fails at every point" if fails.all() else "fails at no point",
-                "boxes": [], "feature_scores": {}}
+        return {
+            **out,
+            "status": "fails at every point" if fails.all() else "fails at no point",
+            "boxes": [],
+            "feature_scores": {},
+        }
     real = [c for c in x.columns if c != "dummy"]
     out["boxes"] = prim_boxes(x[real], fails)
     out["feature_scores"] = feature_scores(x, fails, design.seed)

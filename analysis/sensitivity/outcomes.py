@@ -19,9 +19,9 @@ import pandas as pd
 @dataclass(frozen=True)
 class Outcome:
     key: str
-    column: str            # a column of the annual table, or "+"-joined columns summed
-    years: str             # "first", "last", "first+last", "sum" (whole run), "mean"
-    level: str             # "city" or "stadsdeel" (one outcome per stadsdeel)
+    column: str  # a column of the annual table, or "+"-joined columns summed
+    years: str  # "first", "last", "first+last", "sum" (whole run), "mean"
+    level: str  # "city" or "stadsdeel" (one outcome per stadsdeel)
     unit: str
     nl: str
     en: str
@@ -32,33 +32,111 @@ class Outcome:
 # (`need_fte`), plus area-based work (today's FTE x levers, with vacancies). The mandate-mode staff
 # stays at today's FTE, so the need - not the staff - is what the uncertain assumptions move.
 REGISTRY: tuple[Outcome, ...] = (
-    Outcome("fte_needed", "need_fte+fte_area_based", "first+last", "city", "FTE",
-            "benodigde FTE (stad)", "FTE needed (city)"),
-    Outcome("fte_needed_individual", "need_fte", "first+last", "city", "FTE",
-            "benodigde FTE individuele ondersteuning (stad)", "FTE needed, individual support (city)"),
-    Outcome("fte_area_based", "fte_area_based", "first+last", "city", "FTE",
-            "FTE gebiedsgericht werk (stad)", "FTE area-based work (city)"),
-    Outcome("fte_needed_sd", "need_fte+fte_area_based", "first+last", "stadsdeel", "FTE",
-            "benodigde FTE per stadsdeel", "FTE needed per stadsdeel"),
-    Outcome("cost_needed_eur", "need_fte+fte_area_based", "first+last", "city", "EUR",
-            "kosten van de benodigde FTE (stad)", "cost of the FTE needed (city)", per_cost=True),
-    Outcome("total_cost_eur", "cost_eur", "sum", "city", "EUR",
-            "totale personeelskosten over de looptijd", "total staff cost over the run"),
-    Outcome("share_within_target", "share_within_target", "first+last", "city", "share",
-            "aandeel binnen 10 werkdagen gezien", "share seen within 10 working days"),
-    Outcome("unmet_demand", "dropped_first", "sum", "city", "requests",
-            "onvervulde vraag (afgehaakt voor eerste contact)", "unmet demand (gave up before a first contact)"),
-    Outcome("hidden_need", "hidden_started", "sum", "city", "episodes",
-            "verborgen vraag (niet bij een Servicepunt XL)", "hidden need (never brought to a Servicepunt XL)"),
-    Outcome("escalation_cost_eur", "escalation_cost", "sum", "city", "EUR",
-            "escalatiekosten over de looptijd", "escalation cost over the run"),
+    Outcome(
+        "fte_needed",
+        "need_fte+fte_area_based",
+        "first+last",
+        "city",
+        "FTE",
+        "benodigde FTE (stad)",
+        "FTE needed (city)",
+    ),
+    Outcome(
+        "fte_needed_individual",
+        "need_fte",
+        "first+last",
+        "city",
+        "FTE",
+        "benodigde FTE individuele ondersteuning (stad)",
+        "FTE needed, individual support (city)",
+    ),
+    Outcome(
+        "fte_area_based",
+        "fte_area_based",
+        "first+last",
+        "city",
+        "FTE",
+        "FTE gebiedsgericht werk (stad)",
+        "FTE area-based work (city)",
+    ),
+    Outcome(
+        "fte_needed_sd",
+        "need_fte+fte_area_based",
+        "first+last",
+        "stadsdeel",
+        "FTE",
+        "benodigde FTE per stadsdeel",
+        "FTE needed per stadsdeel",
+    ),
+    Outcome(
+        "cost_needed_eur",
+        "need_fte+fte_area_based",
+        "first+last",
+        "city",
+        "EUR",
+        "kosten van de benodigde FTE (stad)",
+        "cost of the FTE needed (city)",
+        per_cost=True,
+    ),
+    Outcome(
+        "total_cost_eur",
+        "cost_eur",
+        "sum",
+        "city",
+        "EUR",
+        "totale personeelskosten over de looptijd",
+        "total staff cost over the run",
+    ),
+    Outcome(
+        "share_within_target",
+        "share_within_target",
+        "first+last",
+        "city",
+        "share",
+        "aandeel binnen 10 werkdagen gezien",
+        "share seen within 10 working days",
+    ),
+    Outcome(
+        "unmet_demand",
+        "dropped_first",
+        "sum",
+        "city",
+        "requests",
+        "onvervulde vraag (afgehaakt voor eerste contact)",
+        "unmet demand (gave up before a first contact)",
+    ),
+    Outcome(
+        "hidden_need",
+        "hidden_started",
+        "sum",
+        "city",
+        "episodes",
+        "verborgen vraag (niet bij een Servicepunt XL)",
+        "hidden need (never brought to a Servicepunt XL)",
+    ),
+    Outcome(
+        "escalation_cost_eur",
+        "escalation_cost",
+        "sum",
+        "city",
+        "EUR",
+        "escalatiekosten over de looptijd",
+        "escalation cost over the run",
+    ),
     # Columns other work adds (issue 12 asks for them; skipped until the runs have them):
     Outcome("referrals", "referrals", "sum", "city", "referrals", "doorverwijzingen", "referrals"),
-    Outcome("area_need_fte", "need_fte_area_based", "first+last", "city", "FTE",
-            "benodigde FTE gebiedsgericht werk (stad)", "FTE needed, area-based work (city)"),
+    Outcome(
+        "area_need_fte",
+        "need_fte_area_based",
+        "first+last",
+        "city",
+        "FTE",
+        "benodigde FTE gebiedsgericht werk (stad)",
+        "FTE needed, area-based work (city)",
+    ),
 )
 BY_KEY = {o.key: o for o in REGISTRY}
-HEADLINE = "fte_needed"   # the question the municipality asks: FTE needed, city, last year
+HEADLINE = "fte_needed"  # the question the municipality asks: FTE needed, city, last year
 
 
 def _value(rows: pd.DataFrame, column: str, per_cost: bool) -> pd.Series | None:
