@@ -155,7 +155,8 @@ def _check_parameter(name: str, value: Any, where: str) -> Any:
     p = PARAMETERS[name]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
         # float(huge int) overflows; no parameter allows such a number
-        raise ScenarioError(f"{where}: field '{name}' = {_short(value, 40)} ({int(value.bit_length() * 0.30103) + 1} digits): "
+        digits = int(value.bit_length() * 0.30103) + 1
+        raise ScenarioError(f"{where}: field '{name}' = {_short(value, 40)} ({digits} digits): "
                             f"outside the allowed range {p.allowed} (unit: {p.unit})")
     try:
         return p.check(value)

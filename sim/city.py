@@ -92,7 +92,8 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: accept a byte-order mark
     except UnicodeDecodeError as exc:
-        raise CityDataError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+        raise CityDataError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
+                            "save it as UTF-8") from None
     except OSError as exc:
         raise CityDataError(f"{path}: cannot read the city data file ({exc.strerror})") from None
     try:
