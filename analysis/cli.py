@@ -93,7 +93,7 @@ def run(
     """Run a scenario and print the staffing and cost table per stadsdeel."""
     from analysis.runner import run_scenario
     from analysis.store import write_json, write_parquet, write_text
-    from analysis.tables import city_by_year_table, mechanism_table, stadsdeel_table
+    from analysis.tables import area_need_run_table, city_by_year_table, mechanism_table, stadsdeel_table
 
     sc = _load(scenario, seed, replications, set_)
     params = sc.params()
@@ -140,6 +140,9 @@ def run(
     typer.echo(f"\nObserved versus true, and mechanisms, {last}{which} (need FTE: individual support the simulated "
                f"demand needs; norm FTE: a per-capita norm from counted contacts and the register):")
     typer.echo(mechanism_table(frames["annual_stadsdeel"], frames["annual_city"], last))
+    typer.echo(f"\nArea-based work, {last}{which}: FTE an unchanged mandate needs (today's coverage of the target "
+               "groups held), today's FTE (range of the estimate), cost:")
+    typer.echo(area_need_run_table(frames["annual_stadsdeel"], frames["annual_city"], last))
     end = params["run.start_year"] + params["run.years"] - 1
     typer.echo(f"\nCity by year, {first}-{end}:" if end > first else f"\nCity, {first}:")
     typer.echo(city_by_year_table(frames["annual_city"]))
@@ -157,3 +160,4 @@ if __name__ == "__main__":  # pragma: no cover
 # Study commands register themselves on `app` (imported last: they import `app` from here).
 from analysis import cli_study  # noqa: E402,F401
 from analysis import cli_validation  # noqa: E402,F401
+from analysis import cli_sensitivity  # noqa: E402,F401

@@ -226,13 +226,45 @@ def staffing(
     varied = f"; uncertain: {', '.join(f'{k} {a}-{b}' for k, (a, b) in spec.options['vary'].items())}" \
         if spec.options.get("vary") else ""
     typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
-               "Individual support is searched; area-based work is today's FTE x levers (not searched).\n")
+               "Individual support is searched (tables below: 'area-based' there is today's FTE x levers); the area-based "
+               "need is derived from its target groups (after them).\n")
     typer.echo("City by year:")
     typer.echo(city_table(df))
     levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)
     typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'today' = current):")
     typer.echo(area_table(df, years, levels))
+    _print_area_need(sc, spec, df, out, years, workers, scheduler, resume, quiet)
     typer.echo(f"\nStudy written to {out}/ (query it: welzijnsim query {out} \"SELECT * FROM staffing LIMIT 5\")")
+
+
+def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool,
+                     quiet: bool) -> None:
+    """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
+    under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
+    from analysis.area_need import both_halves_table, city_need_by_year, need_table
+    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+
+    mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
+    try:
+        area_spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(mandate)], seed=spec.seed,
+                              replications=spec.replications,
+                              options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")})
+    except StudyError as exc:
+        _fail(str(exc))
+    area_dir = out / "area-need"
+    _run(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
+    annual = load_table(area_dir, "annual")
+    typer.echo("\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
+               "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "
+               "living alone) held as the groups grow, age and move. 'today' is derived from the budget, with the "
+               "range of that estimate; 'at targets' = Moerwijk intensity (514 youths/FTE) in deprived wijken.")
+    typer.echo("City by year:")
+    typer.echo(city_need_by_year(annual))
+    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
+    typer.echo(need_table(annual, years))
+    typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
+               "area-based need, FTE and EUR M (paired by replication):")
+    typer.echo(both_halves_table(staffing_df, annual, years))
 
 
 @app.command()
@@ -251,7 +283,7 @@ def budget(
     quiet: Quiet = False,
 ) -> None:
     """Unchanged budget: the FTE a budget path pays for and the service level, waits and unmet demand it buys."""
-    from analysis.budget import budget_city_table, budget_stadsdeel_table
+    from analysis.budget import PRIORITY_RULE, budget_city_table, budget_service_point_table, budget_stadsdeel_table
     from analysis.study import StudyError, StudyScenario, StudySpec, load_table
 
     sc = _load(scenario, seed, replications, list(set_))
@@ -271,12 +303,23 @@ def budget(
     _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     df = load_table(out, "annual")
     typer.echo(f"\n{sc.meta.question or sc.name}")
+    real = p["budget.indexation"] == "real"
+    typer.echo(f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
+               f"'{p['budget.index']}', {'real (compensated for wage and price growth)' if real else 'nominal (no compensation)'}"
+               f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr.")
+    rule = PRIORITY_RULE.format(n=p["budget.protected_deprived_count"]) if p["budget.priority"] == "core_first" \
+        else "Priority rule: pro_rata (every kind of work and cost shrinks alike)."
+    typer.echo(rule)
     typer.echo(f"Median [p10-p90] over {reps} replications. Service level: share of help requests with a first "
-               "contact within 2 whole weeks (10 working days). Staff cost never exceeds the budget (checked per run).\n")
+               "contact within 2 whole weeks (10 working days). Spending never exceeds the budget in any year, "
+               "stadsdeel or Servicepunt XL (checked per run).\n")
     typer.echo("City by year:")
     typer.echo(budget_city_table(df))
-    typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))}:")
+    typer.echo(f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
+               "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):")
     typer.echo(budget_stadsdeel_table(df, years))
+    typer.echo(f"\nPer Servicepunt XL, {', '.join(map(str, years))}:")
+    typer.echo(budget_service_point_table(df, years))
     typer.echo(f"\nStudy written to {out}/")
 
 

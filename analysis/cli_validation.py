@@ -48,6 +48,8 @@ def check_model_cmd(
     targets: Annotated[Optional[Path], typer.Option(help="Targets file (default: analysis/targets.toml)")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for docs/validation.md)")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages")] = False,
+    levers: Annotated[bool, typer.Option("--levers", help="Also benefit/cost of levers from paired runs "
+                                         "([[lever_target]] in the targets file; runs the scenario 2x per target)")] = False,
 ) -> None:
     """Face validation: print each target of figures.md, its source, the simulated value and whether it is in range."""
     from analysis.validation import TargetError, check_model, format_check, load_targets
@@ -79,6 +81,14 @@ def check_model_cmd(
     except TargetError as exc:
         _fail(str(exc))
     typer.echo(format_check(result, markdown=markdown))
+    if levers:  # issue 10: paired benefit/cost against SEOR 1.6 and the 11-25% net effects
+        from analysis.lever_check import check_levers, format_levers, load_lever_targets
+
+        try:
+            ltargets = load_lever_targets(targets)
+        except ValueError as exc:
+            _fail(str(exc))
+        typer.echo(format_levers(check_levers(city, params, sc.meta.seed, sc.meta.replications, ltargets)))
 
 
 @app.command()

@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from sim.city import City
-from sim.drivers import staff_budget
 
 LEVELS = ("city", "stadsdeel", "service_point")
 WITHIN_WEEKS = 2  # 10 working days in the weekly model (see module docstring)
@@ -75,8 +74,17 @@ def staff_cost_at_start(res) -> float:
 
 
 def budget_path(city: City, params: dict, res) -> np.ndarray:
-    """EUR per simulated year for welfare staff (the same path the model's budget mode follows)."""
-    return staff_budget(city, params, staff_cost_at_start(res))
+    """EUR per simulated year of the welfare budget (the path the model's budget mode follows)."""
+    return np.asarray(res.budget_total_by_year, dtype=float)
+
+
+def check_spending(rows: pd.DataFrame, rel_tol: float = 1e-9) -> None:
+    """Raise BudgetExceeded if any row (year and area, any level) spent more than its budget."""
+    over = rows.spend_eur.to_numpy(float) > rows.budget_eur.to_numpy(float) * (1 + rel_tol) + 1e-6
+    if over.any():
+        r = rows[over].iloc[0]
+        raise BudgetExceeded(f"{r.area} {int(r.year)}: spending EUR {r.spend_eur:,.0f} exceeds the budget "
+                             f"EUR {r.budget_eur:,.0f}")
 
 
 def check_budget(city_rows: pd.DataFrame, budget: np.ndarray, rel_tol: float = 1e-9) -> None:
@@ -98,11 +106,10 @@ def annual_outcomes(res, city: City, params: dict, within_weeks: int = WITHIN_WE
         df.insert(0, "level", level)
         parts.append(df)
     out = pd.concat(parts, ignore_index=True)
-    out["budget_eur"] = np.nan
     if params.get("budget.mode") == "budget":
-        budget = budget_path(city, params, res)
+        # Never spend more than the budget: the whole path (city), and each stadsdeel's and Servicepunt XL's
+        # allocation (sim.drivers.budget_plan), every year.
+        check_spending(out)
         city_rows = out[out.level == "city"]
-        check_budget(city_rows, budget)  # never spend more than the budget
-        years = city_rows.year.to_numpy() - int(city_rows.year.min())
-        out.loc[city_rows.index, "budget_eur"] = budget[years]
+        check_budget(city_rows, budget_path(city, params, res))
     return out

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.population import WAITING_FIRST
+from sim.service import FOUNDATION_RULES
 
 
 # ---- Erlang C ------------------------------------------------------------------------------------
@@ -107,7 +108,9 @@ def one_point_params(arrivals_per_week: float, residents: int, *, years: int, wa
         "demand.contacts_mean": contacts_mean, "demand.give_up_per_week": give_up,
         "service.sickness_absence": 0.0, "service.working_weeks": 52.0, "service.hours_per_fte": 36.0,
         "service.client_time_share": client_time_share, "service.hours_per_contact": hours_per_contact,
-        "service.engine": engine, "service.duration": duration, **extra,
+        "service.engine": engine, "service.duration": duration,
+        # No triage, no walk-in leaving, first contacts as long as the others: the queue theory's assumptions.
+        **FOUNDATION_RULES, "service.hours_first_contact": hours_per_contact, **extra,
     }
 
 

@@ -41,8 +41,8 @@ from sim.streams import replication_seeds
 
 FORMAT = "welzijnsim-study"
 FORMAT_VERSION = 1
-KINDS = ("simulate", "staffing")
-PRIMARY = {"simulate": "annual", "staffing": "staffing"}
+KINDS = ("simulate", "staffing", "sensitivity")
+PRIMARY = {"simulate": "annual", "staffing": "staffing", "sensitivity": "outcomes"}  # sensitivity: issue 12
 QUANTILES = (0.1, 0.5, 0.9)
 
 
@@ -87,6 +87,10 @@ class StudySpec:
 
     @property
     def seeds(self) -> list[int]:
+        # Sensitivity studies (issue 12) give every run its own seed (common random numbers across
+        # design points; the dummy factor moves the seed), stored in the options.
+        if self.options.get("run_seeds"):
+            return [int(s) for s in self.options["run_seeds"]]
         return replication_seeds(self.seed, self.replications)
 
     def runs(self) -> list[tuple[str, int, int]]:
@@ -140,6 +144,10 @@ def run_batch(task: dict) -> list[dict]:
             from analysis.staffing import staffing_run
 
             frames = staffing_run(task["city"], params, seed, task["options"])
+        elif task["kind"] == "sensitivity":
+            from analysis.sensitivity.runs import sensitivity_run
+
+            frames = sensitivity_run(task["city"], params, seed, task["options"])
         else:
             frames = simulate_run(task["city"], params, seed, task["options"])
         for df in frames.values():
@@ -496,6 +504,10 @@ def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
     directory = Path(directory)
     if spec is None:
         spec = spec_from_manifest(read_manifest(directory))
+    if spec.kind == "sensitivity":  # indices, not bands over replications (analysis/sensitivity)
+        from analysis.sensitivity.analyse import summarise_sensitivity
+
+        return summarise_sensitivity(directory, spec)
     df = load_table(directory, PRIMARY[spec.kind], spec=spec)
     if df.empty:
         return df

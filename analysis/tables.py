@@ -26,6 +26,8 @@ CITY_YEAR_COLUMNS = {
     "dropped_first": "gave up",
     "fte_total": "FTE",
     "cost_eur": "cost (EUR M)",
+    "spend_eur": "welfare spend (EUR M)",
+    "fte_area_need": "area need FTE",
 }
 
 
@@ -35,11 +37,14 @@ def _mean_over_replications(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _format(df: pd.DataFrame, columns: dict[str, str], index: str) -> str:
-    out = df.set_index(index)[list(columns)].rename(columns=columns)
-    out["cost (EUR M)"] = out["cost (EUR M)"] / 1e6
+    out = df.set_index(index)[[c for c in columns if c in df]].rename(columns=columns)
+    for col in out.columns:
+        if "EUR M" in col:
+            out[col] = out[col] / 1e6
     formats = {c: "{:,.0f}" for c in out.columns}
     formats.update({"contacts/client": "{:.2f}", "mean wait (wk)": "{:.1f}", "p90 wait (wk)": "{:.0f}",
-                    "FTE": "{:.1f}", "cost (EUR M)": "{:.2f}"})
+                    "FTE": "{:.1f}", "cost (EUR M)": "{:.2f}", "welfare spend (EUR M)": "{:.2f}",
+                    "area need FTE": "{:.1f}"})
     for col, fmt in formats.items():
         if col in out:
             out[col] = out[col].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))
@@ -85,3 +90,12 @@ def mechanism_table(annual_stadsdeel: pd.DataFrame, annual_city: pd.DataFrame, y
 def city_by_year_table(annual_city: pd.DataFrame) -> str:
     df = _mean_over_replications(annual_city, ["year", "area"])
     return _format(df, CITY_YEAR_COLUMNS, "year")
+
+
+def area_need_run_table(annual_stadsdeel: pd.DataFrame, annual_city: pd.DataFrame, year: int) -> str:
+    """Area-based need per stadsdeel and type for one year (the `run` command), with bands if there are
+    several replications (analysis.area_need)."""
+    from analysis.area_need import need_table
+
+    parts = [annual_stadsdeel.assign(level="stadsdeel"), annual_city.assign(level="city")]
+    return need_table(pd.concat(parts, ignore_index=True), [year])

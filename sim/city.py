@@ -21,6 +21,7 @@ DATA_DIR = Path(__file__).parent / "data"
 AGE_BANDS = ("0-11", "12-23", "24-64", "65-74", "75+")
 WORK_TYPES = ("individual_support", "jongerenwerk", "opbouwwerk", "ouderenwerk")
 AREA_WORK_TYPES = WORK_TYPES[1:]
+NON_STAFF_ITEMS = ("accommodation", "activities", "volunteer_support")
 
 
 class CityDataError(ValueError):
@@ -58,6 +59,8 @@ class Quantity(_Strict):
     value: float | list[float]
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
+    # An estimate's plausible range: [low, high], or one [low, high] per element of a list value.
+    range: list[float] | list[list[float]] | None = None
 
     @field_validator("value", mode="before")
     @classmethod
@@ -126,6 +129,10 @@ class _Budget(_Strict):
     sociale_basis_years: list[int]
     sociale_basis: Quantity
     integral_cost_per_fte: Quantity
+    # The rest of the area-based line (not staff): accommodation / community centres, activities, volunteer
+    # and informal support; with area_based_staff_share it sums to 1. Individual support's staff share.
+    area_based_non_staff_shares: Quantity | None = None
+    individual_support_staff_share: Quantity | None = None
 
     @model_validator(mode="after")
     def _sociale_basis(self) -> _Budget:
@@ -134,6 +141,24 @@ class _Budget(_Strict):
             raise ValueError("sociale_basis needs one positive amount per entry of sociale_basis_years")
         if self.sociale_basis_years != sorted(set(self.sociale_basis_years)):
             raise ValueError("sociale_basis_years must be increasing")
+        return self
+
+    @model_validator(mode="after")
+    def _non_staff(self) -> _Budget:
+        q = self.area_based_non_staff_shares
+        if q is not None:
+            v = q.value if isinstance(q.value, list) else [q.value]
+            if len(v) != len(NON_STAFF_ITEMS) or min(v) < 0:
+                raise ValueError(f"area_based_non_staff_shares needs {len(NON_STAFF_ITEMS)} non-negative shares "
+                                 f"({', '.join(NON_STAFF_ITEMS)})")
+            total = sum(v) + float(self.area_based_staff_share.value)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"area_based_staff_share + area_based_non_staff_shares must sum to 1 "
+                                 f"(sum is {total:.4f})")
+        if self.individual_support_staff_share is not None:
+            _share(self.individual_support_staff_share)
+            if float(self.individual_support_staff_share.value) <= 0:
+                raise ValueError("individual_support_staff_share must be above 0")
         return self
 
     @field_validator("area_based_type_shares")
@@ -356,12 +381,15 @@ class City:
         stadsdelen by the residents of the target group weighted by need.
         """
         b = self.data.budget
+        individual = (b.welfare_subsidies.value - b.area_based_welfare.value) * self.individual_staff_share / cost
+        area_total = b.area_based_welfare.value * b.area_based_staff_share.value / cost
+        return self._allocate([individual] + [area_total * s for s in b.area_based_type_shares.value])
+
+    def _allocate(self, type_totals: list[float]) -> np.ndarray:
+        """City totals per WORK_TYPES over stadsdelen by the need-weighted residents of each target group."""
         pop = self.registered_population.astype(float)
         ages = self.age_shares
         weight = self.need_weight
-        individual = (b.welfare_subsidies.value - b.area_based_welfare.value) / cost
-        area_total = b.area_based_welfare.value * b.area_based_staff_share.value / cost
-        type_totals = [individual] + [area_total * s for s in b.area_based_type_shares.value]
         targets = [
             pop * weight,                       # individual support: everyone, by need
             pop * ages[:, 1] * weight,          # jongerenwerk: 12-23
@@ -372,6 +400,51 @@ class City:
         for j, (total, target) in enumerate(zip(type_totals, targets)):
             out[:, j] = total * target / target.sum()
         return out
+
+
+    @property
+    def individual_staff_share(self) -> float:
+        q = self.data.budget.individual_support_staff_share
+        return 1.0 if q is None else float(q.value)
+
+    @property
+    def non_staff_shares(self) -> np.ndarray:
+        """Shares of the area-based line per NON_STAFF_ITEMS (zeros if the file has none)."""
+        q = self.data.budget.area_based_non_staff_shares
+        return np.zeros(len(NON_STAFF_ITEMS)) if q is None else np.array(q.value, dtype=float)
+
+    def area_fte_today_range(self, cost: float) -> np.ndarray:
+        """Today's area-based FTE per (stadsdeel, AREA_WORK_TYPES, [low, high]) from the estimate ranges of
+        the staff share and the split by type (each end taken alone; central values elsewhere)."""
+        b = self.data.budget
+        staff = b.area_based_staff_share
+        staff_lo, staff_hi = staff.range if staff.range else (staff.value, staff.value)
+        types = b.area_based_type_shares
+        ranges = types.range or [[v, v] for v in types.value]
+        out = np.empty((len(self.stadsdelen), len(AREA_WORK_TYPES), 2))
+        for j, (lo, hi) in enumerate(ranges):
+            for e, (s, t) in enumerate(((staff_lo, lo), (staff_hi, hi))):
+                totals = [0.0] * len(WORK_TYPES)
+                totals[j + 1] = b.area_based_welfare.value * s * t / cost
+                out[:, j, e] = self._allocate(totals)[:, j + 1]
+        return out
+
+    def budget_at_start(self, cost: float) -> dict[str, np.ndarray]:
+        """The welfare budget of the start year split per stadsdeel (EUR/year): staff of each WORK_TYPES at
+        today's FTE, and non-staff costs. Non-staff costs of the area-based line are allocated like its staff;
+        individual support's (if any) like its staff. Sums to `welfare_subsidies`."""
+        b = self.data.budget
+        fte = self.fte_at_cost(cost)
+        staff = fte * cost
+        area_staff = staff[:, 1:].sum(axis=1)
+        area_share = area_staff / area_staff.sum()
+        ind_share = staff[:, 0] / staff[:, 0].sum()
+        individual_total = b.welfare_subsidies.value - b.area_based_welfare.value
+        return {
+            "staff": staff,  # (stadsdeel, WORK_TYPES)
+            "non_staff": np.outer(area_share, b.area_based_welfare.value * self.non_staff_shares),
+            "non_staff_individual": ind_share * individual_total * (1.0 - self.individual_staff_share),
+        }
 
 
 def city_path(name_or_path: str | Path) -> Path:

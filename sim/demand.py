@@ -15,6 +15,75 @@ DOMAINS = ("finances", "housing", "work", "social", "health", "meaning")  # sour
 DOMAIN_BASE = np.array([0.25, 0.15, 0.12, 0.20, 0.18, 0.10])
 NEVER = np.int32(2**30)
 
+# Triage at the first contact (issue 9): what a Servicepunt XL does with a help request. Drawn when the
+# request is made (so the demand streams stay paired across scenarios) and acted on at the first contact.
+ROUTES = ("solved", "trajectory", "referred", "trajectory_blocked")
+SOLVED, TRAJECTORY, REFERRED, TRAJECTORY_BLOCKED = 0, 1, 2, 3  # blocked: a referral the resident cannot use
+DESTINATIONS = ("debt_help", "wmo_wijkteam", "ggz", "housing", "youth_care", "income_support")
+DEBT, WMO, GGZ, HOUSING, YOUTH, INCOME = range(len(DESTINATIONS))
+# Where a referral goes, by life domain of the episode (rows follow DOMAINS). Estimate: debts go to
+# schuldhulpverlening or income support, housing problems to housing (or the shelter for the homeless),
+# social, health and meaning problems to the Wmo/wijkteam or mental-health care. Minors' referrals to the
+# Wmo or GGZ go to youth care instead.
+REFERRAL_MIX = np.array([
+    # debt   wmo   ggz  housing youth income
+    [0.55, 0.05, 0.00, 0.05, 0.00, 0.35],  # finances
+    [0.10, 0.10, 0.00, 0.75, 0.00, 0.05],  # housing
+    [0.05, 0.10, 0.05, 0.00, 0.00, 0.80],  # work
+    [0.00, 0.70, 0.20, 0.00, 0.10, 0.00],  # social
+    [0.00, 0.45, 0.50, 0.00, 0.05, 0.00],  # health
+    [0.00, 0.50, 0.40, 0.00, 0.10, 0.00],  # meaning
+])
+# Destinations a kind of unregistered resident cannot use (figures.md §B: undocumented residents have no
+# Wmo, no health insurance, no income support and no social housing; debt help needs a BSN). Medically
+# necessary care (CAK scheme) and youth care for minors stay open. Estimate.
+BLOCKED = {"undocumented": (DEBT, WMO, HOUSING, INCOME)}
+URGENT_DOMAINS = (0, 1)  # finances, housing: arrears and eviction do not wait (estimate)
+
+
+def access_matrix(kind_names: list[str]) -> np.ndarray:
+    """bool (1 + kinds, destinations): True where residents of that kind cannot use the destination
+    (row 0: registered residents)."""
+    blocked = np.zeros((1 + len(kind_names), len(DESTINATIONS)), dtype=bool)
+    for k, name in enumerate(kind_names):
+        blocked[k + 1, list(BLOCKED.get(name, ()))] = True
+    return blocked
+
+
+def triage(pop: Population, who: np.ndarray, u_route: np.ndarray, u_dest: np.ndarray,
+           params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """Triage outcome and referral destination of the requests of residents `who` (their domain is set),
+    from uniform draws. A referral the resident cannot use becomes a trajectory at the Servicepunt XL."""
+    solved = params["service.triage_solved_share"]
+    referred = min(params["service.triage_referred_share"], 1.0 - solved)
+    route = np.where(u_route < solved, SOLVED,
+                     np.where(u_route < solved + referred, REFERRED, TRAJECTORY)).astype(np.int8)
+    cum = np.cumsum(REFERRAL_MIX[np.maximum(pop.domain[who], 0)], axis=1)
+    dest = ((u_dest * cum[:, -1])[:, None] > cum).sum(axis=1)
+    dest = np.where((pop.age_band[who] <= 1) & ((dest == WMO) | (dest == GGZ)), YOUTH, dest).astype(np.int8)
+    blocked = pop.meta.get("blocked")
+    if blocked is not None:
+        route[(route == REFERRED) & blocked[pop.kind[who], dest]] = TRAJECTORY_BLOCKED
+    return route, dest
+
+
+def is_trajectory(route: np.ndarray) -> np.ndarray:
+    return (route == TRAJECTORY) | (route == TRAJECTORY_BLOCKED)
+
+
+def expected_hours_per_request(params: dict) -> float:
+    """Mean worker hours a help request takes if it is served in full (first contact + trajectory)."""
+    solved = params["service.triage_solved_share"]
+    referred = min(params["service.triage_referred_share"], 1.0 - solved)
+    trajectory = 1.0 - solved - referred
+    return (params["service.hours_first_contact"]
+            + trajectory * (params["demand.contacts_mean"] - 1.0) * params["service.hours_per_contact"])
+
+
+def request_hours(contacts_left: np.ndarray, params: dict) -> np.ndarray:
+    """Worker hours still needed by requests waiting for their first contact with `contacts_left` contacts."""
+    return params["service.hours_first_contact"] + (contacts_left - 1) * params["service.hours_per_contact"]
+
 
 def weekly_hazard(pop: Population, params: dict, idx: np.ndarray | None = None) -> np.ndarray:
     """Weekly probability that residents `idx` (default: all) start a problem episode."""
@@ -75,6 +144,7 @@ def start_episodes(pop: Population, week: int, params: dict, streams,
     u_solve = streams["self_solve"].random(n)
     u_seek = streams["help_seeking"].random(n)
     n_contacts = 1 + extra_contacts(n, params, streams["contacts"])
+    u_triage = streams["triage"].random((n, 2))
     duration = streams["hidden"].geometric(min(1.0, 1.0 / params["demand.hidden_weeks"]), size=n)
 
     # Someone with an open episode carries the new problem inside it.
@@ -90,19 +160,32 @@ def start_episodes(pop: Population, week: int, params: dict, streams,
     hide = ~solved & ~seek
     askers, hidden = new[seek], new[hide]
 
-    ask_for_help(pop, askers, week, n_contacts[free][seek])
+    ask_for_help(pop, askers, week, n_contacts[free][seek], params, u_triage[free][seek])
     pop.state[hidden] = HIDDEN
     pop.since[hidden] = week + duration[free][hide]
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
 
 
-def ask_for_help(pop: Population, who: np.ndarray, week: int, contacts: np.ndarray) -> None:
+def ask_for_help(pop: Population, who: np.ndarray, week: int, contacts: np.ndarray, params: dict | None = None,
+                 u_triage: np.ndarray | None = None) -> None:
     """Residents `who` bring their episode to their service point: a help request joins the queue.
-    `contacts` is how many contacts each episode will need."""
+    `contacts` is how many contacts the episode needs if it becomes a trajectory; requests solved or
+    referred at the first contact need only that one. `u_triage` (n, 2) are the triage draws; without them
+    they come from the model's triage stream for other requests (e.g. signalled by prevention)."""
     pop.state[who] = WAITING_FIRST
     pop.since[who] = week
     pop.request_week[who] = week
-    pop.contacts_left[who] = contacts
+    params = params if params is not None else pop.meta.get("params")
+    if params is None:  # a bare population (tests): every request is a trajectory, as before triage
+        pop.route[who] = TRAJECTORY
+        pop.contacts_left[who] = contacts
+        return
+    if u_triage is None:
+        u_triage = pop.meta["triage_rng"].random((len(who), 2))
+    route, dest = triage(pop, who, u_triage[:, 0], u_triage[:, 1], params)
+    pop.route[who] = route
+    pop.destination[who] = dest
+    pop.contacts_left[who] = np.where(is_trajectory(route), contacts, 1)
 
 
 def end_hidden(pop: Population, week: int) -> np.ndarray:

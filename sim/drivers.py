@@ -1,14 +1,17 @@
 """Ten-year drivers that change the world from year to year: money for staff, people, workforce.
 
-`fte_factor_path` says, per simulated year, which share of today's staff the budget pays for
-(1.0 = today's FTE). In "mandate" mode staffing is not budget-bound and the factor is 1.
+`budget_plan` says, per simulated year, what the welfare budget pays for: per priority tier the funded share
+of today's posts (× levers) and commitments, per stadsdeel and Servicepunt XL. In "mandate" mode staffing
+is not budget-bound and every factor is 1.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from sim.city import City
+from sim.city import AREA_WORK_TYPES, City
 from sim.mechanisms import Mechanism
 from sim.population import ATTRIBUTES, draw_registered, draw_unregistered
 
@@ -27,24 +30,119 @@ def budget_index(city: City, params: dict) -> np.ndarray:
     return path / start
 
 
-def staff_budget(city: City, params: dict, staff_cost_at_start: float) -> np.ndarray:
-    """EUR per simulated year available for welfare staff."""
+def cost_index(params: dict) -> np.ndarray:
+    """Cost of one FTE per simulated year relative to the start year (wage indexation, `service.cost_growth`)."""
+    return (1.0 + params["service.cost_growth"]) ** np.arange(params["run.years"])
+
+
+def price_index(params: dict) -> np.ndarray:
+    """Non-staff costs (accommodation, activities, volunteer support) per year relative to the start year."""
+    return (1.0 + params["budget.price_growth"]) ** np.arange(params["run.years"])
+
+
+# Priority tiers of an unchanged budget, protected first (budget.priority = "core_first"):
+TIERS = (
+    "accommodation",          # community centres and Servicepunt XL sites: contracts, paid first
+    "individual_support",     # the legal core: cliëntondersteuning and individual support at the Servicepunten XL
+    "jongerenwerk_deprived",  # outreach youth work in the budget.protected_deprived_count most deprived stadsdelen
+    "rest",                   # other area-based work (opbouwwerk, ouderenwerk, jongerenwerk elsewhere),
+                              # activities and volunteer support, all alike
+)
+
+
+@dataclass
+class BudgetPlan:
+    """What a budget path buys, per year: money per tier, stadsdeel and Servicepunt XL (EUR, whole city).
+
+    `factor` is the funded share of each tier's full cost (today's posts × levers at that year's wages,
+    non-staff costs at that year's prices). `unspent_no_posts` is money left after every post and commitment
+    is paid: it would need a decision to create posts (a staffing lever), so it is shown, not spent.
+    """
+
+    total: np.ndarray                  # (years,) the welfare budget
+    factor: np.ndarray                 # (years, TIERS)
+    area_factor: np.ndarray            # (years, stadsdeel, AREA_WORK_TYPES) funded share of area posts
+    individual_factor: np.ndarray      # (years,) funded share of individual-support posts
+    budget_stadsdeel: np.ndarray       # (years, stadsdeel) allocated: area-based work + its Servicepunten XL
+    budget_sp: np.ndarray              # (years, service points) allocated to each Servicepunt XL
+    non_staff: np.ndarray              # (years, stadsdeel, NON_STAFF_ITEMS) funded non-staff costs
+    non_staff_sp: np.ndarray           # (years, service points) funded non-staff of the Servicepunten XL
+    unspent_no_posts: np.ndarray       # (years,)
+
+
+def welfare_budget(city: City, params: dict) -> np.ndarray:
+    """EUR per simulated year for professional welfare work: today's welfare subsidies moved by the budget
+    path (sociale basis line or frozen), the ravijnjaar cut and AZWa extra money; with `budget.indexation`
+    = real, compensated for wage and price growth (staff and non-staff weighted as at the start)."""
     years = params["run.start_year"] + np.arange(params["run.years"])
-    budget = staff_cost_at_start * budget_index(city, params)
+    b = city.data.budget
+    start = float(b.welfare_subsidies.value)
+    budget = start * budget_index(city, params)
+    if params["budget.indexation"] == "real":
+        parts = city.budget_at_start(params["service.cost_per_fte"])
+        staff = float(parts["staff"].sum()) / start
+        budget = budget * (staff * cost_index(params) + (1.0 - staff) * price_index(params))
     budget = budget * np.where(years >= params["budget.ravijnjaar_year"], 1.0 - params["budget.ravijnjaar_cut"], 1.0)
     return budget + params["budget.azwa_extra"]
 
 
-def cost_index(params: dict) -> np.ndarray:
-    """Cost of one FTE per simulated year relative to the start year (wage growth)."""
-    return (1.0 + params["service.cost_growth"]) ** np.arange(params["run.years"])
+def budget_plan(city: City, params: dict, area_posts: np.ndarray, sp_posts: np.ndarray,
+                sp_district: np.ndarray) -> BudgetPlan:
+    """Split each year's welfare budget over the priority tiers (module TIERS; or pro rata), stadsdelen and
+    Servicepunten XL. `area_posts` (stadsdeel, AREA_WORK_TYPES) and `sp_posts` (service points) are the hired
+    FTE (today's × levers). In mandate mode every factor is 1 and the budget is what the mandate costs."""
+    years, k, n_sp = params["run.years"], len(city.stadsdelen), len(sp_posts)
+    cost = params["service.cost_per_fte"] * cost_index(params)                      # (years,)
+    prices = price_index(params)
+    parts = city.budget_at_start(params["service.cost_per_fte"])
+    non_staff0 = parts["non_staff"]                                                   # (k, items)
+    sp_share = np.asarray(sp_posts, float) / max(float(np.sum(sp_posts)), 1e-12)
+    non_staff_sp0 = parts["non_staff_individual"].sum() * sp_share                    # (n_sp,)
+    protected = np.zeros(k, dtype=bool)
+    protected[np.argsort(-city.share("low_income"), kind="stable")[: params["budget.protected_deprived_count"]]] = True
+    jw = AREA_WORK_TYPES.index("jongerenwerk")
 
+    # Full cost per tier and year (EUR).
+    accommodation = np.outer(prices, non_staff0[:, 0])                                 # (years, k)
+    individual = np.outer(cost, sp_posts) + np.outer(prices, non_staff_sp0)           # (years, n_sp)
+    area_staff = cost[:, None, None] * area_posts[None]                               # (years, k, types)
+    jw_deprived = area_staff[:, :, jw] * protected                                    # (years, k)
+    rest_staff = area_staff.copy()
+    rest_staff[:, protected, jw] = 0.0
+    rest_other = np.outer(prices, non_staff0[:, 1:].sum(axis=1))                       # activities, volunteers
+    full = np.stack([accommodation.sum(1), individual.sum(1), jw_deprived.sum(1),
+                     rest_staff.sum((1, 2)) + rest_other.sum(1)], axis=1)              # (years, TIERS)
 
-def fte_factor_path(city: City, params: dict, staff_cost_at_start: float) -> np.ndarray:
-    """Share of the hired staff's hours that each year's budget pays for (at that year's wages)."""
     if params["budget.mode"] == "mandate":
-        return np.ones(params["run.years"])
-    return staff_budget(city, params, staff_cost_at_start) / (staff_cost_at_start * cost_index(params))
+        total = full.sum(axis=1)
+        factor = np.ones_like(full)
+    else:
+        total = welfare_budget(city, params)
+        factor = np.zeros_like(full)
+        if params["budget.priority"] == "pro_rata":
+            factor[:] = np.minimum(1.0, total / full.sum(axis=1))[:, None]
+        else:
+            left = total.copy()
+            for t in range(len(TIERS)):
+                give = np.minimum(full[:, t], np.maximum(left, 0.0))
+                factor[:, t] = np.where(full[:, t] > 0, give / np.where(full[:, t] > 0, full[:, t], 1.0), 1.0)
+                left = left - give
+    f = {name: factor[:, i] for i, name in enumerate(TIERS)}
+    area_factor = np.repeat(f["rest"][:, None, None], k, axis=1).repeat(len(AREA_WORK_TYPES), axis=2)
+    area_factor[:, protected, jw] = f["jongerenwerk_deprived"][:, None]
+    non_staff = np.empty((years, k, non_staff0.shape[1]))
+    non_staff[:, :, 0] = accommodation * f["accommodation"][:, None]
+    non_staff[:, :, 1:] = prices[:, None, None] * non_staff0[None, :, 1:] * f["rest"][:, None, None]
+    budget_sp = individual * f["individual_support"][:, None]
+    non_staff_sp = np.outer(prices, non_staff_sp0) * f["individual_support"][:, None]
+    area_funded = (area_staff * area_factor).sum(axis=2) + non_staff.sum(axis=2)
+    sp_to_d = np.zeros((n_sp, k))
+    sp_to_d[np.arange(n_sp), np.asarray(sp_district, dtype=np.int64)] = 1.0
+    budget_stadsdeel = area_funded + budget_sp @ sp_to_d
+    unspent = total - budget_stadsdeel.sum(axis=1)
+    return BudgetPlan(total=total, factor=factor, area_factor=area_factor, individual_factor=f["individual_support"],
+                      budget_stadsdeel=budget_stadsdeel, budget_sp=budget_sp, non_staff=non_staff,
+                      non_staff_sp=non_staff_sp, unspent_no_posts=np.maximum(unspent, 0.0))
 
 
 class TenYearDrivers(Mechanism):

@@ -1,11 +1,25 @@
 """Escalation: problems that get help late or never can turn into costly care, paid by different payers.
 
-An episode ends in one of four ways, each with its own chance of escalating (per episode):
-dropped (gave up waiting), hidden (never asked), served late (first contact after `late_weeks`) and
-served in time. What it escalates into follows its life domain and the resident's age, with unit costs
-from figures.md §E and a payer. The avoided cost of each served episode is its chance of escalating
-without help minus with help, times the expected cost: a gross figure (source 004 §4.4 explains why net
-effects are smaller: deadweight, displacement, attribution).
+An episode can escalate along one of five routes, each with its own chance (per episode):
+
+- ``never_reached``: a hidden episode that ended without the resident ever asking a service for help.
+  Welfare *staffing* cannot change these; prevention (reach, signalling) and informal help can.
+- ``informal``: the episode was taken up by an informal organisation instead; informal help can fail too.
+- ``dropped``: the resident gave up waiting (before a first contact or between contacts).
+- ``late``: the first contact came after ``late_weeks``.
+- ``in_time``: help came in time (the floor: some problems escalate whatever is done).
+
+``dropped`` and ``late`` are the escalation that individual-support staffing can change (STAFFING_ROUTES);
+they are reported apart from the others, so the cost of problems that never reached any service is not
+read as a cost of short staffing.
+
+What an episode escalates into follows its life domain and the resident's age. The unit costs of figures.md
+§E are mostly *annual* costs per client; an escalation is booked as the annual unit cost times a duration in
+years (``escalation.years_<kind>``), undiscounted, in the week it escalates, and charged to the payer of that
+kind of care (PAYER; the scope of each unit cost is in SCOPE). The gross avoided cost of each served episode is
+its chance of escalating without help minus with help, times the expected cost: a gross figure (source 004 §4.4:
+net effects are smaller: deadweight, displacement, attribution). Net effects of a lever come from paired runs
+(analysis/levers.py).
 """
 
 from __future__ import annotations
@@ -15,12 +29,25 @@ import numpy as np
 from sim.mechanisms import Mechanism
 from sim.streams import GroupStreams
 
-# Kinds of escalated care, their payer and the parameter holding their unit cost (EUR per case).
+# Kinds of escalated care, their payer and the parameters holding their unit cost (EUR per client-year) and
+# duration (years).
 KINDS = ("problem_debt", "eviction", "ggz", "wmo", "youth_care")
-# Problem debt's societal cost (IBO) falls largely on national budgets (benefits, enforcement): an estimate.
+# Who actually pays. Problem debt's societal cost (IBO) falls largely on national budgets (benefits, toeslagen,
+# collection): charged to the Rijk, an estimate. Severe mental-health care is Zvw (zorgverzekeraar) in its first
+# years; Wlz (Rijk) only for lasting care, which the durations here do not reach.
 PAYER = {"problem_debt": "rijk", "eviction": "gemeente", "ggz": "zorgverzekeraar",
          "wmo": "gemeente", "youth_care": "gemeente"}
-PAYERS = ("gemeente", "zorgverzekeraar", "rijk")
+PAYERS = ("gemeente", "zorgverzekeraar", "rijk")  # "rijk" = Rijk incl. Wlz
+# What each unit cost covers (printed in docs/model.md).
+SCOPE = {
+    "problem_debt": "societal cost of a year of problematic debt per household (IBO 2024: EUR 8.5bn / 730k)",
+    "eviction": "municipal cost per participant of a housing-support trajectory (Bouwdepot); one-off, not annual",
+    "ggz": "a year of specialised care for severe mental illness (Vektis: EUR 4.7bn / 220k EPA patients)",
+    "wmo": "a year of Wmo maatwerk provision per client (CBS: EUR 5.48bn / ~60 per 1,000 residents)",
+    "youth_care": "a year of specialist plus escalated youth care per client (2017: EUR 3.94bn / ~430k)",
+}
+ROUTES = ("never_reached", "informal", "dropped", "late", "in_time")
+STAFFING_ROUTES = ("dropped", "late")
 
 
 def escalation_kind(domain: np.ndarray, age_band: np.ndarray) -> np.ndarray:
@@ -31,29 +58,38 @@ def escalation_kind(domain: np.ndarray, age_band: np.ndarray) -> np.ndarray:
     return np.where(age_band <= 1, KINDS.index("youth_care"), kind)
 
 
+def case_costs(params: dict) -> np.ndarray:
+    """EUR per escalated case of each kind at start-year prices: annual unit cost x duration in years."""
+    return np.array([params[f"escalation.cost_{k}"] * params[f"escalation.years_{k}"] for k in KINDS])
+
+
 class Escalation(Mechanism):
     name = "escalation"
 
     def __init__(self, model):
         super().__init__(model)
         p = self.params
-        self.unit_cost = np.array([p[f"escalation.cost_{k}"] for k in KINDS])
+        self.case_cost = case_costs(p)
         # Per service point, so a change at one point does not reshuffle escalations elsewhere.
         self.draws = GroupStreams(model.streams, "escalation", len(model.service_points))
         self.payer_of = np.array([PAYERS.index(PAYER[k]) for k in KINDS])
-        for name in ("escalations", "escalation_cost", "avoided_cost") + tuple(f"escalation_cost_{x}" for x in PAYERS):
+        self.probability = {"never_reached": p["escalation.p_no_help"], "dropped": p["escalation.p_no_help"],
+                            "informal": p["escalation.p_informal"], "late": p["escalation.p_late"],
+                            "in_time": p["escalation.p_in_time"]}
+        for name in counter_names():
             model.results.ensure(name)
 
-    def _escalate(self, week: int, who: np.ndarray, probability: float) -> None:
+    def _escalate(self, week: int, who: np.ndarray, route: str) -> None:
         if len(who) == 0:
             return
         pop, res = self.model.population, self.model.results
-        hit = who[self.draws.random(pop.service_point[who]) < probability]
+        hit = who[self.draws.random(pop.service_point[who]) < self.probability[route]]
         kind = escalation_kind(pop.domain[hit], pop.age_band[hit])
-        cost = self.unit_cost[kind] * self._cost_index(week)
+        cost = self.case_cost[kind] * self._cost_index(week)
         sp = pop.service_point[hit]
-        res.add("escalations", week, sp)
-        res.add("escalation_cost", week, sp, weights=cost)
+        for suffix in ("", f"_{route}"):
+            res.add(f"escalations{suffix}", week, sp)
+            res.add(f"escalation_cost{suffix}", week, sp, weights=cost)
         for j, payer in enumerate(PAYERS):
             mask = self.payer_of[kind] == j
             res.add(f"escalation_cost_{payer}", week, sp[mask], weights=cost[mask])
@@ -62,17 +98,34 @@ class Escalation(Mechanism):
         """Unit costs grow like wages (care is mostly staff), so benefit/cost is not eroded by accounting."""
         return (1.0 + self.params["escalation.cost_growth"]) ** (max(week, 0) // 52)
 
+    def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
+        # Episodes informal organisations took up this week (sim/informal.py runs before this mechanism).
+        taken = started.get("informal", np.zeros(0, dtype=np.int64))
+        self._escalate(week, taken, "informal")
+        # Gross credit for informal help, as for professional help: no-help chance minus informal chance.
+        pop, p = self.model.population, self.params
+        expected = self.case_cost[escalation_kind(pop.domain[taken], pop.age_band[taken])] * self._cost_index(week)
+        self.model.results.add("avoided_cost_informal", week, pop.service_point[taken],
+                               weights=(p["escalation.p_no_help"] - p["escalation.p_informal"]) * expected)
+
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
         p, pop = self.params, self.model.population
         late = out.first_wait > p["escalation.late_weeks"]
         first = out.served[out.first]
-        self._escalate(week, np.concatenate([out.dropped_first, out.dropped_repeat]), p["escalation.p_no_help"])
-        self._escalate(week, hidden_ended, p["escalation.p_no_help"])
-        self._escalate(week, first[late], p["escalation.p_late"])
-        self._escalate(week, first[~late], p["escalation.p_in_time"])
+        self._escalate(week, np.concatenate([out.dropped_first, out.dropped_repeat]), "dropped")
+        self._escalate(week, hidden_ended, "never_reached")
+        self._escalate(week, first[late], "late")
+        self._escalate(week, first[~late], "in_time")
         # Gross avoided cost: the no-help chance minus the chance with help, for each episode helped.
         helped_late, helped = first[late], first[~late]
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):
-            expected = self.unit_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
+            expected = self.case_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
             self.model.results.add("avoided_cost", week, pop.service_point[group],
                                    weights=(p["escalation.p_no_help"] - p_with) * expected)
+
+
+def counter_names() -> tuple[str, ...]:
+    """The weekly counters this mechanism records (escalations and EUR, in total, by route and by payer)."""
+    return (("escalations", "escalation_cost", "avoided_cost", "avoided_cost_informal", "avoided_cost_prevention")
+            + tuple(f"escalation_cost_{x}" for x in PAYERS)
+            + tuple(f"escalations_{r}" for r in ROUTES) + tuple(f"escalation_cost_{r}" for r in ROUTES))

@@ -5,7 +5,9 @@ capacity in episodes. Each week they take up new episodes that would otherwise s
 trust first, then, with capacity left, new help requests (again lowest trust first), which then do not
 reach the Servicepunt XL. Their subsidy is renewed each year with a probability; an optional earmark of
 the area-based budget (Rotterdam: 10%) funds extra capacity and steadier renewal, and is taken from
-area-based staff.
+area-based staff: the money of the emptied posts is reported as `earmark_eur` (the lever's cost). Informal
+help can fail: the episodes taken up are passed on as `started["informal"]`, and escalation gives them their
+own chance (sim/escalation.py).
 """
 
 from __future__ import annotations
@@ -24,20 +26,22 @@ class InformalWelfare(Mechanism):
         p = self.params
         self.orgs = np.maximum(1, np.round(model.city.wijken * p["informal.orgs_per_wijk"])).astype(int)
         self.active = [np.ones(n, dtype=bool) for n in self.orgs]
-        self.earmark_eur = self._earmark_budget()
+        # The earmark is paid from area-based staff: that share of their posts is emptied, and exactly the
+        # money of those posts (EUR per year per stadsdeel, start-year prices) goes to informal organisations.
+        # It is a reallocation with a price: reported as `earmark_eur`, so the lever is never free.
+        self.earmark_eur = np.zeros(len(self.orgs))
         if p["informal.earmark"] > 0:
-            # The earmark is paid from area-based staff: empty that share of their posts.
             for w in list(model.agents_by_type.get(_area_worker(), [])):
                 if self.rng.random() < p["informal.earmark"]:
                     w.vacant = True
                     w.earmarked = True
+                    fte = w.contract_hours / p["service.hours_per_fte"]
+                    self.earmark_eur[w.district] += fte * p["service.cost_per_fte"]
+        self.sp_district = np.array([sp.district for sp in model.service_points])
+        self.sp_share = 1.0 / np.bincount(self.sp_district, minlength=len(self.orgs))[self.sp_district]
+        self.weekly_earmark = np.zeros(len(self.sp_district))
         self.weekly_capacity = np.zeros(len(self.orgs))
         self.carry = np.zeros(len(self.orgs))
-
-    def _earmark_budget(self) -> np.ndarray:
-        """EUR per year per stadsdeel moved to informal organisations."""
-        fte = self.model.area_fte()
-        return fte * self.params["service.cost_per_fte"] * self.params["informal.earmark"]
 
     def start_year(self, year_index: int, week: int) -> None:
         p = self.params
@@ -51,9 +55,15 @@ class InformalWelfare(Mechanism):
         per_year = np.array([a.sum() for a in self.active]) * p["informal.capacity_per_org"]
         per_year = per_year + self.earmark_eur / p["informal.cost_per_episode"]
         self.weekly_capacity = per_year / 52.0 * p["run.scale"]
+        # Earmark money per service point and week (split equally over a stadsdeel's points), at this year's
+        # prices, in simulated units (x run.scale) like every flow, so the annual tables scale it back.
+        index = (1.0 + p["service.cost_growth"]) ** year_index
+        self.weekly_earmark = self.earmark_eur[self.sp_district] * self.sp_share * index / 52.0 * p["run.scale"]
 
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
         pop = self.model.population
+        if self.earmark_eur.any():
+            self.model.results.ensure("earmark_eur")[week] += self.weekly_earmark
         exact = self.weekly_capacity + self.carry
         cap = np.floor(exact).astype(int)
         self.carry = exact - cap
@@ -74,6 +84,7 @@ class InformalWelfare(Mechanism):
         pop.contacts_left[helped] = 0
         started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
+        started["informal"] = helped  # informal help can fail too: escalation sees these (sim/escalation.py)
         self.model.results.add("informal_helped", week, pop.service_point[helped])
 
 

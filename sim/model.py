@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 from mesa import Agent, Model
 
-from sim import demand, servers, service
+from sim import area_need, demand, servers, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
-from sim.drivers import cost_index, fte_factor_path
+from sim.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
 from sim.parameters import resolve
+from sim.prevention import apply_push
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
@@ -63,6 +64,10 @@ class WelzijnModel(Model):
         )
 
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
+        # Triage (issue 9): who cannot use which referral destination, and a stream for requests raised
+        # outside the demand step (prevention's signalling), so those get triaged too.
+        pop.meta.update(blocked=demand.access_matrix(city.kind_names), triage_rng=self.streams["triage/other"],
+                        params=p)
         site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, layout)
         self.cell_service_point = catchment(self.space, site_cells)
         pop.service_point = self.cell_service_point[pop.cell]
@@ -72,11 +77,39 @@ class WelzijnModel(Model):
         self.fte["individual_support"] = np.bincount(
             [sp.district for sp in self.service_points], weights=[sp.fte for sp in self.service_points],
             minlength=len(city.stadsdelen))
-        staff_cost = float(self.fte.to_numpy().sum()) * p["service.cost_per_fte"]
-        self.fte_factor_by_year = (fte_factor_path(city, p, staff_cost) if fte_factor_by_year is None
+        # What the budget pays for, per year, tier, stadsdeel and Servicepunt XL (all 1 in mandate mode).
+        self.budget = budget_plan(city, p, self.fte[list(AREA_WORK_TYPES)].to_numpy(dtype=float),
+                                  np.array([sp.fte for sp in self.service_points]),
+                                  np.array([sp.district for sp in self.service_points]))
+        self.fte_factor_by_year = (self.budget.individual_factor.copy() if fte_factor_by_year is None
                                    else np.asarray(fte_factor_by_year, dtype=float))
         if self.fte_factor_by_year.shape != (p["run.years"],):
             raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")
+
+        # Area-based need (sim/area_need.py): today's FTE per type before levers, deprived cells, target groups.
+        cost = p["service.cost_per_fte"]
+        self.area_fte_today = city.fte_at_cost(cost)[:, 1:]
+        self.deprived_cells = area_need.deprived_cells(self.space, city.share("low_income"),
+                                                       p["area_need.deprived_low_income"])
+        years, k = p["run.years"], len(city.stadsdelen)
+        area_meta = dict(
+            area_fte_today=self.area_fte_today,
+            area_fte_today_range=city.area_fte_today_range(cost),
+            target_groups_by_year=np.zeros((years, k, len(area_need.GROUPS))),
+            target_reference=np.zeros((k, len(area_need.GROUPS))),
+            area_need_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
+            area_target_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
+            area_fte_type_by_year=np.zeros((years, k, len(AREA_WORK_TYPES))),
+            area_factor_by_year=self.budget.area_factor,
+            budget_mode=p["budget.mode"] == "budget",
+            budget_total_by_year=self.budget.total,
+            budget_stadsdeel_by_year=self.budget.budget_stadsdeel,
+            budget_sp_by_year=self.budget.budget_sp,
+            non_staff_by_year=self.budget.non_staff,
+            non_staff_sp_by_year=self.budget.non_staff_sp,
+            unspent_no_posts_by_year=self.budget.unspent_no_posts,
+            tier_factor_by_year=self.budget.factor,
+        )
 
         self.network_reference = float(pop.network.mean())
         pop.weekly_hazard = demand.weekly_hazard(pop, p)
@@ -101,6 +134,7 @@ class WelzijnModel(Model):
             hours_per_contact=p["service.hours_per_contact"],
             client_hours_per_fte_year=(p["service.hours_per_fte"] * p["service.client_time_share"]
                                        * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
+            **area_meta,
         )
         self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points),
                                                 **{k: v for k, v in vars(self.results).items()
@@ -113,6 +147,9 @@ class WelzijnModel(Model):
         self._final_results = self.results
         # Give-up and repeat gaps: one stream per service point (common random numbers across levers).
         self.service_streams = GroupStreams(self.streams, "service", len(self.service_points))
+        # Walk-in leaving and the fate of those who give up: their own streams per service point (issue 9).
+        self.leave_streams = GroupStreams(self.streams, "leaving", len(self.service_points))
+        self.service_overrun = np.zeros(len(self.service_points))  # hours last week's contacts ran over
         self.mechanisms = enabled_mechanisms(self)
 
     # ---- set-up --------------------------------------------------------------------------
@@ -131,6 +168,7 @@ class WelzijnModel(Model):
         fte = self.city.fte_at_cost(self.params["service.cost_per_fte"]).copy()
         fte[:, 0] *= self.params["staffing.individual_support_factor"]
         fte[:, 1:] *= self.params["staffing.area_based_factor"]
+        fte = apply_push(fte, self.city, self.params)  # the prevention push adds (or moves) jongerenwerk posts
         return pd.DataFrame(fte, index=self.city.stadsdelen, columns=list(WORK_TYPES))
 
     def _hire(self, sp_fte: np.ndarray | None) -> None:
@@ -191,13 +229,44 @@ class WelzijnModel(Model):
         res.population_by_year[y, :, 1] = np.bincount(pop.district, minlength=k) * expand
         res.sp_fte_by_year[y] = [sp.fte for sp in self.service_points]
         res.area_fte_by_year[y] = self.area_fte()
+        filled = self.area_fte_by_type(funded=False)
+        res.area_fte_type_by_year[y] = np.stack([filled[wt] for wt in AREA_WORK_TYPES], axis=1)
+        self._record_area_need(y, expand)
 
-    def area_fte_by_type(self) -> dict[str, np.ndarray]:
-        """Filled area-based FTE per work type and stadsdeel now."""
+    def _record_area_need(self, y: int, expand: float) -> None:
+        """Target groups of area-based work now (whole city) and the FTE they need (sim/area_need.py)."""
+        pop, res, p = self.population, self.results, self.params
+        k = len(self.city.stadsdelen)
+        groups = area_need.count_groups(pop, self.deprived_cells, k) * expand
+        res.target_groups_by_year[y] = groups
+        if y == 0:
+            # Today's groups: the unregistered part at the data's central amount (a scenario's
+            # unregistered.factor multiplies residents that are not there today).
+            unreg = area_need.count_groups(pop, self.deprived_cells, k, pop.kind > 0) * expand
+            ratio = np.full(k, 1.0 / p["unregistered.factor"]) if p["unregistered.factor"] > 0 else np.ones(k)
+            res.target_reference[:] = area_need.reference_groups(groups - unreg, unreg, ratio)
+        need = area_need.need_fte(groups, res.target_reference, self.area_fte_today, p)
+        res.area_need_by_year[y] = need
+        youth_deprived = area_need.youths_deprived(pop, self.deprived_cells, k) * expand
+        res.area_target_by_year[y] = area_need.target_fte(groups, youth_deprived, need, p)
+
+    def area_fte_by_type(self, funded: bool = True) -> dict[str, np.ndarray]:
+        """Area-based FTE per work type and stadsdeel now: filled, or (`funded`) filled × the budget's funded
+        share of the type relative to `fte_factor_by_year` (the individual-support share), because callers
+        (prevention, validation) multiply by that factor. Under the priority rule individual support is
+        funded before any area-based work, so the ratio is well defined; in mandate mode it is 1."""
         hours = {wt: np.zeros(len(self.city.stadsdelen)) for wt in AREA_WORK_TYPES}
         for w in self.agents_by_type.get(AreaWorker, []):
             hours[w.work_type][w.district] += w.filled_hours
-        return {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
+        out = {wt: h / self.params["service.hours_per_fte"] for wt, h in hours.items()}
+        if funded:
+            # After the last week (callers that measure a finished year) the last year's shares apply.
+            y = min(max(self.week, 0) // 52, len(self.fte_factor_by_year) - 1)
+            f_ind = self.fte_factor_by_year[y]
+            for j, wt in enumerate(AREA_WORK_TYPES):
+                rel = self.budget.area_factor[y, :, j] / f_ind if f_ind > 0 else np.zeros(len(out[wt]))
+                out[wt] = out[wt] * rel
+        return out
 
     def area_fte(self) -> np.ndarray:
         """Filled area-based FTE per stadsdeel now."""
@@ -243,6 +312,8 @@ class WelzijnModel(Model):
         res.add("self_solved", w, sp_of[started["self_solved"]])
         res.add("hidden_started", w, sp_of[started["hidden"]])
         res.add("help_requests", w, sp_of[started["asked"]])
+        res.add("hours_needed", w, sp_of[started["asked"]],
+                weights=demand.request_hours(pop.contacts_left[started["asked"]], p))
         self._trace("self_solved", started["self_solved"])
         self._trace("hidden", started["hidden"])
         self._trace("help_request", started["asked"])
@@ -251,7 +322,9 @@ class WelzijnModel(Model):
 
         out = (servers.serve(self, t, res.counters["client_hours"][w]) if p["service.engine"] == "servers" else
                service.serve(pop, service.queue(pop, t), capacity, t, p, self.service_streams,
-                             setback, self.streams["deployment"]))
+                             setback, self.streams["deployment"], self.service_overrun, self.leave_streams))
+        if out.overrun is not None:
+            self.service_overrun = out.overrun
         for m in mechanisms:
             m.after_service(t, out, hidden_ended)
         first = out.served[out.first]
@@ -267,6 +340,7 @@ class WelzijnModel(Model):
         res.add("dropped_first", w, sp_of[out.dropped_first])
         res.add("dropped_repeat", w, sp_of[out.dropped_repeat])
         res.add("resolved", w, sp_of[out.resolved])
+        self._record_triage(w, first, out)
         self._trace("contact", out.served)
         self._trace("dropped", np.concatenate([out.dropped_first, out.dropped_repeat]))
         self._trace("resolved", out.resolved)
@@ -275,6 +349,26 @@ class WelzijnModel(Model):
         res.counters["waiting_first"][w] = np.bincount(sp_of[state == WAITING_FIRST], minlength=len(capacity))
         res.counters["open_cases"][w] = np.bincount(sp_of[state >= WAITING_FIRST], minlength=len(capacity))
         self.week += 1
+
+    def _record_triage(self, w: int, first: np.ndarray, out) -> None:
+        """Issue 9 counters: what the first contacts decided, referrals by destination, walk-ins who left,
+        what became of those who gave up, and the hours of the contacts."""
+        pop, res = self.population, self.results
+        sp_of = pop.service_point
+        route = pop.route[first]
+        res.add("solved_first_contact", w, sp_of[first[route == demand.SOLVED]])
+        res.add("trajectories_started", w, sp_of[first[demand.is_trajectory(route)]])
+        res.add("referral_blocked", w, sp_of[first[route == demand.TRAJECTORY_BLOCKED]])
+        referred = first[route == demand.REFERRED]
+        res.add("referred", w, sp_of[referred])
+        for d, name in enumerate(demand.DESTINATIONS):
+            res.add(f"referred_{name}", w, sp_of[referred[pop.destination[referred] == d]])
+        res.add("left_queue", w, sp_of[out.left])
+        alone = out.dropped_solved_alone
+        res.add("gave_up_solved_alone", w, sp_of[out.dropped_first[alone]])
+        res.add("gave_up_unresolved", w, sp_of[out.dropped_first[~alone]])
+        res.add("contact_hours", w, sp_of[out.served], weights=out.contact_hours)
+        self._trace("left_queue", out.left)
 
     def run(self) -> RunResults:
         while self.week < self.weeks:

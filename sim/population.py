@@ -48,6 +48,11 @@ class Population:
     last_client_year: np.ndarray = field(default=None)  # int16 last year served (unique clients)
     episodes: np.ndarray = field(default=None)        # int32 episodes started, whole run
     contacts: np.ndarray = field(default=None)        # int32 contacts received, whole run
+    route: np.ndarray = field(default=None)           # int8 triage outcome of the open request (sim.demand)
+    destination: np.ndarray = field(default=None)     # int8 referral destination of the open request
+    # Not per resident (so `append` leaves it alone): the referral access matrix (kind x destination) and
+    # the stream for triage of requests raised outside the demand step (set by the model).
+    meta: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.district)
@@ -69,6 +74,8 @@ class Population:
         self.last_client_year = np.full(n, -1, dtype=np.int16)
         self.episodes = np.zeros(n, dtype=np.int32)
         self.contacts = np.zeros(n, dtype=np.int32)
+        self.route = np.zeros(n, dtype=np.int8)
+        self.destination = np.zeros(n, dtype=np.int8)
 
     def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
         """Add residents (attribute columns as from `draw_*`); their state starts empty. Returns their ids."""

@@ -17,6 +17,31 @@ from sim.population import HIDDEN
 
 NOT_REACHED = np.iinfo(np.int32).min
 
+
+def push_districts(city, params: dict) -> np.ndarray:
+    """Indices of the stadsdelen the prevention push goes to: the `deprived_count` with most low income."""
+    return np.argsort(-city.share("low_income"), kind="stable")[: params["prevention.deprived_count"]]
+
+
+def apply_push(fte: np.ndarray, city, params: dict) -> np.ndarray:
+    """FTE per (stadsdeel, WORK_TYPES) with the prevention push's posts: jongerenwerk x youth_factor_deprived
+    in the push stadsdelen. Extra reach costs posts: with `push_funding = "extra"` they are new posts (and
+    cost); with "reallocate" they are taken from opbouwwerk and ouderenwerk in the same stadsdeel (pro rata,
+    at most all of them), so the total stays the same and the other work loses that reach."""
+    out = fte.copy()
+    factor = params["prevention.youth_factor_deprived"]
+    if factor == 1.0:
+        return out
+    for d in push_districts(city, params):
+        extra = out[d, 1] * (factor - 1.0)
+        if params["prevention.push_funding"] == "reallocate" and extra > 0:
+            others = out[d, 2:].sum()
+            extra = min(extra, others)
+            if others > 0:
+                out[d, 2:] *= 1.0 - extra / others
+        out[d, 1] += extra
+    return out
+
 # Target age bands per area work type (sim.city.AGE_BANDS: 0-11, 12-23, 24-64, 65-74, 75+).
 TARGETS = {"jongerenwerk": (1,), "opbouwwerk": (0, 1, 2, 3, 4), "ouderenwerk": (3, 4)}
 
@@ -47,10 +72,11 @@ class AreaPrevention(Mechanism):
         """Residents each stadsdeel's area workers can reach this year, per work type (scaled)."""
         m, p = self.model, self.params
         fte = m.area_fte_by_type()
-        deprived = np.argsort(-m.city.share("low_income"))[: p["prevention.deprived_count"]]
         youth_factor = np.ones(len(m.profiles))
-        # The push is a policy from the start year on: during warm-up the reach is today's.
-        youth_factor[deprived] = p["prevention.youth_factor_deprived"] if m.week >= 0 else 1.0
+        # The push's posts are hired at the start (sim/model.py, apply_push), but it is a policy from the start
+        # year on: during warm-up the push stadsdelen reach only what today's jongerenwerk posts reach.
+        if m.week < 0 and p["prevention.youth_factor_deprived"] > 0:
+            youth_factor[push_districts(m.city, p)] = 1.0 / p["prevention.youth_factor_deprived"]
         per_fte = {"jongerenwerk": p["prevention.youth_reach_per_fte"],
                    "opbouwwerk": p["prevention.community_reach_per_fte"],
                    "ouderenwerk": p["prevention.elderly_reach_per_fte"]}
@@ -99,6 +125,23 @@ class AreaPrevention(Mechanism):
         m.results.add("contacts_needed", week, pop.service_point[asks], weights=pop.contacts_left[asks])
         m.results.ensure("signalled")
         m.results.add("signalled", week, pop.service_point[asks])
+
+    def after_demand(self, week, started) -> None:
+        """Gross credit of prevention (only with escalation on): the episodes the effect prevents this week,
+        valued as if each would otherwise have had no help (the escalation chance without help x case cost).
+        Gross like the business cases: every prevented episode is credited in full (source 004 §4.4)."""
+        p = self.params
+        if not p["escalation.enabled"] or not self.effective.any():
+            return
+        from sim.escalation import case_costs, escalation_kind
+
+        pop = self.model.population
+        idx = np.flatnonzero(self.effective[: len(pop)])
+        kept = np.maximum(pop.hazard_multiplier[idx], 1e-6)
+        prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
+        index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
+        value = case_costs(p)[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
+        self.model.results.add("avoided_cost_prevention", week, pop.service_point[idx], weights=prevented * value)
 
     def adjust_capacity(self, week, capacity, setback) -> None:
         # Every 4 weeks, the effect starts for residents reached at least `delay_weeks` ago.

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.demand import DESTINATIONS
 from sim.servers import MAX_WAIT_HOURS
 
 MAX_WAIT_WEEKS = 52  # waits of a year or more share the last histogram bin
@@ -31,6 +32,24 @@ FLOWS = (
     "contacts_needed",   # contacts the week's help requests will need (true demand, in contacts)
     "informal_helped",   # episodes taken up by informal organisations instead (informal mechanism)
 )
+# Triage, referral and walk-in waiting (issue 9), per week and service point. At the first contact a request
+# is solved, becomes a trajectory or is referred (by destination); before it, it may give up. Conservation:
+# help_requests = solved_first_contact + trajectories_started + referred + dropped_first + change in
+# waiting_first, and the referred_<destination> counters sum to referred.
+TRIAGE_FLOWS = (
+    "solved_first_contact",  # first contacts that solved the question (information, a form, advice)
+    "trajectories_started",  # first contacts that started a trajectory of follow-up contacts
+    "referred",              # first contacts that referred the resident to another service
+    *(f"referred_{d}" for d in DESTINATIONS),
+    "referral_blocked",      # trajectories started because the resident cannot use the destination (no access)
+    "left_queue",            # walk-ins not seen who left to come back another day
+    "gave_up_solved_alone",  # gave up before a first contact; the problem was solved without the SPXL later
+    "gave_up_unresolved",    # gave up before a first contact; the problem stays unresolved
+    "contact_hours",         # worker hours of the contacts served (first contacts are shorter)
+    "hours_needed",          # worker hours the week's help requests will need in full (true demand, hours)
+)
+HOUR_FLOWS = ("contact_hours", "hours_needed")
+FLOWS = FLOWS + TRIAGE_FLOWS
 # Stocks measured at the end of each week.
 STOCKS = ("waiting_first", "open_cases")  # waiting for a first contact; any open help episode
 # Capacity per week (contacts are scaled like the population; hours are real hours).
@@ -71,12 +90,30 @@ class RunResults:
     # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
     # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
     wait_hours_hist: np.ndarray | None = None
+    # Area-based need (sim/area_need.py); types in sim.city.AREA_WORK_TYPES order, groups in area_need.GROUPS:
+    area_fte_today: np.ndarray | None = None         # (stadsdeel, type) today's FTE before levers
+    area_fte_today_range: np.ndarray | None = None   # (stadsdeel, type, [low, high]) from the estimate ranges
+    target_groups_by_year: np.ndarray | None = None  # (years, stadsdeel, group) whole city, at the year's start
+    target_reference: np.ndarray | None = None       # (stadsdeel, group) today's groups
+    area_need_by_year: np.ndarray | None = None      # (years, stadsdeel, type) FTE at today's coverage
+    area_target_by_year: np.ndarray | None = None    # (years, stadsdeel, type) FTE at the coverage targets
+    area_fte_type_by_year: np.ndarray | None = None  # (years, stadsdeel, type) filled FTE
+    area_factor_by_year: np.ndarray | None = None    # (years, stadsdeel, type) funded share (budget mode)
+    # The welfare budget (sim.drivers.budget_plan), EUR per year, whole city:
+    budget_mode: bool = False
+    budget_total_by_year: np.ndarray | None = None      # (years,)
+    budget_stadsdeel_by_year: np.ndarray | None = None  # (years, stadsdeel) allocated, incl. its Servicepunten XL
+    budget_sp_by_year: np.ndarray | None = None         # (years, n_sp)
+    non_staff_by_year: np.ndarray | None = None         # (years, stadsdeel, NON_STAFF_ITEMS) funded
+    non_staff_sp_by_year: np.ndarray | None = None      # (years, n_sp) funded
+    unspent_no_posts_by_year: np.ndarray | None = None  # (years,) budget beyond every post and commitment
+    tier_factor_by_year: np.ndarray | None = None       # (years, sim.drivers.TIERS) funded share per tier
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
         res = cls(weeks=weeks, **meta)
         for name in FLOWS + STOCKS + CAPACITY:
-            dtype = np.float64 if name in CAPACITY else np.int64
+            dtype = np.float64 if name in CAPACITY or name in HOUR_FLOWS else np.int64
             res.counters[name] = np.zeros((weeks, n_sp), dtype=dtype)
         res.wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
         res.drop_wait_hist = np.zeros((weeks, n_sp, MAX_WAIT_WEEKS + 1), dtype=np.int64)
@@ -138,6 +175,11 @@ class RunResults:
         p90 = np.where(n > 0, (cdf < 0.9).sum(axis=-1), np.nan)
         return mean, p90.astype(float)
 
+    @staticmethod
+    def _within(hist: np.ndarray, weeks: int) -> float:
+        """First contacts with a wait of at most `weeks` whole weeks (from a wait histogram)."""
+        return float(hist[: weeks + 1].sum())
+
     def weekly(self, level: str = "stadsdeel") -> pd.DataFrame:
         """One row per week and area; counts scaled to the whole city."""
         group, names = self.group_index(level)
@@ -149,7 +191,7 @@ class RunResults:
         cols["client_hours"] = self._sum_groups(self.counters["client_hours"], group, k)
         mean, p90 = self._wait_stats(self._sum_groups(self.wait_hist, group, k))
         with np.errstate(invalid="ignore", divide="ignore"):
-            util = cols["contacts"] * self.hours_per_contact / cols["client_hours"]
+            util = cols["contact_hours"] / cols["client_hours"]
         frame = pd.DataFrame({
             "week": np.repeat(np.arange(self.weeks), k),
             "year": np.repeat(self.start_year + np.arange(self.weeks) // 52, k),
@@ -178,7 +220,7 @@ class RunResults:
                  for n in FLOWS + STOCKS + tuple(self.extra_flows)}
         hours = self._sum_groups(self.counters["client_hours"], group, k)
         city_group = np.zeros(len(self.service_points), dtype=np.int64)
-        city_contacts = self._sum_groups(self.counters["contacts"], city_group, 1)[:, 0] * expand
+        city_hours = self._sum_groups(self.counters["contact_hours"], city_group, 1)[:, 0] * expand
         rows = []
         for y in range(years):
             sl = slice(52 * y, 52 * (y + 1))
@@ -186,13 +228,17 @@ class RunResults:
             mean, p90 = self._wait_stats(hist[sl].sum(axis=0))
             fte_ind = np.bincount(group, weights=self.sp_fte_by_year[y], minlength=k)
             pop_y = self.population_by_year[y]
+            if self.area_factor_by_year is not None:  # funded area FTE per stadsdeel (budget mode: per type)
+                area_funded = (self.area_fte_type_by_year[y] * self.area_factor_by_year[y]).sum(axis=1)
+            else:
+                area_funded = self.area_fte_by_year[y] * f
             if level == "stadsdeel":
-                fte_area, reg, act = self.area_fte_by_year[y], pop_y[:, 0], pop_y[:, 1]
+                fte_area, reg, act = area_funded, pop_y[:, 0], pop_y[:, 1]
             elif level == "city":
-                fte_area, reg, act = [self.area_fte_by_year[y].sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
+                fte_area, reg, act = [area_funded.sum()], [pop_y[:, 0].sum()], [pop_y[:, 1].sum()]
             else:
                 fte_area, reg, act = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
-            naive_city_fte = city_contacts[sl].sum() * self.hours_per_contact / self.client_hours_per_fte_year
+            naive_city_fte = city_hours[sl].sum() / self.client_hours_per_fte_year
             for g, name in enumerate(names):
                 row = {"year": self.start_year + y, "area": name,
                        "registered_population": reg[g], "actual_population": act[g]}
@@ -204,19 +250,103 @@ class RunResults:
                 row["contacts_per_client"] = row["contacts"] / row["unique_clients"] if row["unique_clients"] else np.nan
                 row["mean_wait_weeks"] = mean[g]
                 row["p90_wait_weeks"] = p90[g]
-                used = row["contacts"] * self.hours_per_contact
+                used = row["contact_hours"]
                 row["utilisation"] = used / hours[sl, g].sum() if hours[sl, g].sum() else np.nan
                 row["fte_individual_support"] = fte_ind[g] * f
-                row["fte_area_based"] = fte_area[g] * f
-                row["fte_total"] = (fte_ind[g] + fte_area[g]) * f
+                row["fte_area_based"] = fte_area[g]
+                row["fte_total"] = fte_ind[g] * f + fte_area[g]
                 row["cost_per_fte_eur"] = self.cost_per_fte * (1.0 if self.cost_index is None else self.cost_index[y])
                 row["cost_eur"] = row["fte_total"] * row["cost_per_fte_eur"]
                 if "avoided_cost" in row:
                     staff = row["fte_individual_support"] * row["cost_per_fte_eur"]
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
+                if "escalation_cost_dropped" in row:
+                    # Escalation individual-support staffing can change (gave up waiting, served late) apart
+                    # from problems that never reached any service (sim/escalation.py).
+                    row["escalation_cost_staffing"] = row["escalation_cost_dropped"] + row["escalation_cost_late"]
                 row["observed_contacts"] = row["contacts"]
-                row["need_fte"] = row["contacts_needed"] * self.hours_per_contact / self.client_hours_per_fte_year
+                row["need_fte"] = row["hours_needed"] / self.client_hours_per_fte_year
+                # Service level of a walk-in service (issue 9): shares of the year's help requests.
+                req = row["help_requests"]
+                row["share_first_within_2_weeks"] = (self._within(hist[sl].sum(axis=0)[g], 2) * expand / req
+                                                     if req else np.nan)
+                row["share_gave_up"] = row["dropped_first"] / req if req else np.nan
                 total_reg = self.population_by_year[y, :, 0].sum()
                 row["naive_norm_fte"] = naive_city_fte * reg[g] / total_reg if np.isfinite(reg[g]) else np.nan
+                row.update(self._area_need_row(level, y, g, row["cost_per_fte_eur"]))
+                row.update(self._budget_row(level, y, g, row["cost_eur"]))
                 rows.append(row)
         return pd.DataFrame(rows)
+
+    def _budget_row(self, level: str, y: int, g: int, staff_cost: float) -> dict:
+        """The welfare budget: non-staff costs paid, what was spent (staff + non-staff), and in budget mode the
+        budget (allocated per stadsdeel and Servicepunt XL; the whole path for the city) and what was left
+        unspent and why: funded posts that stood empty (vacancies), or money beyond every post and commitment
+        (city only; creating posts is a staffing decision, not the budget's)."""
+        from sim.city import NON_STAFF_ITEMS
+        from sim.drivers import TIERS
+
+        if self.budget_total_by_year is None:
+            return {}
+        if level == "service_point":
+            items = np.zeros(len(NON_STAFF_ITEMS))
+            items[0] = self.non_staff_sp_by_year[y, g]  # Servicepunt XL sites (none by default)
+            budget = self.budget_sp_by_year[y, g]
+        elif level == "stadsdeel":
+            own_sp = np.asarray(self.sp_district) == g
+            items = self.non_staff_by_year[y, g].copy()
+            items[0] += self.non_staff_sp_by_year[y, own_sp].sum()
+            budget = self.budget_stadsdeel_by_year[y, g]
+        else:
+            items = self.non_staff_by_year[y].sum(axis=0)
+            items[0] += self.non_staff_sp_by_year[y].sum()
+            budget = self.budget_total_by_year[y]
+        row = {f"non_staff_{name}_eur": items[i] for i, name in enumerate(NON_STAFF_ITEMS)}
+        row["non_staff_eur"] = items.sum()
+        row["spend_eur"] = staff_cost + row["non_staff_eur"]
+        nan = np.nan
+        row["budget_eur"] = budget if self.budget_mode else nan
+        row["unspent_eur"] = budget - row["spend_eur"] if self.budget_mode else nan
+        no_posts = self.unspent_no_posts_by_year[y] if level == "city" else 0.0
+        row["unspent_no_posts_eur"] = no_posts if self.budget_mode else nan
+        row["unspent_vacancies_eur"] = row["unspent_eur"] - no_posts if self.budget_mode else nan
+        for i, tier in enumerate(TIERS):
+            row[f"funded_share_{tier}"] = self.tier_factor_by_year[y, i] if level == "city" else nan
+        return row
+
+    def _area_need_row(self, level: str, y: int, g: int, cost: float) -> dict:
+        """Area-based need columns (stadsdeel and city levels; NaN per service point): target groups, today's
+        FTE (with the range of the budget-split estimate), filled and funded FTE, need and its cost."""
+        from sim.area_need import AREA_TYPES, GROUPS
+
+        if self.area_need_by_year is None:
+            return {}
+        if level == "stadsdeel":
+            pick = lambda a: a[g]  # noqa: E731
+        elif level == "city":
+            pick = lambda a: a.sum(axis=0)  # noqa: E731
+        else:
+            pick = lambda a: np.full(a.shape[1:], np.nan)  # noqa: E731
+        groups = pick(self.target_groups_by_year[y])
+        today, rng = pick(self.area_fte_today), pick(self.area_fte_today_range)
+        funded = pick(self.area_fte_type_by_year[y] * self.area_factor_by_year[y])
+        need, target = pick(self.area_need_by_year[y]), pick(self.area_target_by_year[y])
+        row = {name: groups[i] for i, name in enumerate(GROUPS)}
+        for j, wt in enumerate(AREA_TYPES):
+            row[f"fte_today_{wt}"] = today[j]
+            row[f"fte_today_{wt}_low"], row[f"fte_today_{wt}_high"] = rng[j, 0], rng[j, 1]
+            row[f"fte_{wt}"] = funded[j]
+            row[f"fte_need_{wt}"] = need[j]
+            row[f"fte_target_{wt}"] = target[j]
+        row["fte_area_today"] = today.sum()
+        row["fte_area_need"] = need.sum()
+        row["fte_area_target"] = target.sum()
+        row["cost_area_need_eur"] = row["fte_area_need"] * cost
+        row["cost_area_target_eur"] = row["fte_area_target"] * cost
+        with np.errstate(invalid="ignore", divide="ignore"):
+            row["coverage_area_need"] = funded.sum() / row["fte_area_need"]  # funded FTE / need (1 = held)
+            # Population per funded FTE (not reach: the people one worker is in regular contact with).
+            row["youths_per_fte_jongerenwerk"] = row["youths"] / funded[0]
+            row["residents_per_fte_opbouwwerk"] = row["residents"] / funded[1]
+            row["elderly_alone_per_fte_ouderenwerk"] = row["elderly_alone"] / funded[2]
+        return row

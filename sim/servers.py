@@ -22,7 +22,10 @@ Mapping onto the weekly model (docs/model.md §7.14):
 - **Order.** Non-preemptive. When a server is free it takes the waiting client who arrived first,
   ongoing (repeat) clients before new requests when `service.repeat_priority` (as in the weekly
   engine, where the order is ongoing first, then `since`).
-- **Durations.** `service.duration`: exponential or deterministic, mean `service.hours_per_contact`.
+- **Durations.** `service.duration`: exponential or deterministic, mean `service.hours_first_contact` for a
+  first (triage) contact and `service.hours_per_contact` for a trajectory contact (issue 9). Triage itself
+  (solved / trajectory / referred) was drawn with the request and acts through the contacts it needs, so
+  this engine has the same triage outcomes as the weekly one.
 - **A contact counts in the week it starts.** Its wait (start − arrival, in working hours) and the
   weekly wait (start week − request week, whole weeks, for the existing histogram) are recorded, and
   the episode is booked at once, as in the weekly engine: `contacts_left` − 1, resolved or
@@ -30,7 +33,8 @@ Mapping onto the weekly model (docs/model.md §7.14):
   G ~ Geom(1/`demand.repeat_gap_weeks`) ≥ 1, so a client never returns before their contact ended.
 - **Give-up** as in the weekly engine, at the week boundary: at the start of week t every client still
   waiting (not in service) whose wait started in an earlier week (`since < t`) gives up with
-  probability `demand.give_up_per_week`.
+  probability `demand.give_up_per_week`. This engine has no state-dependent walk-in leaving
+  (`demand.leave_pressure` is ignored here): it is the simpler version used for verification.
 
 Random numbers come from the stream "servers" only (arrival times, durations, give-up, repeat gaps),
 so switching engines leaves every demand stream untouched. Flexible deployment moves contacts, not
@@ -169,10 +173,11 @@ class ServerEngine:
         klass = is_first.astype(np.int8) if p["service.repeat_priority"] else np.zeros(len(waiting), np.int8)
         order = np.lexsort((waiting, arr, klass, sp))
         waiting, arr, sp, klass, is_first = waiting[order], arr[order], sp[order], klass[order], is_first[order]
+        mean_h = np.where(is_first, p["service.hours_first_contact"], p["service.hours_per_contact"])
         if p["service.duration"] == "exponential":
-            dur = rng.standard_exponential(len(waiting)) * p["service.hours_per_contact"]
+            dur = rng.standard_exponential(len(waiting)) * mean_h
         else:
-            dur = np.full(len(waiting), float(p["service.hours_per_contact"]))
+            dur = mean_h.astype(float)
 
         bounds = np.searchsorted(sp, np.arange(self.n_sp + 1))
         started_pos: list[np.ndarray] = []
@@ -196,15 +201,17 @@ class ServerEngine:
         first_wait = week - pop.request_week[served[first]]
         end_week = np.floor((start + dur[pos]) / H).astype(np.int64)  # next contact counts from here
         resolved = after_contacts(pop, served, 1, end_week, p, rng)
+        u_fate = rng.random(len(gone)) if len(gone) else np.zeros(0)
 
         if week >= 0:
             self._account(week, c, waiting, arr, sp, is_first, pos, start, dur, gone, was_first, pop)
         return ServersOutcome(
-            **dropped_fields(pop, gone, was_first, week),
+            **dropped_fields(pop, gone, was_first, week, p, u_fate),
             served=served,
             first=first,
             first_wait=first_wait,
             resolved=resolved,
+            contact_hours=dur[pos],
             first_wait_hours=wait_h[first],
             wait_hours=wait_h,
             start_hours=start,

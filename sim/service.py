@@ -1,18 +1,34 @@
 """Service: one queue per Servicepunt XL, served within the hours its workers have this week.
 
 The queue is not a Python list: it is the set of residents whose state is waiting and whose wait has
-started. Each week clients may give up, then each service point serves up to its capacity in order:
-ongoing clients first (when `service.repeat_priority`), then by how long they have waited.
+started. Each week clients may give up (a small constant rate), then each service point serves its queue
+in order within its hours: ongoing clients first (when `service.repeat_priority`), then by when they came
+to the desk. A first (triage) contact takes `service.hours_first_contact`, a trajectory contact
+`service.hours_per_contact`; a contact started before the hours run out is finished, and its overrun is
+taken from the next week's hours (as a worker who finishes a conversation). Walk-in residents who were
+not seen this week look at the work ahead of them and may leave: to come back another day, or not at all
+(`walk_in_leaving`). Triage itself (solved / trajectory / referred) was drawn with the request
+(`sim.demand.triage`) and takes effect through the contacts the request needs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.population import NONE, WAITING_FIRST, WAITING_REPEAT, Population
 from sim.streams import GroupStreams
+
+# Parameters under which triage and walk-in leaving are off: every request is a trajectory of equal
+# contacts and waiting clients give up at the constant weekly rate only (the foundation rules that the
+# queueing verification and the one-agent-per-resident reference implement). Merge over a scenario.
+FOUNDATION_RULES = {"service.triage_solved_share": 0.0, "service.triage_referred_share": 0.0,
+                    "demand.leave_pressure": 0.0}
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0, dtype=np.int64)
 
 
 @dataclass
@@ -24,6 +40,11 @@ class ServiceOutcome:
     first: np.ndarray              # bool over `served`: it was their first contact
     first_wait: np.ndarray         # weeks waited, for first contacts (aligned with served[first])
     resolved: np.ndarray           # residents whose episode ended with this contact
+    # bool over `dropped_first`: the problem was later solved without the Servicepunt XL (else unresolved)
+    dropped_solved_alone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    left: np.ndarray = field(default_factory=_empty)  # walk-ins who left the queue and will come back
+    contact_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))  # worker hours, aligned with served
+    overrun: np.ndarray | None = None  # hours per service point borrowed from next week (weekly engine)
 
 
 def queue(pop: Population, week: int) -> np.ndarray:
@@ -44,11 +65,52 @@ def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> t
     return waiting[quits], waiting[~quits]
 
 
-def dropped_fields(pop: Population, gone: np.ndarray, was_first: np.ndarray, week: int) -> dict:
-    """The give-up part of a ServiceOutcome (both service engines)."""
+def dropped_fields(pop: Population, gone: np.ndarray, was_first: np.ndarray, week: int, params: dict,
+                   u_fate: np.ndarray) -> dict:
+    """The give-up part of a ServiceOutcome (both service engines). `u_fate` (one draw per element of `gone`)
+    decides what became of the problem of those who gave up before a first contact."""
+    solved_alone = u_fate[was_first] < params["demand.gave_up_solved_alone"]
     return {"dropped_first": gone[was_first],
             "dropped_first_wait": week - pop.request_week[gone[was_first]],
-            "dropped_repeat": gone[~was_first]}
+            "dropped_repeat": gone[~was_first],
+            "dropped_solved_alone": solved_alone}
+
+
+def contact_hours(pop: Population, who: np.ndarray, params: dict) -> np.ndarray:
+    """Worker hours of the next contact of residents `who`: a first (triage) contact or a trajectory contact."""
+    return np.where(pop.state[who] == WAITING_FIRST, params["service.hours_first_contact"],
+                    params["service.hours_per_contact"])
+
+
+def walk_in_leaving(pop: Population, unseen: np.ndarray, work_ahead: np.ndarray, week: int, params: dict,
+                    rng) -> tuple[np.ndarray, np.ndarray]:
+    """Walk-in residents `unseen` (waiting for a first contact, not seen this week) with `work_ahead` weeks of
+    their point's work before their turn decide to stay, leave and come back another day, or leave for good.
+
+    P(leave) = 1 - exp(-leave_pressure * work_ahead * impatience), impatience = (1.5 - trust), halved for urgent
+    problems; P(not return | leave) = no_return_share * (1.5 - trust). Returns (left for good, will return);
+    the returners queue again a geometric number of weeks later (at least one)."""
+    pressure = params["demand.leave_pressure"]
+    if pressure <= 0 or len(unseen) == 0:
+        return _empty(), _empty()
+    from sim.demand import URGENT_DOMAINS
+
+    trust = pop.trust[unseen].astype(float)
+    impatience = (1.5 - trust) * np.where(np.isin(pop.domain[unseen], URGENT_DOMAINS), 0.5, 1.0)
+    with np.errstate(invalid="ignore", over="ignore"):
+        p_leave = -np.expm1(-pressure * np.nan_to_num(work_ahead, posinf=1e6) * impatience)
+    groups = np.repeat(pop.service_point[unseen], 3)  # three draws per resident, from its point's stream
+    u = (rng.random(groups) if isinstance(rng, GroupStreams) else rng.random(len(groups))).reshape(-1, 3)
+    leaves = u[:, 0] < p_leave
+    gone = leaves & (u[:, 1] < np.clip(params["demand.no_return_share"] * (1.5 - trust), 0.0, 1.0))
+    back = leaves & ~gone
+    returners = unseen[back]
+    p_gap = min(1.0, 1.0 / params["demand.return_gap_weeks"])
+    # Geometric from the third uniform (inverse transform), so each resident uses a fixed number of draws.
+    gap = (np.maximum(1, np.ceil(np.log1p(-u[back, 2]) / np.log1p(-p_gap))) if p_gap < 1
+           else np.ones(int(back.sum()))).astype(np.int32)
+    pop.since[returners] = week + gap
+    return unseen[gone], returners
 
 
 def after_contacts(pop: Population, served: np.ndarray, progress, next_from, params: dict,
@@ -72,24 +134,51 @@ def after_contacts(pop: Population, served: np.ndarray, progress, next_from, par
 
 def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int, params: dict,
           rng: np.random.Generator | GroupStreams, setback: np.ndarray | None = None,
-          setback_rng: np.random.Generator | None = None) -> ServiceOutcome:
-    """Serve this week's queues. `setback[sp]` is the chance that a contact at service point sp does not
-    move its episode forward (a worker who is not the client's own: flexible deployment)."""
+          setback_rng: np.random.Generator | None = None, overrun: np.ndarray | None = None,
+          leave_rng: np.random.Generator | GroupStreams | None = None) -> ServiceOutcome:
+    """Serve this week's queues. `capacity[sp]` is the week's client time in trajectory contacts
+    (units of `service.hours_per_contact`); `overrun[sp]` the hours last week's contacts ran over.
+    `setback[sp]` is the chance that a contact at service point sp does not move its episode forward (a
+    worker who is not the client's own: flexible deployment)."""
     gone, waiting = give_up(pop, waiting, week, params["demand.give_up_per_week"], rng)
     was_first = pop.state[gone] == WAITING_FIRST
     pop.state[gone] = NONE
+    n_sp = len(capacity)
 
     sp = pop.service_point[waiting]
     priority = (pop.state[waiting] == WAITING_FIRST) if params["service.repeat_priority"] else np.zeros(len(waiting))
     order = np.lexsort((waiting, pop.since[waiting], priority, sp))
     ordered = waiting[order]
     sp_sorted = sp[order]
-    # Rank of each client within its service point's queue.
-    starts = np.searchsorted(sp_sorted, np.arange(len(capacity)))
-    rank = np.arange(len(ordered)) - starts[sp_sorted]
-    served = ordered[rank < capacity[sp_sorted]]
+    # Hours of work in the queue before each client, within its service point; a client is seen if any of
+    # the week's hours are left when their turn comes.
+    hours = contact_hours(pop, ordered, params)
+    cum = np.cumsum(hours)
+    starts = np.searchsorted(sp_sorted, np.arange(n_sp + 1))
+    base = np.concatenate([[0.0], cum])[starts[:-1]]
+    before = cum - hours - base[sp_sorted]
+    available = np.asarray(capacity, dtype=float) * params["service.hours_per_contact"]
+    if overrun is not None:
+        available = available - overrun
+    seen = before < available[sp_sorted] - 1e-9 * np.maximum(1.0, available[sp_sorted])
+    served = ordered[seen]
+    used = np.bincount(sp_sorted[seen], weights=hours[seen], minlength=n_sp)
+    over = np.maximum(used - available, 0.0)
+
+    # Walk-ins not seen this week weigh the work ahead of them (in weeks of this week's hours).
+    unseen = ~seen & (pop.state[ordered] == WAITING_FIRST)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        weekly = np.asarray(capacity, dtype=float)[sp_sorted[unseen]] * params["service.hours_per_contact"]
+        ahead = np.where(weekly > 0, before[unseen] / weekly, np.inf)
+    quit_rng = leave_rng if leave_rng is not None else rng
+    walked, left = walk_in_leaving(pop, ordered[unseen], ahead, week, params, quit_rng)
+    pop.state[walked] = NONE
+    gone = np.concatenate([gone, walked])
+    was_first = np.concatenate([was_first, np.ones(len(walked), dtype=bool)])
+    u_fate = _uniform(quit_rng, pop.service_point[gone])
 
     first = pop.state[served] == WAITING_FIRST
+    served_hours = contact_hours(pop, served, params)
     first_wait = week - pop.request_week[served[first]]
     progress = 1
     if setback is not None and setback.any():
@@ -97,9 +186,12 @@ def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int,
         progress = (setback_rng.random(len(served)) >= setback[pop.service_point[served]]).astype(np.int16)
     resolved = after_contacts(pop, served, progress, week, params, rng)
     return ServiceOutcome(
-        **dropped_fields(pop, gone, was_first, week),
+        **dropped_fields(pop, gone, was_first, week, params, u_fate),
         served=served,
         first=first,
         first_wait=first_wait,
         resolved=resolved,
+        left=left,
+        contact_hours=served_hours,
+        overrun=over,
     )

@@ -157,7 +157,9 @@ def test_replications_have_their_own_seeds(tmp_path):
     assert sorted(city["replication"].unique()) == [0, 1]
     assert list(city.groupby("replication")["seed"].first()) == replication_seeds(7, 2)
     by_rep = city.set_index("replication")
-    assert by_rep.loc[0, "help_requests"] != by_rep.loc[1, "help_requests"]
+    # Different seeds give different runs (one column alone can tie by chance at this small scale).
+    cols = ["help_requests", "contacts", "unique_clients"]
+    assert (by_rep.loc[0, cols] != by_rep.loc[1, cols]).any()
     assert json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))["seed"] == 7
 
 

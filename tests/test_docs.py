@@ -63,7 +63,7 @@ def _fmt_number(x) -> str:
 
 def _fmt_value(v) -> str:
     if isinstance(v, list):
-        return "[" + ", ".join(_fmt_number(x) for x in v) + "]"
+        return "[" + ", ".join(_fmt_value(x) if isinstance(x, list) else _fmt_number(x) for x in v) + "]"
     return _fmt_number(v)
 
 
@@ -80,7 +80,8 @@ def city_data_table(path: Path) -> str:
     def emit(section: str, block: dict) -> None:
         for key, v in block.items():
             if _is_quantity(v):
-                rows.append(f"| {section} | `{key}` | {_fmt_value(v['value'])} | {_cell(v['unit'])} | "
+                rng = f" (range {_fmt_value(v['range'])})" if "range" in v else ""
+                rows.append(f"| {section} | `{key}` | {_fmt_value(v['value'])}{rng} | {_cell(v['unit'])} | "
                             f"{_cell(v['source'])} |")
             else:
                 rows.append(f"| {section} | `{key}` | {_cell(_fmt_value(v))} | – | (setting) |")

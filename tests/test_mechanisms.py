@@ -146,9 +146,11 @@ def test_prevention_lowers_episode_starts_in_reached_group_after_delay(city):
 
 
 def test_budget_cut_means_fewer_fte_longer_waits_more_escalation(city):
-    """A 30% cut from 2027 vs the frozen budget, same seed (CRN), years 2026-2028, scale 0.1."""
+    """A 30% cut from 2027 vs the frozen budget, same seed (CRN), years 2026-2028, scale 0.1, every kind of work
+    shrinking alike (budget.priority = pro_rata; the priority rule protecting individual support is tested in
+    tests/test_budget_plan.py)."""
     params = {"run.scale": 0.1, "run.years": 3, "escalation.enabled": True, "budget.mode": "budget",
-              "budget.index": "frozen", "budget.ravijnjaar_year": 2027}
+              "budget.index": "frozen", "budget.ravijnjaar_year": 2027, "budget.priority": "pro_rata"}
     frozen = run_model(city, params, SEED).annual("city")
     cut = run_model(city, {**params, "budget.ravijnjaar_cut": 0.3}, SEED).annual("city")
     late = frozen.year >= 2028
@@ -158,15 +160,15 @@ def test_budget_cut_means_fewer_fte_longer_waits_more_escalation(city):
 
 
 def test_budget_mode_never_spends_more_than_the_budget(city):
-    from sim.drivers import staff_budget
+    from sim.drivers import welfare_budget
 
     params = {"run.scale": 0.05, "run.years": 4, "budget.mode": "budget", "budget.index": "sociale_basis",
               "budget.ravijnjaar_cut": 0.2, "drivers.enabled": True}
     model = WelzijnModel(city, params, SEED)
-    start_cost = float(model.fte.to_numpy().sum()) * model.params["service.cost_per_fte"]
     annual = model.run().annual("city")
-    budget = staff_budget(city, model.params, start_cost)
-    assert (annual.cost_eur.to_numpy() <= budget * (1 + 1e-9)).all()
+    budget = welfare_budget(city, model.params)
+    assert (annual.spend_eur.to_numpy() <= budget * (1 + 1e-9)).all()
+    np.testing.assert_allclose(annual.budget_eur.to_numpy(), budget)
 
 
 def test_naive_norm_misses_most_where_unregistered_concentrate(city):

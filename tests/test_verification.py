@@ -173,7 +173,8 @@ MECHANISMS = {"drivers.enabled": True, "prevention.enabled": True, "informal.ena
 LITTLE_RUNS = [
     ("weekly", {}),
     ("weekly-warmup-mechanisms", {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True}),
-    ("weekly-no-priority-high-give-up", {"service.repeat_priority": False, "demand.give_up_per_week": 0.4}),
+    ("weekly-no-priority-high-give-up", {"service.repeat_priority": False, "demand.give_up_per_week": 0.4,
+                                         "staffing.individual_support_factor": 0.5}),  # still queues (issue 9)
     ("servers", {"service.engine": "servers", "run.scale": 0.2}),
     ("servers-warmup-mechanisms", {"service.engine": "servers", "run.scale": 0.2, "run.warmup_weeks": 26,
                                    **MECHANISMS}),
