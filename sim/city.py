@@ -62,6 +62,20 @@ class Quantity(_Strict):
     # An estimate's plausible range: [low, high], or one [low, high] per element of a list value.
     range: list[float] | list[list[float]] | None = None
 
+    @model_validator(mode="after")
+    def _range_fits(self) -> Quantity:
+        """A plausible range is [low, high] with low <= value <= high (one pair per element of a list value)."""
+        if self.range is None:
+            return self
+        values = self.value if isinstance(self.value, list) else [self.value]
+        pairs = self.range if isinstance(self.value, list) else [self.range]
+        if len(pairs) != len(values) or any(not isinstance(r, list) or len(r) != 2 for r in pairs):
+            raise ValueError(f"range must be [low, high]{' per element of value' if len(values) > 1 else ''}")
+        for v, (lo, hi) in zip(values, pairs):
+            if not lo <= v <= hi:
+                raise ValueError(f"range [{lo:g}, {hi:g}] must contain the value {v:g} (low <= value <= high)")
+        return self
+
     @field_validator("value", mode="before")
     @classmethod
     def _numbers_only(cls, v: Any) -> Any:
@@ -170,6 +184,16 @@ class _Budget(_Strict):
     @classmethod
     def _staff_share(cls, q: Quantity) -> Quantity:
         return _share(q)
+
+    @field_validator("individual_support_staff_share")
+    @classmethod
+    def _individual_share(cls, q: Quantity | None) -> Quantity | None:
+        # checked here too (not only across the section) so the message names the field
+        if q is not None:
+            _share(q)
+            if not float(q.value) > 0:
+                raise ValueError("must be above 0 (a share of individual-support money that pays staff)")
+        return q
 
     @field_validator("welfare_subsidies", "area_based_welfare")
     @classmethod
