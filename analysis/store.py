@@ -24,6 +24,14 @@ class OutputError(ValueError):
 
 
 def _umask() -> int:
+    # Linux shows the umask in /proc without changing it (os.umask must set one to read it, which is a
+    # race with other threads, e.g. the progress heartbeat or Dask's).
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
