@@ -125,7 +125,7 @@ def _check_output_dir(directory: Path, force: bool, label: str, kind: str, resum
     if directory.is_dir() and any(directory.iterdir()):
         mine = is_run_dir(directory) if kind == "run" else is_study_dir(directory)
         if not force:
-            what = "earlier results" if mine else "files that are not welzijnsim results"
+            what = "earlier results" if mine else "files that are not welzijnsim results (it is not empty)"
             how = ("continue or reprint it with --resume, replace it with --force" if resume_hint and mine
                    else "replace them with --force" if mine else "choose an empty or new directory")
             raise OutputError(f"{label} {directory}: exists and holds {what}; {how}, or choose another --out")
