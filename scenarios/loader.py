@@ -327,7 +327,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
     for group, section in raw.items():
         if not isinstance(section, dict):
             raise ScenarioError(
-                f"{path}: field '{group}' = {section!r}: top-level values are not allowed; put it in a "
+                f"{path}: field '{group}' = {_short(section)}: top-level values are not allowed; put it in a "
                 f"section. Allowed sections: scenario, {', '.join(GROUPS)}")
         for key, value in section.items():
             name = f"{group}.{key}"
