@@ -18,7 +18,12 @@ LABEL = {"jongerenwerk": "jongerenwerk", "opbouwwerk": "opbouwwerk", "ouderenwer
 
 
 def _levels(annual: pd.DataFrame, levels=("stadsdeel", "city")) -> pd.DataFrame:
-    return annual[annual.level.isin(levels)] if "level" in annual else annual
+    """Rows of `levels`, stadsdelen before the city (so the city total is the last row of a table)."""
+    if "level" not in annual:
+        return annual
+    part = annual[annual.level.isin(levels)]
+    order = {name: i for i, name in enumerate(levels)}
+    return part.iloc[part.level.map(order).argsort(kind="stable")]
 
 
 def need_table(annual: pd.DataFrame, years: list[int]) -> str:
@@ -76,19 +81,23 @@ def city_need_by_year(annual: pd.DataFrame) -> str:
 
 def both_halves_table(staffing: pd.DataFrame, annual: pd.DataFrame, years: list[int]) -> str:
     """Needed FTE and euros per stadsdeel for both halves: individual support (searched, from a staffing
-    study) + area-based need (from a simulate study with the same seeds), paired by replication."""
+    study) + area-based need (from a simulate study with the same seeds), paired by replication; staff cost
+    and the total with today's non-staff costs (accommodation, activities, volunteer support, price-indexed)."""
     ind = staffing[(staffing.level.isin(["stadsdeel", "city"])) & staffing.year.isin(years)]
     area = _levels(annual)
     area = area[area.year.isin(years)]
     keys = ["replication", "area", "year"]
+    extra = ["non_staff_eur"] if "non_staff_eur" in area else []
     both = ind[keys + ["fte_individual_needed", "cost_per_fte_eur"]].merge(
-        area[keys + ["fte_area_need"]], on=keys, how="inner")
+        area[keys + ["fte_area_need"] + extra], on=keys, how="inner")
     if both.empty:
         return "(no matching replications)"
     both["fte_needed_both"] = both.fte_individual_needed + both.fte_area_need
     both["cost_both_eur"] = both.fte_needed_both * both.cost_per_fte_eur
+    # Non-staff costs (accommodation, activities, volunteer support) are today's, indexed with prices.
+    both["total_eur"] = both.cost_both_eur + (both.non_staff_eur if extra else 0.0)
     b = bands_by(both, ["area", "year"], ["fte_individual_needed", "fte_area_need", "fte_needed_both",
-                                          "cost_both_eur"])
+                                          "cost_both_eur", "total_eur"])
     rows = {}
     for r in b.itertuples():
         row = rows.setdefault(r.area, {})
@@ -96,8 +105,10 @@ def both_halves_table(staffing: pd.DataFrame, annual: pd.DataFrame, years: list[
                                            r.fte_individual_needed_p90)
         row[f"{r.year} area-based"] = band(r.fte_area_need_p10, r.fte_area_need_p50, r.fte_area_need_p90)
         row[f"{r.year} both"] = band(r.fte_needed_both_p10, r.fte_needed_both_p50, r.fte_needed_both_p90)
-        row[f"{r.year} EUR M"] = band(r.cost_both_eur_p10 / 1e6, r.cost_both_eur_p50 / 1e6,
-                                      r.cost_both_eur_p90 / 1e6, "{:,.2f}")
+        row[f"{r.year} staff EUR M"] = band(r.cost_both_eur_p10 / 1e6, r.cost_both_eur_p50 / 1e6,
+                                            r.cost_both_eur_p90 / 1e6, "{:,.2f}")
+        row[f"{r.year} incl. non-staff"] = band(r.total_eur_p10 / 1e6, r.total_eur_p50 / 1e6, r.total_eur_p90 / 1e6,
+                                                "{:,.2f}")
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "stadsdeel"
     return table.to_string()

@@ -65,7 +65,7 @@ AREA_METRICS = ["budget_eur", "spend_eur", "fte_individual_support", "fte_jonger
                 "hidden_started", "informal_helped", "escalations"]
 
 
-def budget_stadsdeel_table(annual: pd.DataFrame, years: list[int]) -> str:
+def budget_stadsdeel_table(annual: pd.DataFrame, years: list[int], hours_per_fte: float = HOURS_PER_FTE) -> str:
     """Per stadsdeel: the money allocated and spent, contract hours a week by type of work (individual support,
     jongerenwerk, opbouwwerk, ouderenwerk), the share of the area-based need they cover, the service level of
     individual support, and unmet demand and where it went (gave up, never asked, informal help, escalated)."""
@@ -78,7 +78,7 @@ def budget_stadsdeel_table(annual: pd.DataFrame, years: list[int]) -> str:
         y = r.year
         row[f"{y} EUR M (spent)"] = (f"{r.budget_eur_p50 / 1e6:,.2f} ({r.spend_eur_p50 / 1e6:,.2f})"
                                      if hasattr(r, "budget_eur_p50") else f"({r.spend_eur_p50 / 1e6:,.2f})")
-        hours = [getattr(r, f"{m}_p50", float("nan")) * HOURS_PER_FTE
+        hours = [getattr(r, f"{m}_p50", float("nan")) * hours_per_fte
                  for m in ("fte_individual_support", "fte_jongerenwerk", "fte_opbouwwerk", "fte_ouderenwerk")]
         row[f"{y} h/wk ind/jw/ob/ou"] = "/".join(f"{h:,.0f}" for h in hours)
         if hasattr(r, "coverage_area_need_p50"):
@@ -100,7 +100,7 @@ SP_METRICS = ["budget_eur", "spend_eur", "fte_individual_support", "share_within
               "dropped_first", "help_requests"]
 
 
-def budget_service_point_table(annual: pd.DataFrame, years: list[int]) -> str:
+def budget_service_point_table(annual: pd.DataFrame, years: list[int], hours_per_fte: float = HOURS_PER_FTE) -> str:
     """Per Servicepunt XL: money allocated and spent, hours a week, service level and unmet demand."""
     part = annual[(annual.level == "service_point") & annual.year.isin(years)]
     b = bands_by(part, ["area", "year"], _present(part, SP_METRICS))
@@ -111,7 +111,7 @@ def budget_service_point_table(annual: pd.DataFrame, years: list[int]) -> str:
         y = r.year
         if hasattr(r, "budget_eur_p50"):
             row[f"{y} EUR M (spent)"] = f"{r.budget_eur_p50 / 1e6:,.2f} ({r.spend_eur_p50 / 1e6:,.2f})"
-        row[f"{y} h/wk"] = f"{r.fte_individual_support_p50 * HOURS_PER_FTE:,.0f}"
+        row[f"{y} h/wk"] = f"{r.fte_individual_support_p50 * hours_per_fte:,.0f}"
         row[f"{y} within 10d"] = _cells(one, "share_within_target", "{:.0%}")[0]
         row[f"{y} wait (wk)"] = _cells(one, "mean_wait_weeks", "{:.1f}")[0]
         row[f"{y} gave up"] = _cells(one, "dropped_first", "{:,.0f}")[0]

@@ -263,7 +263,8 @@ def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers
     typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
     typer.echo(need_table(annual, years))
     typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
-               "area-based need, FTE and EUR M (paired by replication):")
+               "area-based need, FTE, staff cost and the total with today's non-staff costs "
+               "(EUR M; paired by replication):")
     typer.echo(both_halves_table(staffing_df, annual, years))
 
 
@@ -303,9 +304,10 @@ def budget(
     _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     df = load_table(out, "annual")
     typer.echo(f"\n{sc.meta.question or sc.name}")
-    real = p["budget.indexation"] == "real"
+    indexation = ("real (compensated for wage and price growth)" if p["budget.indexation"] == "real"
+                  else "nominal (no compensation)")
     typer.echo(f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
-               f"'{p['budget.index']}', {'real (compensated for wage and price growth)' if real else 'nominal (no compensation)'}"
+               f"'{p['budget.index']}', {indexation}"
                f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr.")
     rule = PRIORITY_RULE.format(n=p["budget.protected_deprived_count"]) if p["budget.priority"] == "core_first" \
         else "Priority rule: pro_rata (every kind of work and cost shrinks alike)."
@@ -317,9 +319,9 @@ def budget(
     typer.echo(budget_city_table(df))
     typer.echo(f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
                "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):")
-    typer.echo(budget_stadsdeel_table(df, years))
+    typer.echo(budget_stadsdeel_table(df, years, p["service.hours_per_fte"]))
     typer.echo(f"\nPer Servicepunt XL, {', '.join(map(str, years))}:")
-    typer.echo(budget_service_point_table(df, years))
+    typer.echo(budget_service_point_table(df, years, p["service.hours_per_fte"]))
     typer.echo(f"\nStudy written to {out}/")
 
 

@@ -169,11 +169,16 @@ class _Budget(_Strict):
             if abs(total - 1.0) > 1e-6:
                 raise ValueError(f"area_based_staff_share + area_based_non_staff_shares must sum to 1 "
                                  f"(sum is {total:.4f})")
-        if self.individual_support_staff_share is not None:
-            _share(self.individual_support_staff_share)
-            if float(self.individual_support_staff_share.value) <= 0:
-                raise ValueError("individual_support_staff_share must be above 0")
         return self
+
+    @field_validator("individual_support_staff_share")
+    @classmethod
+    def _individual_staff_share(cls, q: Quantity | None) -> Quantity | None:
+        if q is not None:
+            _share(q)
+            if float(q.value) <= 0:
+                raise ValueError("must be a share above 0 and at most 1")
+        return q
 
     @field_validator("area_based_type_shares")
     @classmethod
@@ -433,9 +438,14 @@ class City:
 
     @property
     def non_staff_shares(self) -> np.ndarray:
-        """Shares of the area-based line per NON_STAFF_ITEMS (zeros if the file has none)."""
+        """Shares of the area-based line per NON_STAFF_ITEMS. A file without the split books the whole
+        non-staff remainder as activities (it then shrinks with the last priority tier, protecting nothing)."""
         q = self.data.budget.area_based_non_staff_shares
-        return np.zeros(len(NON_STAFF_ITEMS)) if q is None else np.array(q.value, dtype=float)
+        if q is None:
+            out = np.zeros(len(NON_STAFF_ITEMS))
+            out[NON_STAFF_ITEMS.index("activities")] = 1.0 - float(self.data.budget.area_based_staff_share.value)
+            return out
+        return np.array(q.value, dtype=float)
 
     def area_fte_today_range(self, cost: float) -> np.ndarray:
         """Today's area-based FTE per (stadsdeel, AREA_WORK_TYPES, [low, high]) from the estimate ranges of

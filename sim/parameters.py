@@ -402,11 +402,20 @@ DOCS_END = "<!-- parameters:end -->"
 
 
 def replace_docs_table(text: str) -> str:
-    """`text` with everything between the parameter markers replaced by `markdown_table()`."""
+    """`text` with everything between the parameter markers replaced by `docs_block()`."""
     start, end = text.find(DOCS_START), text.find(DOCS_END)
     if start < 0 or end < start:
         raise ValueError(f"markers {DOCS_START} ... {DOCS_END} not found (in this order)")
-    return text[: start + len(DOCS_START)] + "\n" + markdown_table() + "\n" + text[end:]
+    return text[: start + len(DOCS_START)] + "\n" + docs_block() + "\n" + text[end:]
+
+
+def docs_block() -> str:
+    """What docs/model.md holds between the parameter markers: the table, then where each parameter acts."""
+    from sim.parameter_uses import markdown_uses
+
+    return (markdown_table() + "\n\n#### Where each parameter acts\n\nThe modules of `sim/` that read each "
+            "parameter (found in their source when this section is written) and the effects that are not "
+            "obvious from them.\n\n" + markdown_uses(list(PARAMETERS)))
 
 
 def write_docs(path: str) -> bool:

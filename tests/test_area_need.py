@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-
 from scenarios.loader import load_scenario
 from sim import area_need
 from sim.city import load_city
@@ -107,7 +106,8 @@ def test_staffing_and_run_commands_print_area_based_need(tmp_path):
                                  "--set", "run.years=1", "--set", "run.warmup_weeks=0", "--replications", "2",
                                  "--workers", "0", "--quiet", "--no-service-points", "--out", str(tmp_path / "s")])
     assert r.exit_code == 0, r.output
-    for text in ("Area-based work", "jongerenwerk need", "today jongerenwerk", "Both halves", "2026 both", "Laak"):
+    for text in ("Area-based work", "jongerenwerk need", "today jongerenwerk", "Both halves", "2026 both",
+                 "2026 incl. non-staff", "Laak"):
         assert text in r.output, text
     assert (tmp_path / "s" / "area-need" / "manifest.json").is_file()
     r = CliRunner().invoke(app, ["run", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02",

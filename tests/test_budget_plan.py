@@ -35,8 +35,11 @@ def _plan(city, **overrides):
     return p, budget_plan(city, p, fte[:, 1:], sp_posts, district)
 
 
-def test_budget_at_start_is_the_whole_welfare_budget(city):
-    parts = city.budget_at_start(95000.0)
+@pytest.mark.parametrize("name", ["den_haag", "voorbeeldstad"])  # voorbeeldstad has no non-staff split
+@pytest.mark.parametrize("cost", [85000.0, 95000.0, 105000.0])
+def test_budget_at_start_is_the_whole_welfare_budget(name, cost):
+    city = load_city(name)
+    parts = city.budget_at_start(cost)
     total = parts["staff"].sum() + parts["non_staff"].sum() + parts["non_staff_individual"].sum()
     assert total == pytest.approx(city.data.budget.welfare_subsidies.value)
     assert parts["non_staff"].shape == (len(city.stadsdelen), len(NON_STAFF_ITEMS))
@@ -148,3 +151,28 @@ def test_budget_command_prints_what_the_money_makes_realistic(scenario, extra, w
     for text in words + ("unspent: vacancies", "h/wk ind/jw/ob/ou", "area need covered", "unmet goes to",
                          "Per Servicepunt XL", "SPXL Laak 1"):
         assert text in r.output, text
+
+
+def test_a_cut_in_a_run_leaves_individual_support_alone_and_shrinks_area_work_first(city):
+    """Same seed (common random numbers), scale 0.05, 3 years, 30% cut from 2027: under core_first the
+    Servicepunten XL keep every funded hour (their weekly capacity is identical to the uncut run) and the
+    protected jongerenwerk keeps its FTE, while the other area-based FTE fall; pro_rata cuts the
+    Servicepunten XL too."""
+    from sim.model import run_model
+
+    base = {"run.scale": 0.05, "run.years": 3, "budget.mode": "budget", "budget.index": "frozen",
+            "budget.ravijnjaar_year": 2027}
+    frozen = run_model(city, base, 3)
+    cut = run_model(city, {**base, "budget.ravijnjaar_cut": 0.3}, 3)
+    pro_rata = run_model(city, {**base, "budget.ravijnjaar_cut": 0.3, "budget.priority": "pro_rata"}, 3)
+    np.testing.assert_array_equal(cut.counters["contact_capacity"], frozen.counters["contact_capacity"])
+    late = slice(52, None)
+    assert pro_rata.counters["contact_capacity"][late].sum() < 0.95 * frozen.counters["contact_capacity"][late].sum()
+    a_cut, a_frozen = cut.annual("stadsdeel"), frozen.annual("stadsdeel")
+    top3 = [city.stadsdelen[d] for d in np.argsort(-city.share("low_income"))[:3]]
+    later = a_cut.year >= 2027
+    protected = later & a_cut.area.isin(top3)
+    np.testing.assert_allclose(a_cut.fte_jongerenwerk[protected], a_frozen.fte_jongerenwerk[protected])
+    assert (a_cut.fte_jongerenwerk[later & ~a_cut.area.isin(top3)]
+            < a_frozen.fte_jongerenwerk[later & ~a_cut.area.isin(top3)]).all()
+    assert (a_cut.fte_opbouwwerk[later] < a_frozen.fte_opbouwwerk[later]).all()

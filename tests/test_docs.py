@@ -1,6 +1,6 @@
 """The documentation stays true to the code and the data.
 
-- docs/model.md carries the parameter table exactly as `sim.parameters.markdown_table()` prints it
+- docs/model.md carries the parameter table exactly as `sim.parameters.docs_block()` prints it (and where each parameter acts)
   (regenerate: ``python -m sim.parameters --write-docs docs/model.md``).
 - docs/data.md carries the city data table and the derived per-stadsdeel table exactly as generated
   from the city data file (regenerate: ``python tests/test_docs.py --write``).
@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from sim.city import AGE_BANDS, DATA_DIR, WORK_TYPES, load_city
-from sim.parameters import DOCS_END, DOCS_START, PARAMETERS, markdown_table
+from sim.parameters import DOCS_END, DOCS_START, PARAMETERS, docs_block
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_MD = ROOT / "docs" / "model.md"
@@ -125,7 +125,7 @@ def render_data_md(text: str, path: Path = DATA_DIR / "den_haag.toml") -> str:
 # ---- tests: the parameter table -----------------------------------------------------------------
 def test_parameter_table_matches_code():
     table = between(MODEL_MD.read_text(encoding="utf-8"), DOCS_START, DOCS_END)
-    assert table == markdown_table(), (
+    assert table == docs_block(), (
         "docs/model.md parameter table is out of date; run: python -m sim.parameters --write-docs docs/model.md")
 
 
@@ -407,3 +407,23 @@ if __name__ == "__main__":
     if new != old:
         DATA_MD.write_text(new, encoding="utf-8")
     print(f"{DATA_MD}: {'updated' if new != old else 'already up to date'}")
+
+
+def test_every_parameter_is_read_by_the_model():
+    """A parameter that no module of sim/ reads is a setting that silently does nothing."""
+    from sim.parameter_uses import parameter_uses
+
+    unread = [n for n, modules in parameter_uses(PARAMETERS).items() if not modules]
+    assert not unread, f"parameters no module of sim/ reads: {unread}"
+
+
+def test_parameter_uses_finds_f_string_names(tmp_path):
+    (tmp_path / "m.py").write_text('p["a.b"]\nq = f"c.years_{kind}"\nr = f"{name}.enabled"\n')
+    uses = parameter_uses_of(tmp_path, ["a.b", "c.years_youth", "x.enabled", "d.e"])
+    assert uses == {"a.b": ["m"], "c.years_youth": ["m"], "x.enabled": ["m"], "d.e": []}
+
+
+def parameter_uses_of(directory, names):
+    from sim.parameter_uses import parameter_uses
+
+    return parameter_uses(names, directory)

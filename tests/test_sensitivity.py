@@ -181,7 +181,7 @@ def test_bad_design_is_rejected_with_the_field_named(tmp_path):
     (tmp_path / "full" / "x").write_text("keep me")
     res = CliRunner().invoke(app, ["sensitivity", str(ROOT / "scenarios/baseline.toml"), "--design",
                                    str(ROOT / "scenarios/designs/baseline-morris.toml"), "--out", str(tmp_path / "full")])
-    assert res.exit_code == 2 and "not empty" in res.output
+    assert res.exit_code == 2 and "holds files that are not welzijnsim results" in res.output
     assert (tmp_path / "full" / "x").read_text() == "keep me"
 
 
