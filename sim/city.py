@@ -190,16 +190,6 @@ class _Budget(_Strict):
     def _staff_share(cls, q: Quantity) -> Quantity:
         return _share(q)
 
-    @field_validator("individual_support_staff_share")
-    @classmethod
-    def _individual_share(cls, q: Quantity | None) -> Quantity | None:
-        # checked here too (not only across the section) so the message names the field
-        if q is not None:
-            _share(q)
-            if not float(q.value) > 0:
-                raise ValueError("must be above 0 (a share of individual-support money that pays staff)")
-        return q
-
     @field_validator("welfare_subsidies", "area_based_welfare")
     @classmethod
     def _money(cls, q: Quantity) -> Quantity:
