@@ -87,7 +87,8 @@ def run(
     year: Annotated[Optional[int], typer.Option(
         help="Year of both per-stadsdeel tables (default: first year for staffing, last for observed vs true)")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages")] = False,
-    force: Annotated[bool, typer.Option("--force", help="Replace the results of an earlier run in the output directory")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the results of an earlier run in the output directory")] = False,
 ) -> None:
     """Run a scenario and print the staffing and cost table per stadsdeel."""
     from analysis.runner import run_scenario

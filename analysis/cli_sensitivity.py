@@ -15,7 +15,7 @@ from typing import Annotated, Optional
 import typer
 
 from analysis.cli import _fail, _load, app
-from analysis.cli_study import BatchSize, Quiet, Resume, Scheduler, SetOpt, Workers, _run
+from analysis.cli_study import BatchSize, Force, Quiet, Resume, Scheduler, SetOpt, Workers, _run
 
 
 def _headline_table(directory: Path) -> str:
@@ -91,6 +91,7 @@ def sensitivity(
     scheduler: Scheduler = None,
     batch_size: BatchSize = None,
     resume: Resume = False,
+    force: Force = False,
     quiet: Quiet = False,
 ) -> None:
     """Which uncertain assumptions move the answer: Morris, Sobol or delta indices with a dummy noise floor,
@@ -144,7 +145,7 @@ def sensitivity(
                 f"(common random numbers) = {spec.replications} runs",
                 err=True,
             )
-    _run(spec, out, workers, scheduler, resume, batch_size, quiet)
+    _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     if not (out / "sensitivity.json").is_file():
         _fail(f"{out}: not every design point is stored; continue with --resume --out {out}")
     typer.echo(_headline_table(out))

@@ -209,7 +209,7 @@ class Progress:
     moves before the first run ends: a staffing replication is a whole search and can take minutes."""
 
     def __init__(self, total: int, label: str = "runs", stream: TextIO | None = None, quiet: bool = False,
-                 already: int = 0, heartbeat: bool = True):
+                 already: int = 0, heartbeat: bool = True, interval: float | None = None):
         self.total, self.done, self.label = total, already, label
         self.already = already
         self.stream = stream or sys.stderr
@@ -217,6 +217,7 @@ class Progress:
         self.start = time.monotonic()
         self._last = 0.0
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._interval = interval or (1.0 if self._tty else 60.0)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._draw(force=True)
@@ -226,7 +227,7 @@ class Progress:
             self._beat.start()
 
     def _heartbeat(self) -> None:
-        while not self._stop.wait(1.0 if self._tty else 60.0):
+        while not self._stop.wait(self._interval):
             with self._lock:
                 self._draw(force=True)
 

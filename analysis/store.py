@@ -24,6 +24,14 @@ class OutputError(ValueError):
 
 
 def _umask() -> int:
+    # Linux shows the umask in /proc without changing it (os.umask must set one to read it, which is a
+    # race with other threads, e.g. the progress heartbeat or Dask's).
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -117,7 +125,7 @@ def _check_output_dir(directory: Path, force: bool, label: str, kind: str, resum
     if directory.is_dir() and any(directory.iterdir()):
         mine = is_run_dir(directory) if kind == "run" else is_study_dir(directory)
         if not force:
-            what = "earlier results" if mine else "files that are not welzijnsim results"
+            what = "earlier results" if mine else "files that are not welzijnsim results (it is not empty)"
             how = ("continue or reprint it with --resume, replace it with --force" if resume_hint and mine
                    else "replace them with --force" if mine else "choose an empty or new directory")
             raise OutputError(f"{label} {directory}: exists and holds {what}; {how}, or choose another --out")

@@ -161,7 +161,8 @@ def _check_parameter(name: str, value: Any, where: str) -> Any:
     p = PARAMETERS[name]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
         # float(huge int) overflows; no parameter allows such a number
-        raise ScenarioError(f"{where}: field '{name}' = {_short(value, 40)} ({int(value.bit_length() * 0.30103) + 1} digits): "
+        digits = int(value.bit_length() * 0.30103) + 1
+        raise ScenarioError(f"{where}: field '{name}' = {_short(value, 40)} ({digits} digits): "
                             f"outside the allowed range {p.allowed} (unit: {p.unit})")
     try:
         return p.check(value)
@@ -332,7 +333,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
     for group, section in raw.items():
         if not isinstance(section, dict):
             raise ScenarioError(
-                f"{path}: field '{group}' = {section!r}: top-level values are not allowed; put it in a "
+                f"{path}: field '{group}' = {_short(section)}: top-level values are not allowed; put it in a "
                 f"section. Allowed sections: scenario, {', '.join(GROUPS)}")
         for key, value in section.items():
             name = f"{group}.{key}"

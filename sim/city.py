@@ -62,6 +62,20 @@ class Quantity(_Strict):
     # An estimate's plausible range: [low, high], or one [low, high] per element of a list value.
     range: list[float] | list[list[float]] | None = None
 
+    @model_validator(mode="after")
+    def _range_fits(self) -> Quantity:
+        """A plausible range is [low, high] with low <= value <= high (one pair per element of a list value)."""
+        if self.range is None:
+            return self
+        values = self.value if isinstance(self.value, list) else [self.value]
+        pairs = self.range if isinstance(self.value, list) else [self.range]
+        if len(pairs) != len(values) or any(not isinstance(r, list) or len(r) != 2 for r in pairs):
+            raise ValueError(f"range must be [low, high]{' per element of value' if len(values) > 1 else ''}")
+        for v, (lo, hi) in zip(values, pairs):
+            if not lo <= v <= hi:
+                raise ValueError(f"range [{lo:g}, {hi:g}] must contain the value {v:g} (low <= value <= high)")
+        return self
+
     @field_validator("value", mode="before")
     @classmethod
     def _numbers_only(cls, v: Any) -> Any:
@@ -95,7 +109,8 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: accept a byte-order mark
     except UnicodeDecodeError as exc:
-        raise CityDataError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); save it as UTF-8") from None
+        raise CityDataError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
+                            "save it as UTF-8") from None
     except OSError as exc:
         raise CityDataError(f"{path}: cannot read the city data file ({exc.strerror})") from None
     try:

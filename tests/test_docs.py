@@ -197,6 +197,208 @@ def test_age_band_labels_documented():
         assert band in text, f"age band {band} not mentioned in docs/model.md"
 
 
+# ---- tests: every command shown in README.md and docs/*.md runs (issue 13) ---------------------------
+# Each `welzijnsim ...` line in a fenced block, and each `welzijnsim ...` code span in the text, is one of:
+# - a *synopsis* (placeholders such as SCENARIO, DIR, N, [--x], ...): its command and every --option it
+#   names must exist (checked against the program's own parameters);
+# - a *mention* (a command name without its required arguments, e.g. `welzijnsim export --format xlsx`):
+#   the command and options must exist;
+# - a *command*: it is run, at small scale (see `small`), in document order, in a scratch copy of the
+#   repository's scenarios, and must exit 0 (or 2 where the doc shows an `error:` line after it);
+# - listed in TOO_LONG with why and the small command (or test) that stands in for it.
+import shlex  # noqa: E402
+
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PLACEHOLDER = re.compile(r"\.\.\.|\[|\]|\||\b(SCENARIO|DIR(_A|_B)?|N|FILE|Y|YEAR|SQL|HOST|PORT|S|CSV|NAME|LOW|HIGH)\b"
+                         r"|dotted\.key|key=value|FILE\.csv")
+SMALL_SCALE, START = "0.02", 2026
+TOO_LONG = {
+    # command as written in the doc -> (why it is not run as written, what runs instead: a command or a test)
+    "welzijnsim calibrate scenarios/baseline.toml --trials 150 --scale 0.2 --out scenarios/calibrated.toml": (
+        "150 trials at scale 0.2 take about an hour",
+        "calibrate scenarios/baseline.toml --trials 2 --scale 0.01 --replications 1 --verify-scale 0 --years 1 "
+        "--param demand.episode_rate=0.05:0.2 --out results/calibrated-small.toml --quiet"),
+}
+
+
+def _app_command(name: str):
+    import typer.main
+
+    from analysis.cli import app
+
+    group = typer.main.get_command(app)
+    return group.commands.get(name) if hasattr(group, "commands") else None
+
+
+def _command_names() -> list[str]:
+    import typer.main
+
+    from analysis.cli import app
+
+    return sorted(typer.main.get_command(app).commands)
+
+
+def doc_commands(path: Path) -> list[tuple[int, str, bool]]:
+    """(line, command, shows an error) for every `welzijnsim ...` in fenced blocks and code spans."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    out, fenced = [], False
+    for i, line in enumerate(lines):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        if fenced:
+            m = re.match(r"^\s*(?:\$ )?(?:\.venv/bin/)?(welzijnsim\s.*)$", line)
+            if m:
+                nxt = lines[i + 1] if i + 1 < len(lines) else ""
+                out.append((i + 1, m.group(1), nxt.startswith("error:")))
+            elif "&& .venv/bin/welzijnsim " in line:  # the quick start's install-and-run line
+                out.append((i + 1, "welzijnsim " + line.split("&& .venv/bin/welzijnsim ", 1)[1], False))
+    # code spans in the text (outside fences), which may wrap over a line break
+    prose = re.sub(r"```.*?```", lambda m: "\n" * m.group(0).count("\n"), text, flags=re.S)
+    for m in re.finditer(r"`(welzijnsim\s[^`]*)`", prose):
+        out.append((prose.count("\n", 0, m.start()) + 1, " ".join(m.group(1).split()), False))
+    return sorted(out)
+
+
+def _strip_comment(command: str) -> str:
+    return re.split(r"\s{2,}#\s|\s#\s", command, maxsplit=1)[0].strip()
+
+
+def classify(command: str) -> str:
+    command = _strip_comment(command)
+    if command in TOO_LONG:
+        return "too long"
+    if PLACEHOLDER.search(command.replace("welzijnsim", "")):
+        return "synopsis"
+    args = shlex.split(command)[1:]
+    if args and args[0] in ("--help", "-h"):
+        return "command"
+    cmd = _app_command(args[0]) if args else None
+    if cmd is None:
+        return "synopsis"  # checked (and failed) there
+    try:
+        cmd.make_context(args[0], list(args[1:]), resilient_parsing=False)
+    except Exception as exc:  # noqa: BLE001 - typer vendors click; its exception classes move between versions
+        if type(exc).__name__ in ("MissingParameter", "Exit"):
+            return "mention"
+        return f"invalid ({exc})"
+    return "command"
+
+
+def _options_exist(command: str) -> list[str]:
+    """Problems: unknown subcommands or options in a synopsis or mention."""
+    problems = []
+    text = _strip_comment(command)
+    # `compare A B | query DIR "SQL" | export ...`: several commands on one line
+    names = "|".join(re.escape(n) for n in _command_names())
+    parts = re.split(rf"\|\s*(?=(?:{names})\s)", text.removeprefix("welzijnsim").strip())
+    for part in parts:
+        words = part.split()
+        if not words:
+            continue
+        cmd = _app_command(words[0])
+        if cmd is None:
+            problems.append(f"no command {words[0]!r}")
+            continue
+        known = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)} | {"--help"}
+        for opt in re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", part):
+            if opt not in known:
+                problems.append(f"{words[0]}: no option {opt}")
+    return problems
+
+
+def small(command: str, years: int) -> list[str]:
+    """The command at small scale: 2% of the residents, few years and replications, serial, quiet."""
+    args = shlex.split(_strip_comment(command))[1:]
+    sub = args[0]
+    # Years after START + years - 1 are moved into the short run (the command keeps its shape).
+    for i, a in enumerate(args):
+        if a == "--year" and i + 1 < len(args) and int(args[i + 1]) >= START + years:
+            args[i + 1] = str(START + years - 1)
+    loads = sub in ("run", "staffing", "budget", "check-model") or (sub == "study" and any(
+        a.endswith(".toml") for a in args))
+    if loads:
+        args += ["--set", f"run.scale={SMALL_SCALE}", "--set", f"run.years={years}"]
+    reps = {"run": "2", "staffing": "1", "budget": "2", "study": "2", "check-model": "1"}
+    if loads and sub in reps:
+        args += ["--replications", reps[sub]]
+    if sub in ("study", "staffing", "budget") and "--scheduler" not in args:
+        args += ["--workers", "0"]
+    if sub in ("run", "study", "staffing", "budget", "check-model", "calibrate") and "--quiet" not in args:
+        args += ["--quiet"]
+    return args
+
+
+def _all_doc_commands():
+    for path in DOC_FILES:
+        for line, command, shows_error in doc_commands(path):
+            yield path, line, command, shows_error
+
+
+def test_every_documented_command_is_classified_and_its_options_exist():
+    seen = 0
+    for path, line, command, _err in _all_doc_commands():
+        kind = classify(command)
+        seen += 1
+        assert not kind.startswith("invalid"), f"{path.name}:{line}: {command}: {kind}"
+        if kind in ("synopsis", "mention"):
+            assert not _options_exist(command), f"{path.name}:{line}: {command}: {_options_exist(command)}"
+        elif kind == "too long":
+            why, substitute = TOO_LONG[_strip_comment(command)]
+            assert why and substitute
+    assert seen > 20  # the extraction finds the docs' commands
+
+
+def test_too_long_entries_are_still_in_the_docs():
+    shown = {_strip_comment(c) for _p, _l, c, _e in _all_doc_commands()}
+    stale = sorted(set(TOO_LONG) - shown)
+    assert not stale, f"TOO_LONG lists commands no doc shows any more: {stale}"
+
+
+def _python_blocks(path: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", [p for p in DOC_FILES if any(classify(c) in ("command", "too long")
+                                                              for _l, c, _e in doc_commands(p))],
+                         ids=lambda p: p.name)
+def test_documented_commands_run_at_small_scale(path, tmp_path, monkeypatch):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    shutil.copytree(ROOT / "scenarios", tmp_path / "scenarios", ignore=shutil.ignore_patterns("*.py", "__pycache__"))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    commands = doc_commands(path)
+    years = max([2] + [int(y) - START + 1 for _l, c, _e in commands for y in re.findall(r"--year (\d{4})", c)])
+    years = min(years, 2)  # later years are moved into the short run by `small`
+    ran = 0
+    for line, command, shows_error in commands:
+        kind = classify(command)
+        if kind not in ("command", "too long"):
+            continue
+        args = shlex.split(TOO_LONG[_strip_comment(command)][1]) if kind == "too long" else small(command, years)
+        r = runner.invoke(app, args)
+        where = f"{path.name}:{line}: {command}\n  ran: welzijnsim {shlex.join(args)}\n{r.output}"
+        assert "Traceback" not in r.output, where
+        if shows_error:
+            assert r.exit_code == 2 and "error:" in r.output, where
+        else:
+            assert r.exit_code == 0, where + f"\n{r.exception!r}"
+        ran += 1
+    assert ran
+    if path.name == "README.md":  # its Python examples, after its commands (they read results/baseline)
+        for code in _python_blocks(path):
+            code = code.replace('"run.scale=0.1"', f'"run.scale={SMALL_SCALE}"').replace(
+                '"run.scale": 0.1', f'"run.scale": {SMALL_SCALE}')
+            exec(compile(code, f"{path.name} python block", "exec"), {})
+
+
 if __name__ == "__main__":
     if sys.argv[1:] != ["--write"]:
         sys.exit("usage: python tests/test_docs.py --write   (rewrites the generated tables in docs/data.md)")

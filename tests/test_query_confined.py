@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import BASELINE
 from test_robust_inputs import assert_bad_input, invoke, snapshot
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_robust_inputs import assert_bad_input, invoke, snapshot
 
 from sim.city import DATA_DIR, CityDataError, load_city
-from test_robust_inputs import assert_bad_input, invoke, snapshot
 
 SOURCE = (DATA_DIR / "den_haag.toml").read_text(encoding="utf-8")
 VALUE = re.compile(r"^(?P<key>\w+) = \{ value = (?P<value>\[[^\]]*\]|[^,]+),", flags=re.M)

@@ -15,12 +15,12 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import BASELINE
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from conftest import BASELINE
 from sim.parameters import PARAMETERS
 
 runner = CliRunner()
@@ -30,7 +30,7 @@ NUMERIC = [n for n, p in PARAMETERS.items() if p.kind in (int, float)]
 ANY_PARAM = list(PARAMETERS)
 
 
-def invoke(*args) -> "object":
+def invoke(*args) -> object:
     return runner.invoke(app, [str(a) for a in args])
 
 
@@ -102,7 +102,8 @@ def test_generated_bad_scenario_values_exit_2_naming_the_field(tmp_path_factory,
     d = tmp_path_factory.mktemp("sc")
     group, key = name.split(".", 1)
     f = d / "bad.toml"
-    f.write_bytes(("\ufeff" if bom else "").encode() + f'[scenario]\nname = "x"\n\n[{group}]\n{key} = {literal}\n'.encode())
+    text = f'[scenario]\nname = "x"\n\n[{group}]\n{key} = {literal}\n'
+    f.write_bytes(("\ufeff" if bom else "").encode() + text.encode())
     before = snapshot(d)
     assert_bad_input(invoke("validate", f), str(f), name)
     assert snapshot(d) == before
@@ -283,3 +284,50 @@ def test_targets_a_directory_exits_2(tmp_path):
 def test_quiet_is_a_flag_in_help():
     r = invoke("run", "--help")
     assert r.exit_code == 0 and "--quiet" in r.output and "<bool>" not in r.output
+
+
+# ---- generated options ----------------------------------------------------------------------------
+bad_counts = st.one_of(st.integers(max_value=0), st.integers(min_value=10_001, max_value=10**30))
+
+
+@SETTINGS
+@given(value=bad_counts, command=st.sampled_from(["run", "staffing", "budget", "study", "check-model"]))
+def test_generated_bad_replications(tmp_path_factory, value, command):
+    d = tmp_path_factory.mktemp("reps")
+    out = [] if command == "check-model" else ["--out", d / "o"]
+    r = invoke(command, BASELINE, "--replications", str(value), *out)
+    assert_bad_input(r, f"--replications {value}")
+    assert "--set" not in r.output
+    assert not (d / "o").exists()
+
+
+@SETTINGS
+@given(value=st.one_of(st.integers(max_value=-1), st.integers(min_value=2**63, max_value=2**200)))
+def test_generated_bad_seeds(tmp_path_factory, value):
+    d = tmp_path_factory.mktemp("seed")
+    assert_bad_input(invoke("run", BASELINE, "--seed", str(value), "--out", d / "o"), f"--seed {value}")
+    assert not (d / "o").exists()
+
+
+@SETTINGS
+@given(option=st.sampled_from(["--batch-size", "--workers"]), value=st.integers(max_value=-1) | st.just(0))
+def test_generated_bad_study_options(tmp_path_factory, option, value):
+    assume(not (option == "--workers" and value == 0))  # 0 workers = serial, allowed
+    d = tmp_path_factory.mktemp("opt")
+    assert_bad_input(invoke("study", BASELINE, option, str(value), "--out", d / "s"), f"{option} {value}")
+    assert not (d / "s").exists()
+
+
+def test_progress_moves_before_the_first_run_ends():
+    import io
+    import time
+
+    from analysis.executors import Progress
+
+    stream = io.StringIO()
+    bar = Progress(3, "replications", stream=stream, interval=0.05)
+    time.sleep(0.4)
+    drawn = stream.getvalue().splitlines()
+    bar.close()
+    assert len(drawn) >= 3, drawn  # redrawn while nothing finished
+    assert all("0/3" in line and "working" in line for line in drawn)

@@ -16,10 +16,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import BASELINE
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import BASELINE
 from test_robust_inputs import assert_bad_input, invoke, snapshot
 
 SMALL = ["--set", "run.scale=0.02", "--set", "run.years=1", "--workers", "0", "--quiet"]
