@@ -53,12 +53,15 @@ REQUEST_ROUTES = ("dropped", "late", "in_time")  # routes of a help request, who
 STAFFING_ROUTES = ("dropped", "late")
 
 
+# domains: finances, housing, work, social, health, meaning
+_BY_DOMAIN = np.array([0, 1, 0, 3, 2, 3])  # work problems end in debt; social and meaning in Wmo
+# Kind by (young, domain): one lookup instead of clip + where (called several times a week).
+_KIND_TABLE = np.stack([_BY_DOMAIN, np.full(6, KINDS.index("youth_care"))])
+
+
 def escalation_kind(domain: np.ndarray, age_band: np.ndarray) -> np.ndarray:
     """Index into KINDS: young residents (0-23) escalate into youth care; adults by life domain."""
-    # domains: finances, housing, work, social, health, meaning
-    by_domain = np.array([0, 1, 0, 3, 2, 3])  # work problems end in debt; social and meaning in Wmo
-    kind = by_domain[np.clip(domain, 0, 5)]
-    return np.where(age_band <= 1, KINDS.index("youth_care"), kind)
+    return _KIND_TABLE[(age_band <= 1).astype(np.intp), np.clip(domain, 0, 5)]
 
 
 def case_costs(params: dict) -> np.ndarray:

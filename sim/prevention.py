@@ -44,6 +44,7 @@ def apply_push(fte: np.ndarray, city, params: dict) -> np.ndarray:
 
 # Target age bands per area work type (sim.city.AGE_BANDS: 0-11, 12-23, 24-64, 65-74, 75+).
 TARGETS = {"jongerenwerk": (1,), "opbouwwerk": (0, 1, 2, 3, 4), "ouderenwerk": (3, 4)}
+TARGET_MASK = {wt: np.isin(np.arange(5), bands) for wt, bands in TARGETS.items()}  # by age-band index
 
 
 class AreaPrevention(Mechanism):
@@ -55,6 +56,7 @@ class AreaPrevention(Mechanism):
         self.effective = np.zeros(0, dtype=bool)
         self.boosted = np.zeros(0, dtype=bool)           # network boost given once
         self.effect = np.zeros(0, dtype=np.float32)      # hazard reduction once effective
+        self._effective_idx = None                        # flatnonzero(effective), kept until it changes
         self._grow_columns()
 
     # Per-resident columns of this mechanism and the value newcomers start with.
@@ -93,18 +95,21 @@ class AreaPrevention(Mechanism):
         effect = np.zeros(len(pop), dtype=np.float32)
         noise = self.rng.random(len(pop))
         priority = m.space.deprivation[pop.cell] * (1.0 + 0.2 * noise)  # deprived cells first, ties random
-        # Residents grouped by stadsdeel, most deprived first: each work type takes the first it may.
-        # One float key (stadsdeel, then priority descending) sorts faster than a two-key lexsort.
-        order = np.argsort(pop.district * 1e3 - np.minimum(priority, 999.0))
-        bounds = np.searchsorted(pop.district[order], np.arange(len(m.profiles) + 1))
+        # Per stadsdeel, each work type reaches the `capacity` eligible residents of highest priority. Which
+        # residents, not in what order, is what counts, so a partition (linear) replaces a full sort of the
+        # city; priorities are distinct (deprivation > 0 times continuous noise), so the set is the sorted one.
+        by_district = np.argsort(pop.district, kind="stable")
+        bounds = np.searchsorted(pop.district[by_district], np.arange(len(m.profiles) + 1))
         capacities = self.reach_capacity()
         # Targeted work (youth, elderly) first; community work then reaches the residents still unreached.
         for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
             e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
-            eligible = np.isin(pop.age_band[order], TARGETS[wt]) & ~reached[order]
             for d in range(len(m.profiles)):
-                lo, hi = bounds[d], bounds[d + 1]
-                take = order[lo:hi][eligible[lo:hi]][: int(capacities[wt][d])]
+                members = by_district[bounds[d]:bounds[d + 1]]
+                take = members[TARGET_MASK[wt][pop.age_band[members]] & ~reached[members]]
+                k = max(int(capacities[wt][d]), 0)
+                if k < len(take):
+                    take = take[np.argpartition(-priority[take], k - 1)[:k]] if k > 0 else take[:0]
                 reached[take] = True
                 effect[take] = e
         changed = reached & (self.reached_week != NOT_REACHED) & (effect != self.effect) & self.effective
@@ -115,6 +120,7 @@ class AreaPrevention(Mechanism):
         self.reached_week[lost] = NOT_REACHED
         lapsed = np.flatnonzero((lost & self.effective) | changed)
         self.effective[lapsed] = False
+        self._effective_idx = None
         pop.hazard_multiplier[lapsed] = 1.0
         m.refresh_hazard(lapsed, week)
         # Signalling: reached residents with hidden need are more likely to ask for help now.
@@ -131,12 +137,17 @@ class AreaPrevention(Mechanism):
         valued as if each would otherwise have had no help (the escalation chance without help x case cost).
         Gross like the business cases: every prevented episode is credited in full (source 004 §4.4)."""
         p = self.params
-        if not p["escalation.enabled"] or not self.effective.any():
+        if not p["escalation.enabled"]:
             return
         from sim.escalation import case_costs, escalation_kind
 
         pop = self.model.population
-        idx = np.flatnonzero(self.effective[: len(pop)])
+        # The effective residents change only at a year start and every 4 weeks: find them then, not weekly.
+        if self._effective_idx is None:
+            self._effective_idx = np.flatnonzero(self.effective[: len(pop)])
+        idx = self._effective_idx
+        if len(idx) == 0:
+            return
         kept = np.maximum(pop.hazard_multiplier[idx], 1e-6)
         prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
         index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
@@ -153,6 +164,7 @@ class AreaPrevention(Mechanism):
         if len(due) == 0:
             return
         self.effective[due] = True
+        self._effective_idx = None
         pop.hazard_multiplier[due] = 1.0 - self.effect[due]
         first = due[~self.boosted[due]]
         self.boosted[first] = True

@@ -40,9 +40,17 @@ class GroupStreams:
 
     def _per_group(self, groups: np.ndarray, draw) -> np.ndarray:
         out = np.empty(len(groups))
-        for g in np.unique(groups):
-            mask = groups == g
-            out[mask] = draw(self._gens[g], int(mask.sum()))
+        if len(groups) == 0:
+            return out
+        # A stable sort lists each group's elements in their original order, as a mask per group would,
+        # so every element gets the same draw; one sort is cheaper than one full-length mask per group.
+        order = np.argsort(groups, kind="stable")
+        counts = np.bincount(groups, minlength=len(self._gens))
+        start = 0
+        for g in np.flatnonzero(counts):
+            n = int(counts[g])
+            out[order[start:start + n]] = draw(self._gens[g], n)
+            start += n
         return out
 
     def random(self, groups: np.ndarray) -> np.ndarray:
