@@ -8,6 +8,7 @@ model processes than the machine has cores). Finished replications are kept in a
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -81,7 +82,8 @@ class Run:
 
 
 def _key(city: str, params: dict, seed: int) -> tuple:
-    return (city, tuple(sorted(params.items())), int(seed))
+    # Some parameters are tables (per stadsdeel, per Servicepunt XL): JSON with sorted keys makes them hashable.
+    return (city, json.dumps(params, sort_keys=True, default=repr), int(seed))
 
 
 def run_setting(

@@ -221,6 +221,11 @@ TOO_LONG = {
 }
 
 
+# Commands that serve until stopped: run as written they would never return. Their options are checked like a
+# mention's; tests/test_app_browser.py starts the server on a free port and drives it in chromium.
+SERVERS = {"app": "tests/test_app_browser.py::test_workshop_in_browser"}
+
+
 def _app_command(name: str):
     import typer.main
 
@@ -274,6 +279,8 @@ def classify(command: str) -> str:
     args = shlex.split(command)[1:]
     if args and args[0] in ("--help", "-h"):
         return "command"
+    if args and args[0] in SERVERS and "--help" not in args:
+        return "server"
     cmd = _app_command(args[0]) if args else None
     if cmd is None:
         return "synopsis"  # checked (and failed) there
@@ -342,7 +349,7 @@ def test_every_documented_command_is_classified_and_its_options_exist():
         kind = classify(command)
         seen += 1
         assert not kind.startswith("invalid"), f"{path.name}:{line}: {command}: {kind}"
-        if kind in ("synopsis", "mention"):
+        if kind in ("synopsis", "mention", "server"):
             assert not _options_exist(command), f"{path.name}:{line}: {command}: {_options_exist(command)}"
         elif kind == "too long":
             why, substitute = TOO_LONG[_strip_comment(command)]
