@@ -315,10 +315,6 @@ PARAMETERS: dict[str, Parameter] = {
         _p("drivers.unregistered_end_year", 2035, "year", 2027, 2050, "scenario", "Year the unregistered factor is reached."),
         _p("drivers.turnover", 0.12, "1/year", 0.0, 0.5, "estimate (sector turnover)",
            "Probability per year that a worker leaves (the post becomes vacant)."),
-        _p("drivers.fill_probability", 0.46, "1/year", 0.0, 1.0, "figures.md README: 54% of vacancies hard to fill",
-           "Unused since issue 9 (vacancies are a time-to-fill, drivers.time_to_fill_weeks); kept so older "
-           "scenario files load. The 54% is the share of vacancies employers call hard to fill, most are filled "
-           "later (figures.md reading note)."),
         _p("drivers.time_to_fill_weeks", 12.0, "weeks", 1.0, 52.0,
            "estimate, range 6-26: source 004 §2, 54% of vacancies hard to fill, i.e. filled later (weeks to "
            "months; figures.md reading note)",

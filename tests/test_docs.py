@@ -325,16 +325,25 @@ def small(command: str, years: int) -> list[str]:
     for i, a in enumerate(args):
         if a == "--year" and i + 1 < len(args) and int(args[i + 1]) >= START + years:
             args[i + 1] = str(START + years - 1)
-    loads = sub in ("run", "staffing", "budget", "check-model") or (sub == "study" and any(
+    loads = sub in ("run", "staffing", "budget", "check-model") or (sub in ("study", "sensitivity") and any(
         a.endswith(".toml") for a in args))
+    if sub == "sensitivity" and loads:  # a design point per trajectory or sample: the fewest that still work
+        method = args[args.index("--method") + 1] if "--method" in args else "morris"
+        size = {"morris": ("--trajectories", "2"), "sobol": ("--samples", "4"), "delta": ("--samples", "24")}[method]
+        for opt, value in (size, ("--replications", "1")):
+            if opt in args:
+                args[args.index(opt) + 1] = value
+            else:
+                args += [opt, value]
     if loads:
         args += ["--set", f"run.scale={SMALL_SCALE}", "--set", f"run.years={years}"]
     reps = {"run": "2", "staffing": "1", "budget": "2", "study": "2", "check-model": "1"}
     if loads and sub in reps:
         args += ["--replications", reps[sub]]
-    if sub in ("study", "staffing", "budget") and "--scheduler" not in args:
+    if sub in ("study", "staffing", "budget", "sensitivity") and "--scheduler" not in args:
         args += ["--workers", "0"]
-    if sub in ("run", "study", "staffing", "budget", "check-model", "calibrate") and "--quiet" not in args:
+    if sub in ("run", "study", "staffing", "budget", "check-model", "calibrate", "sensitivity") and (
+            "--quiet" not in args):
         args += ["--quiet"]
     return args
 

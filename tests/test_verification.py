@@ -173,7 +173,9 @@ MECHANISMS = {"drivers.enabled": True, "prevention.enabled": True, "informal.ena
               "escalation.enabled": True}
 LITTLE_RUNS = [
     ("weekly", {}),
-    ("weekly-warmup-mechanisms", {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True}),
+    # 80% of today's staff: enough queueing for the check with every seed (today's staff queues little since issue 9)
+    ("weekly-warmup-mechanisms", {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True,
+                                  "staffing.individual_support_factor": 0.8}),
     ("weekly-no-priority-high-give-up", {"service.repeat_priority": False, "demand.give_up_per_week": 0.4,
                                          "staffing.individual_support_factor": 0.3, "demand.episode_rate": 0.1,
                                          "demand.leave_pressure": 0.0}),  # long queues, as before issue 9
