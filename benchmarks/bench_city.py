@@ -9,6 +9,7 @@ are interleaved (A, B, A, B, ...), so ratios between them are paired, measured u
     python benchmarks/bench_city.py --variant "unreg-x2:unregistered.factor=2"   # paired comparison
     python benchmarks/bench_city.py --profile               # time share per phase of the weekly step
     python benchmarks/bench_city.py --cprofile 25           # cProfile, top 25 functions by cumulative time
+    python benchmarks/bench_city.py --scenario scenarios/baseline.toml --code old=/tmp/old   # two code trees
 
 Times are wall-clock seconds (``time.perf_counter``); memory is the peak resident set size of the
 subprocess in MiB. Resident-steps per second = simulated residents x weeks / run time (residents: the
@@ -60,7 +61,12 @@ def child(args: argparse.Namespace) -> dict:
     t_import = time.perf_counter() - t0
     rss_import = _maxrss_mib()
 
-    params = {"run.scale": args.scale, "run.years": args.years, **_overrides(args.set)}
+    base = {}
+    if args.scenario:  # the scenario's parameters (mechanisms, levers), then the benchmark's own settings
+        from scenarios.loader import load_scenario
+
+        base = load_scenario(Path(args.scenario)).params()
+    params = {**base, "run.scale": args.scale, "run.years": args.years, **_overrides(args.set)}
     t = time.perf_counter()
     city = load_city(args.city)
     t_city = time.perf_counter() - t
@@ -255,11 +261,16 @@ def _install_timers() -> _Timers:
 def _run_child(args: argparse.Namespace, config: dict, profile: bool) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--scale", str(config["scale"]),
            "--years", str(args.years), "--seed", str(args.seed), "--city", args.city]
+    if args.scenario:
+        cmd += ["--scenario", str(Path(args.scenario).resolve())]
     for a in config["set"]:
         cmd += ["--set", a]
     if profile:
         cmd.append("--profile")
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    env = dict(os.environ)
+    if config.get("code"):  # another source tree first on the path (the editable install comes after it)
+        env["PYTHONPATH"] = config["code"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
         raise SystemExit(f"benchmark child failed (exit {proc.returncode}): {' '.join(cmd)}")
@@ -350,8 +361,10 @@ def _configs(args: argparse.Namespace) -> list[dict]:
     for text in args.variant:
         label, _, assigns = text.partition(":")
         variants.append((label.strip(), [a for a in assigns.split(",") if a.strip()]))
-    return [{"label": str(s) + (f" {lab}" if lab else ""), "scale": s, "set": list(args.set) + sets}
-            for s in (float(x) for x in args.scale.split(",")) for lab, sets in variants]
+    codes = [("", None)] + [tuple(c.split("=", 1)) for c in args.code]
+    return [{"label": str(s) + (f" {lab}" if lab else "") + (f" [{code}]" if code else ""), "scale": s,
+             "set": list(args.set) + sets, "code": path}
+            for s in (float(x) for x in args.scale.split(",")) for lab, sets in variants for code, path in codes]
 
 
 def summarise(runs: list[dict], configs: list[dict]) -> dict:
@@ -457,6 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cprofile", type=int, metavar="N", default=0,
                     help="run once in this process under cProfile (set-up + run, after imports) and print the top N "
                          "functions by cumulative time")
+    ap.add_argument("--scenario", metavar="FILE", help="start from a scenario file's parameters (e.g. the baseline)")
+    ap.add_argument("--code", action="append", default=[], metavar="LABEL=PATH",
+                    help="also measure another source tree (e.g. a `git archive` of an older commit), interleaved")
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 

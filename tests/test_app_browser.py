@@ -3,13 +3,15 @@
 Starts `welzijnsim app` as a subprocess on 127.0.0.1 and a free port, loads the page, checks the Dutch
 labels and the English toggle, moves a slider, runs, sees chart and table change, compares two settings,
 downloads the TOML (and checks `welzijnsim validate` accepts it), the XLSX and the debrief, and checks that a
-second browser context keeps its own settings. Screenshots of the main views go to docs/screenshots/
-(or $WELZIJNSIM_SCREENSHOTS). Without chromium the tests skip, except under CI (CI=true), where they fail.
+second browser context keeps its own settings. Screenshots of the main views go to a scratch directory, or
+to $WELZIJNSIM_SCREENSHOTS (WELZIJNSIM_SCREENSHOTS=docs/screenshots refreshes the documentation's pictures;
+a test run leaves the checkout as it was). Without chromium the tests skip, except under CI (CI=true), where they fail.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import shutil
 import socket
 import subprocess
@@ -21,7 +23,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHOTS = Path(os.environ.get("WELZIJNSIM_SCREENSHOTS", ROOT / "docs" / "screenshots"))
+SHOTS = Path(os.environ.get("WELZIJNSIM_SCREENSHOTS", Path(tempfile.gettempdir()) / "welzijnsim-screenshots"))
 TIMEOUT = 240_000  # ms: runs share two cores with everything else on a CI machine
 
 
