@@ -374,7 +374,7 @@ PARAMETERS: dict[str, Parameter] = {
            "Chance that a follow-up contact with a worker who is not the client's own does not move the episode "
            "forward (first contacts carry no penalty)."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
-        _p("escalation.p_no_help", 0.10, "probability", 0.05, 0.3, ESC_CAL,
+        _p("escalation.p_no_help", 0.16, "probability", 0.05, 0.3, ESC_CAL,
            "Escalation chance of a dropped or hidden episode."),
         _p("escalation.p_late", 0.05, "probability", 0.02, 0.15, ESC_CAL,
            "Escalation chance when the first contact came late."),
