@@ -79,7 +79,7 @@ class Escalation(Mechanism):
         # Per service point, so a change at one point does not reshuffle escalations elsewhere.
         self.draws = GroupStreams(model.streams, "escalation", len(model.service_points))
         self.payer_of = np.array([PAYERS.index(PAYER[k]) for k in KINDS])
-        self.probability = {"never_reached": p["escalation.p_no_help"], "dropped": p["escalation.p_no_help"],
+        self.probability = {"never_reached": p["escalation.p_never_reached"], "dropped": p["escalation.p_no_help"],
                             "informal": p["escalation.p_informal"], "late": p["escalation.p_late"],
                             "in_time": p["escalation.p_in_time"]}
         for name in counter_names():
@@ -118,11 +118,12 @@ class Escalation(Mechanism):
         # Episodes informal organisations took up this week (sim/informal.py runs before this mechanism).
         taken = started.get("informal", np.zeros(0, dtype=np.int64))
         self._escalate(week, taken, "informal")
-        # Gross credit for informal help, as for professional help: no-help chance minus informal chance.
+        # Gross credit for informal help: the chance had nobody helped minus the informal chance. Informal
+        # organisations take up hidden episodes first, so "nobody" is the never-reached chance.
         pop, p = self.model.population, self.params
         expected = self.case_cost[escalation_kind(pop.domain[taken], pop.age_band[taken])] * self._cost_index(week)
         self.model.results.add("avoided_cost_informal", week, pop.service_point[taken],
-                               weights=(p["escalation.p_no_help"] - p["escalation.p_informal"]) * expected)
+                               weights=(p["escalation.p_never_reached"] - p["escalation.p_informal"]) * expected)
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
         p, pop = self.params, self.model.population

@@ -375,7 +375,13 @@ PARAMETERS: dict[str, Parameter] = {
            "forward (first contacts carry no penalty)."),
         _p("escalation.enabled", False, "-", None, None, "issue 3", "Late or missing help escalates into costly care."),
         _p("escalation.p_no_help", 0.16, "probability", 0.05, 0.3, ESC_CAL,
-           "Escalation chance of a dropped or hidden episode."),
+           "Escalation chance of a help request that got no help (gave up waiting); the counterfactual of a "
+           "helped episode in the gross avoided cost."),
+        _p("escalation.p_never_reached", 0.10, "probability", 0.05, 0.3,
+           "estimate: below p_no_help, since problems that never reach a service include milder ones that fade "
+           "(those who ask are the acute part); the common chance before p_no_help was raised",
+           "Escalation chance of a hidden episode that ended without anyone's help; also the counterfactual "
+           "of informal help (informal organisations take up hidden episodes first)."),
         _p("escalation.p_late", 0.05, "probability", 0.02, 0.15, ESC_CAL,
            "Escalation chance when the first contact came late."),
         _p("escalation.p_in_time", 0.02, "probability", 0.0, 0.08, ESC_CAL,
