@@ -47,6 +47,7 @@ def _parameter_draws(vary: list[str], replications: int, seed: int, priors_for=N
         return {}
     return {"vary": {k: list(v) for k, v in ranges.items()}, "parameter_draws": draws(ranges, replications, seed)}
 
+
 def _variants(base, variants: list[str], set_: list[str]):
     """`NAME:key=value,key=value` → scenarios derived from `base`."""
     out = []
