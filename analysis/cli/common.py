@@ -78,4 +78,4 @@ def run_study_or_exit(spec, out: Path, workers, scheduler, resume: bool, batch_s
             return run_study(spec, out, executor, resume=resume, batch_size=batch_size, quiet=quiet)
     except KeyboardInterrupt:
         typer.echo(f"\ninterrupted: completed runs are stored in {out}; continue with --resume", err=True)
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None  # the interrupt is reported above; its traceback is noise
