@@ -198,10 +198,10 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
 
 def staffing_run(city_name: str, params: dict, seed: int, options: dict | None = None) -> dict[str, pd.DataFrame]:
     """Study task body: search one replication and return its `staffing` table."""
-    from analysis.study import _city
+    from analysis.study import cached_city
 
     target = Target(**(options or {}).get("target", {}))
-    city = _city(city_name)
+    city = cached_city(city_name)
     found = search_fte(city, params, seed, target)
     return {"staffing": staffing_table(city, params, found, target)}
 

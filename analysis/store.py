@@ -42,7 +42,8 @@ def file_mode() -> int:
     return 0o666 & ~_umask()
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Write `path` through `write(temp_path)` and rename into place; for files the helpers below do not cover."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # A short temp name: a long target name plus prefix/suffix could exceed the 255-byte name limit.
     fd, tmp = tempfile.mkstemp(prefix=".wz-", suffix=".tmp", dir=path.parent)
@@ -57,15 +58,15 @@ def _atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_parquet(path: Path, df: pd.DataFrame) -> None:
-    _atomic(path, lambda p: df.to_parquet(p, index=False))
+    write_atomic(path, lambda p: df.to_parquet(p, index=False))
 
 
 def write_csv(path: Path, df: pd.DataFrame) -> None:
-    _atomic(path, lambda p: df.to_csv(p, index=False))
+    write_atomic(path, lambda p: df.to_csv(p, index=False))
 
 
 def write_text(path: Path, text: str) -> None:
-    _atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
+    write_atomic(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
 def write_json(path: Path, obj) -> None:

@@ -109,7 +109,8 @@ def _jsonable(obj):
 
 # ---- the pure run functions (top level: imported by spawned processes and Dask workers) ---------
 @lru_cache(maxsize=8)
-def _city(name: str):
+def cached_city(name: str):
+    """The city of a run, loaded once per process (staffing and sensitivity runs share it too)."""
     from sim.city import load_city
 
     return load_city(name)
@@ -120,7 +121,7 @@ def simulate_run(city_name: str, params: dict, seed: int, options: dict | None =
     from sim.model import run_model
 
     options = options or {}
-    city = _city(city_name)
+    city = cached_city(city_name)
     res = run_model(city, params, seed)
     frames = {"annual": annual_outcomes(res, city, params, options.get("within_weeks", WITHIN_WEEKS))}
     if options.get("weekly"):
@@ -523,7 +524,7 @@ def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
 
 def write_xlsx(path: Path, summary: pd.DataFrame) -> None:
     """The summary for workshops: one sheet per level (city, stadsdeel, service_point)."""
-    from analysis.store import _atomic
+    from analysis.store import write_atomic
 
     def write(p: Path) -> None:
         from openpyxl import Workbook
@@ -540,7 +541,7 @@ def write_xlsx(path: Path, summary: pd.DataFrame) -> None:
                 sheet.append(list(row))
         book.save(p)
 
-    _atomic(path, write)
+    write_atomic(path, write)
 
 
 def export(directory: Path, fmt: str, out: Path | None = None) -> Path:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from scenarios.loader import SCENARIO_DIR, Scenario, _toml_value, load_scenario
+from scenarios.loader import SCENARIO_DIR, Scenario, load_scenario, toml_value
 from sim.streams import replication_seeds
 
 # The default run: a fifth of the residents (the smallest scale at which capacity per Servicepunt XL is not
@@ -68,7 +68,7 @@ class Settings:
 
     def assignments(self) -> list[str]:
         """The setting as ``--set`` assignments on the preset."""
-        out = [f"{k}={_toml_value(v)}" for k, v in self.levers]
+        out = [f"{k}={toml_value(v)}" for k, v in self.levers]
         out += [
             f"run.scale={self.scale!r}",
             f"run.years={int(self.years)}",
@@ -117,7 +117,7 @@ class Settings:
         header = [
             "# Scenario saved from the welzijnsim workshop app.",
             f"# Preset: {self.preset}; levers moved: "
-            + (", ".join(f"{k} = {_toml_value(v)}" for k, v in self.levers) or "none"),
+            + (", ".join(f"{k} = {toml_value(v)}" for k, v in self.levers) or "none"),
             "# Run it with: welzijnsim run THIS_FILE (use run.scale = 1.0 for numbers you report)",
             "",
         ]

@@ -97,19 +97,20 @@ class Scenario:
         lines = ["[scenario]"]
         for k, v in self.meta.model_dump().items():
             if v is not None:
-                lines.append(f"{k} = {_toml_value(v)}")
+                lines.append(f"{k} = {toml_value(v)}")
         values = self.params()
         for group in GROUPS:
             lines.append(f"\n[{group}]")
             for name in PARAMETERS:
                 if name.split(".")[0] == group:
-                    lines.append(f"{name.split('.', 1)[1]} = {_toml_value(values[name])}")
+                    lines.append(f"{name.split('.', 1)[1]} = {toml_value(values[name])}")
         return "\n".join(lines) + "\n"
 
 
-def _toml_value(v: Any) -> str:
+def toml_value(v: Any) -> str:
+    """A value as TOML text, as scenario files and --set write it (the app writes its levers with it too)."""
     if isinstance(v, dict):  # a per-area table: { "Laak" = 2.0 }
-        return "{ " + ", ".join(f"{_toml_value(str(k))} = {_toml_value(x)}" for k, x in v.items()) + " }"
+        return "{ " + ", ".join(f"{toml_value(str(k))} = {toml_value(x)}" for k, x in v.items()) + " }"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, str):

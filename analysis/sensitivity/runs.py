@@ -16,10 +16,10 @@ def model_outcomes(city_name: str, params: dict, seed: int, options: dict) -> di
     """Run welzijnsim once and reduce the run to the outcome registry."""
     from analysis.outcomes import WITHIN_WEEKS, annual_outcomes
     from analysis.sensitivity.outcomes import outcome_table
-    from analysis.study import _city
+    from analysis.study import cached_city
     from sim.model import run_model
 
-    city = _city(city_name)
+    city = cached_city(city_name)
     res = run_model(city, params, seed)
     annual = annual_outcomes(res, city, params, options.get("within_weeks", WITHIN_WEEKS))
     return {"outcomes": outcome_table(annual, options.get("outcomes") or None)}

@@ -1,8 +1,8 @@
 """Study commands of the `welzijnsim` command line: study, staffing, budget, compare, query, export.
 
-Registered on `analysis.cli.app`; kept apart so the study runner grows without touching `cli.py`.
-Bad input (scenario files, --set, a foreign or corrupt study directory) exits with code 2 and a message.
-An interrupted study (Ctrl-C) exits 130 and keeps every completed run for `--resume`.
+Kept apart so the study runner grows without touching the other commands. Bad input (scenario files,
+--set, a foreign or corrupt study directory) exits with code 2 and a message, through the one handler in
+analysis/cli/errors.py. An interrupted study (Ctrl-C) exits 130 and keeps every completed run for `--resume`.
 """
 
 from __future__ import annotations
@@ -12,124 +12,53 @@ from typing import Annotated, Optional
 
 import typer
 
-from analysis.cli import _check_seed_replications, _fail, _load, _output_dir, _output_file, app
-
-Workers = Annotated[Optional[int], typer.Option(
-    "--workers", help="Local worker processes (default: all cores; 0 = serial in this process)")]
-Scheduler = Annotated[Optional[str], typer.Option(
-    "--scheduler", help="Dask scheduler address, e.g. tcp://127.0.0.1:8786 (instead of local processes)")]
-Quiet = Annotated[bool, typer.Option("--quiet", help="No progress bar")]
-Resume = Annotated[bool, typer.Option(
-    "--resume", help="Continue an interrupted study in --out, or reprint a finished one; recompute nothing stored")]
-Force = Annotated[bool, typer.Option("--force", help="Replace an earlier study in --out (its runs are deleted)")]
-SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value (all scenarios)")]
-Replications = Annotated[Optional[int], typer.Option(help="Replications (default: the scenario's, at least 6)")]
-StudySeed = Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")]
-VaryOpt = Annotated[list[str], typer.Option(
-    "--vary", help="Uncertain parameter: NAME=LOW:HIGH; each replication draws its own value (Latin hypercube)")]
+from analysis.cli.common import (
+    check_seed_replications,
+    check_study_options,
+    fail,
+    load_scenario_or_exit,
+    prepare_study_out,
+    run_study_or_exit,
+)
+from analysis.cli.options import (
+    BatchSize,
+    Force,
+    Quiet,
+    Replications,
+    Resume,
+    Scheduler,
+    Seed,
+    SetOpt,
+    VaryOpt,
+    Workers,
+)
 
 
 def _parameter_draws(vary: list[str], replications: int, seed: int, priors_for=None) -> dict:
     """Study options for --vary: the ranges and one drawn parameter set per replication. With `priors_for` (a
     scenario), the prior ranges of the parameters today's counts cannot identify are drawn too, except those
     the scenario sets itself (a calibrated value is kept); an explicit --vary range wins."""
-    from analysis.uncertainty import UncertaintyError, draws, parse_ranges, prior_ranges
+    from analysis.uncertainty import draws, parse_ranges, prior_ranges
 
-    try:
-        ranges = parse_ranges(vary)
-    except UncertaintyError as exc:
-        _fail(str(exc))
+    ranges = parse_ranges(vary)
     if priors_for is not None:
         ranges = {k: v for k, v in prior_ranges(ranges).items() if k in ranges or k not in priors_for.overrides}
     if not ranges:
         return {}
     return {"vary": {k: list(v) for k, v in ranges.items()}, "parameter_draws": draws(ranges, replications, seed)}
-BatchSize = Annotated[Optional[int], typer.Option("--batch-size", help="Runs per task (default: ~4 tasks per worker)")]
-
-
-def _executor(workers: int | None, scheduler: str | None):
-    from analysis.executors import ExecutorError, make_executor
-
-    try:
-        return make_executor(workers, scheduler)
-    except ExecutorError as exc:
-        _fail(str(exc))
-
-
-def _check_options(workers: int | None, scheduler: str | None, batch_size: int | None) -> None:
-    """Options checked before anything is computed or written (a bad --scheduler fails in seconds)."""
-    from analysis.executors import ExecutorError, check_scheduler_address
-
-    if workers is not None and workers < 0:
-        _fail(f"--workers {workers}: must be 0 (serial in this process) or more")
-    if batch_size is not None and batch_size < 1:
-        _fail(f"--batch-size {batch_size}: must be at least 1 run per task")
-    if scheduler is not None:
-        try:
-            check_scheduler_address(scheduler)
-        except ExecutorError as exc:
-            _fail(str(exc))
-
-
-def _prepare_out(out: Path, resume: bool, force: bool) -> None:
-    """The output rule of every command: a new study needs an empty/new --out; --resume continues (or
-    reprints) the study stored there; --force replaces an earlier study. Checked before computing."""
-    if resume and force:
-        _fail("--resume and --force contradict each other: --resume keeps the stored runs, --force deletes them")
-    if not resume:
-        _output_dir(out, force, kind="study", resume_hint=True)
-
-
-def _run(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool, force: bool = False):
-    """Run a study with clean errors (exit 2) and a clean interrupt (exit 130)."""
-    from analysis.study import StudyError, run_study
-
-    _check_options(workers, scheduler, batch_size)
-    _prepare_out(out, resume, force)
-    executor = _executor(workers, scheduler)
-    if force and not resume:
-        from analysis.store import replace_dir_contents
-
-        replace_dir_contents(out)  # checked above: an earlier welzijnsim study (or empty)
-    if not quiet:
-        typer.echo(f"Study '{out}': {len(spec.scenarios)} scenario(s) x {spec.replications} replication(s) "
-                   f"on {executor.description}", err=True)
-    try:
-        with executor:
-            return run_study(spec, out, executor, resume=resume, batch_size=batch_size, quiet=quiet)
-    except StudyError as exc:
-        _fail(str(exc))
-    except KeyboardInterrupt:
-        typer.echo(f"\ninterrupted: completed runs are stored in {out}; continue with --resume", err=True)
-        raise typer.Exit(130)
-
-
-def _spec_for_resume(out: Path):
-    from analysis.study import StudyError, read_manifest, spec_from_manifest
-
-    try:
-        return spec_from_manifest(read_manifest(out))
-    except StudyError as exc:
-        _fail(str(exc))
 
 
 def _variants(base, variants: list[str], set_: list[str]):
     """`NAME:key=value,key=value` → scenarios derived from `base`."""
-    from scenarios.loader import ScenarioError
-
     out = []
     for text in variants:
         if ":" not in text:
-            _fail(f"--variant {text}: expected NAME:dotted.key=value[,dotted.key=value...]")
+            fail(f"--variant {text}: expected NAME:dotted.key=value[,dotted.key=value...]")
         name, assigns = text.split(":", 1)
-        try:
-            out.append(base.with_overrides([f"scenario.name={name}"] + [a for a in assigns.split(",") if a]))
-        except ScenarioError as exc:
-            _fail(str(exc))
+        out.append(base.with_overrides([f"scenario.name={name}"] + [a for a in assigns.split(",") if a]))
     return out
 
 
-@app.command()
 def study(
     scenarios: Annotated[Optional[list[Path]], typer.Argument(help="Scenario TOML files (not needed with --resume)")] = None,
     out: Annotated[Path, typer.Option(help="Study directory")] = Path("results/study"),
@@ -147,28 +76,27 @@ def study(
     quiet: Quiet = False,
 ) -> None:
     """Run replications of one or more scenarios (common random numbers) into a study directory."""
-    from analysis.study import StudyError, StudyScenario, StudySpec
+    from analysis.study import StudyScenario, StudySpec
 
-    _check_seed_replications(seed, replications)
-    _check_options(workers, scheduler, batch_size)
-    _prepare_out(out, resume, force)
+    check_seed_replications(seed, replications)
+    check_study_options(workers, scheduler, batch_size)
+    prepare_study_out(out, resume, force)
     if resume and not scenarios:
-        spec = _spec_for_resume(out)
+        from analysis.study import read_manifest, spec_from_manifest
+
+        spec = spec_from_manifest(read_manifest(out))
     else:
         if not scenarios:
-            _fail("give at least one scenario file (or --resume --out DIR)")
-        loaded = [_load(s, None, None, set_) for s in scenarios]
+            fail("give at least one scenario file (or --resume --out DIR)")
+        loaded = [load_scenario_or_exit(s, None, None, set_) for s in scenarios]
         loaded += _variants(loaded[0], variant, set_)
         study_seed = seed if seed is not None else loaded[0].meta.seed
         reps = replications or loaded[0].meta.replications
-        try:
-            spec = StudySpec(
-                kind="simulate", scenarios=[StudyScenario.from_scenario(s) for s in loaded],
-                seed=study_seed, replications=reps,
-                options={"weekly": weekly, **_parameter_draws(vary, reps, study_seed)})
-        except StudyError as exc:
-            _fail(str(exc))
-    res = _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
+        spec = StudySpec(
+            kind="simulate", scenarios=[StudyScenario.from_scenario(s) for s in loaded],
+            seed=study_seed, replications=reps,
+            options={"weekly": weekly, **_parameter_draws(vary, reps, study_seed)})
+    res = run_study_or_exit(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     typer.echo(f"{res.computed} run(s) computed, {res.skipped} already stored, in {res.seconds:.1f} s. "
                f"Study in {out}/ (summary.parquet, summary.csv; workshop sheet: welzijnsim export {out} --format xlsx)")
 
@@ -177,15 +105,14 @@ def _years(value: list[int], first: int, last: int, default: list[int]) -> list[
     years = value or default
     for y in years:
         if not first <= y <= last:
-            _fail(f"--year {y}: outside the simulated years {first}-{last}")
+            fail(f"--year {y}: outside the simulated years {first}-{last}")
     return years
 
 
-@app.command()
 def staffing(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/baseline.toml")],
     replications: Replications = None,
-    seed: StudySeed = None,
+    seed: Seed = None,
     set_: SetOpt = [],
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/staffing-<scenario>)")] = None,
     year: Annotated[list[int], typer.Option("--year", help="Year(s) in the per-area table (default: first and last)")] = [],
@@ -209,25 +136,22 @@ def staffing(
     Progress counts runs: each replication is one staffing search (several model runs), so the first
     mark appears when the first search ends; a line per finished search is printed meanwhile."""
     from analysis.staffing import Target, area_table, city_table
-    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+    from analysis.study import StudyScenario, StudySpec, load_table
 
-    sc = _load(scenario, seed, replications, set_)
+    sc = load_scenario_or_exit(scenario, seed, replications, set_)
     if not 0 < share_within <= 1 or not 0 <= max_dropped <= 1 or not 0 <= within_weeks <= 52:
-        _fail("--share-within must be in (0, 1], --max-dropped in [0, 1], --within-weeks in [0, 52]")
+        fail("--share-within must be in (0, 1], --max-dropped in [0, 1], --within-weeks in [0, 52]")
     reps = replications or max(sc.meta.replications, 6)
     target = Target(within_weeks=within_weeks, share_within=share_within, max_dropped=max_dropped)
-    try:
-        spec = StudySpec(kind="staffing", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
-                         replications=reps, options={"target": target.options(),
-                                                     **_parameter_draws(vary, reps, sc.meta.seed,
-                                                                        sc if priors else None)})
-    except StudyError as exc:
-        _fail(str(exc))
+    spec = StudySpec(kind="staffing", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
+                     replications=reps, options={"target": target.options(),
+                                                 **_parameter_draws(vary, reps, sc.meta.seed,
+                                                                    sc if priors else None)})
     out = out or Path("results") / f"staffing-{sc.name}"
     p = sc.params()
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
     years = _years(year, first, last, sorted({first, last}))
-    _run(spec, out, workers, scheduler, resume, 1, quiet, force)
+    run_study_or_exit(spec, out, workers, scheduler, resume, 1, quiet, force)
     df = load_table(out, "staffing")
     typer.echo(f"\n{sc.meta.question or sc.name}")
     typer.echo(f"Staffing to meet the service level: >= {share_within:.0%} of help requests get a first contact "
@@ -276,17 +200,14 @@ def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers
     """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
     under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
     from analysis.area_need import both_halves_table, city_need_by_year, need_table
-    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+    from analysis.study import StudyScenario, StudySpec, load_table
 
     mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
-    try:
-        area_spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(mandate)], seed=spec.seed,
-                              replications=spec.replications,
-                              options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")})
-    except StudyError as exc:
-        _fail(str(exc))
+    area_spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(mandate)], seed=spec.seed,
+                          replications=spec.replications,
+                          options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")})
     area_dir = out / "area-need"
-    _run(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
+    run_study_or_exit(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
     annual = load_table(area_dir, "annual")
     typer.echo("\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
                "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "
@@ -302,11 +223,10 @@ def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers
     typer.echo(both_halves_table(staffing_df, annual, years))
 
 
-@app.command()
 def budget(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file, e.g. scenarios/budget-frozen.toml")],
     replications: Replications = None,
-    seed: StudySeed = None,
+    seed: Seed = None,
     set_: SetOpt = [],
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/budget-<scenario>)")] = None,
     year: Annotated[list[int], typer.Option("--year", help="Year(s) in the stadsdeel table (default: first and last)")] = [],
@@ -319,23 +239,20 @@ def budget(
 ) -> None:
     """Unchanged budget: the FTE a budget path pays for and the service level, waits and unmet demand it buys."""
     from analysis.budget import PRIORITY_RULE, budget_city_table, budget_service_point_table, budget_stadsdeel_table
-    from analysis.study import StudyError, StudyScenario, StudySpec, load_table
+    from analysis.study import StudyScenario, StudySpec, load_table
 
-    sc = _load(scenario, seed, replications, list(set_))
+    sc = load_scenario_or_exit(scenario, seed, replications, list(set_))
     if sc.params()["budget.mode"] != "budget":
-        sc = _load(scenario, seed, replications, list(set_) + ["budget.mode=budget"])
+        sc = load_scenario_or_exit(scenario, seed, replications, list(set_) + ["budget.mode=budget"])
         typer.echo("note: budget.mode set to 'budget' (FTE follow the budget path)", err=True)
     reps = replications or max(sc.meta.replications, 6)
-    try:
-        spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
-                         replications=reps, options={"weekly": False})
-    except StudyError as exc:
-        _fail(str(exc))
+    spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
+                     replications=reps, options={"weekly": False})
     out = out or Path("results") / f"budget-{sc.name}"
     p = sc.params()
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
     years = _years(year, first, last, sorted({first, last}))
-    _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
+    run_study_or_exit(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     df = load_table(out, "annual")
     typer.echo(f"\n{sc.meta.question or sc.name}")
     indexation = ("real (compensated for wage and price growth)" if p["budget.indexation"] == "real"
@@ -359,7 +276,6 @@ def budget(
     typer.echo(f"\nStudy written to {out}/")
 
 
-@app.command()
 def compare(
     dir_a: Annotated[Path, typer.Argument(help="Study directory A (reference)")],
     dir_b: Annotated[Path, typer.Argument(help="Study directory B")],
@@ -372,15 +288,12 @@ def compare(
 ) -> None:
     """Differences B - A per area and year, paired by seed (common random numbers), with p10/p50/p90 bands."""
     from analysis.compare import compare_studies, format_comparison
-    from analysis.study import StudyError
+    from analysis.store import check_output_file
 
     if csv is not None:
-        _output_file(csv, "--csv")  # before reading the studies
-    try:
-        diff = compare_studies(dir_a, dir_b, metrics=metric or None, years=year or None, level=level,
-                               scenario_a=scenario_a, scenario_b=scenario_b)
-    except StudyError as exc:
-        _fail(str(exc))
+        check_output_file(csv, "--csv")  # before reading the studies
+    diff = compare_studies(dir_a, dir_b, metrics=metric or None, years=year or None, level=level,
+                           scenario_a=scenario_a, scenario_b=scenario_b)
     typer.echo(format_comparison(diff))
     if csv:
         from analysis.store import write_csv
@@ -388,23 +301,19 @@ def compare(
         try:
             write_csv(csv, diff)
         except OSError as exc:
-            _fail(f"--csv {csv}: cannot write ({exc.strerror}); the table above is complete")
+            fail(f"--csv {csv}: cannot write ({exc.strerror}); the table above is complete")
         typer.echo(f"\nWritten to {csv}")
 
 
-@app.command()
 def query(
     directory: Annotated[Path, typer.Argument(help="Study directory")],
     sql: Annotated[str, typer.Argument(help="SQL over views: runs, summary, annual, weekly, staffing")],
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table")] = False,
 ) -> None:
     """Query a study in place with DuckDB, e.g. welzijnsim query results/study "SELECT * FROM summary LIMIT 5"."""
-    from analysis.query import QueryError, run_query
+    from analysis.query import run_query
 
-    try:
-        df = run_query(directory, sql)
-    except QueryError as exc:
-        _fail(str(exc))
+    df = run_query(directory, sql)
     import pandas as pd
 
     if csv:
@@ -414,18 +323,17 @@ def query(
             typer.echo(df.to_string(index=False))
 
 
-@app.command()
 def export(
     directory: Annotated[Path, typer.Argument(help="Study directory")],
     format_: Annotated[str, typer.Option("--format", help="csv or xlsx")] = "xlsx",
     out: Annotated[Optional[Path], typer.Option(help="Output file (default DIR/summary.<format>)")] = None,
 ) -> None:
     """Export a study's summary (bands per scenario, area, year, metric) to CSV or XLSX for workshops."""
-    from analysis.study import StudyError
     from analysis.study import export as do_export
 
-    try:
-        path = do_export(directory, format_, out)
-    except StudyError as exc:
-        _fail(str(exc))
+    path = do_export(directory, format_, out)
     typer.echo(f"Written to {path}")
+
+
+COMMANDS = {"study": study, "staffing": staffing, "budget": budget, "compare": compare, "query": query,
+            "export": export}

@@ -14,8 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from analysis.cli import _fail, _load, app
-from analysis.cli_study import BatchSize, Force, Quiet, Resume, Scheduler, SetOpt, Workers, _run
+from analysis.cli.common import fail, load_scenario_or_exit, run_study_or_exit
+from analysis.cli.options import BatchSize, Force, Quiet, Resume, Scheduler, SetOpt, Workers
 
 
 def _headline_table(directory: Path) -> str:
@@ -66,7 +66,6 @@ def _headline_table(directory: Path) -> str:
     return "\n".join(lines)
 
 
-@app.command()
 def sensitivity(
     scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML file (not needed with --resume)")] = None,
     design: Annotated[
@@ -97,47 +96,38 @@ def sensitivity(
     """Which uncertain assumptions move the answer: Morris, Sobol or delta indices with a dummy noise floor,
     bootstrap intervals, a convergence check and PRIM scenario discovery."""
     from analysis.sensitivity import sensitivity_spec
-    from analysis.sensitivity.design import METHODS, DesignError, load_design
-    from analysis.study import StudyError, StudyScenario, read_manifest, spec_from_manifest
+    from analysis.sensitivity.design import METHODS, load_design
+    from analysis.study import StudyScenario, read_manifest, spec_from_manifest
 
     if method is not None and method not in METHODS:
-        _fail(f"--method {method}: expected one of {', '.join(METHODS)}")
+        fail(f"--method {method}: expected one of {', '.join(METHODS)}")
     if resume and scenario is None:
         if out is None:
-            _fail("--resume needs --out DIR (the study to continue)")
-        try:
-            spec = spec_from_manifest(read_manifest(out))
-        except StudyError as exc:
-            _fail(str(exc))
+            fail("--resume needs --out DIR (the study to continue)")
+        spec = spec_from_manifest(read_manifest(out))
         if spec.kind != "sensitivity":
-            _fail(
+            fail(
                 f"{out}: a '{spec.kind}' study, not a sensitivity study; continue it with 'welzijnsim study --resume'"
             )
     else:
         if scenario is None or design is None:
-            _fail("give a scenario file and --design DESIGN.toml (or --resume --out DIR)")
-        sc = _load(scenario, None, None, set_)
-        try:
-            d = load_design(design, method)
-        except DesignError as exc:
-            _fail(str(exc))
+            fail("give a scenario file and --design DESIGN.toml (or --resume --out DIR)")
+        sc = load_scenario_or_exit(scenario, None, None, set_)
+        d = load_design(design, method)
         if replications is not None:
             if replications < 1:
-                _fail("--replications must be at least 1")
+                fail("--replications must be at least 1")
             d.replications = replications
         if trajectories is not None:
             if trajectories < 2:
-                _fail("--trajectories must be at least 2 (the convergence check halves it)")
+                fail("--trajectories must be at least 2 (the convergence check halves it)")
             d.trajectories = trajectories
         if samples is not None:
             if samples < 4 or (d.method == "sobol" and samples & (samples - 1)):
-                _fail("--samples must be at least 4 (and a power of 2 for Sobol)")
+                fail("--samples must be at least 4 (and a power of 2 for Sobol)")
             d.samples = samples
         out = out or Path("results") / f"sensitivity-{sc.name}-{d.method}"
-        try:
-            spec = sensitivity_spec(d, StudyScenario.from_scenario(sc))
-        except StudyError as exc:
-            _fail(str(exc))
+        spec = sensitivity_spec(d, StudyScenario.from_scenario(sc))
         if not quiet:
             typer.echo(
                 f"Design {design}: {d.method}, {len(d.factors)} factors + dummy, "
@@ -145,14 +135,13 @@ def sensitivity(
                 f"(common random numbers) = {spec.replications} runs",
                 err=True,
             )
-    _run(spec, out, workers, scheduler, resume, batch_size, quiet, force)
+    run_study_or_exit(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     if not (out / "sensitivity.json").is_file():
-        _fail(f"{out}: not every design point is stored; continue with --resume --out {out}")
+        fail(f"{out}: not every design point is stored; continue with --resume --out {out}")
     typer.echo(_headline_table(out))
     typer.echo(f"\nStudy written to {out}/ (summary.csv: every index; report: welzijnsim report {out})")
 
 
-@app.command()
 def report(
     directory: Annotated[Path, typer.Argument(help="Study directory (staffing, budget, study or sensitivity)")],
     lang: Annotated[str, typer.Option(help="nl (default) or en")] = "nl",
@@ -161,13 +150,12 @@ def report(
     ] = None,
 ) -> None:
     """One self-contained HTML report (images embedded, opens without network) plus the PNGs."""
-    from analysis.report import ReportError, write_report
-    from analysis.study import StudyError
+    from analysis.report import write_report
 
     if lang not in ("nl", "en"):
-        _fail(f"--lang {lang}: expected nl or en")
-    try:
-        path = write_report(directory, lang=lang, out=out)
-    except (StudyError, ReportError) as exc:
-        _fail(str(exc))
+        fail(f"--lang {lang}: expected nl or en")
+    path = write_report(directory, lang=lang, out=out)
     typer.echo(f"Report written to {path}")
+
+
+COMMANDS = {"sensitivity": sensitivity, "report": report}

@@ -1,8 +1,8 @@
 """Validation commands of the `welzijnsim` command line: check-model (face validation) and calibrate.
 
-Registered on `analysis.cli.app`. Bad input (scenario files, --set, a broken targets file, a bad counts
-CSV, a bad --param) exits with code 2 and a message naming the file, the row or field and what is
-allowed. `check-model` exits 0 even when targets are out of range: it is a report.
+Bad input (scenario files, --set, a broken targets file, a bad counts CSV, a bad --param) exits with
+code 2 and a message naming the file, the row or field and what is allowed (the one handler:
+analysis/cli/errors.py). `check-model` exits 0 even when targets are out of range: it is a report.
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from analysis.cli import _fail, _load, app
-
-SetOpt = Annotated[list[str], typer.Option("--set", help="Override a parameter: dotted.key=value")]
+from analysis.cli.common import fail, load_scenario_or_exit
+from analysis.cli.options import QuietMessages, Seed, SetOne
 
 
 def _calibration_default(key: str) -> str:
@@ -24,7 +23,7 @@ def _calibration_default(key: str) -> str:
     import tomllib
 
     try:
-        raw = tomllib.loads((Path(__file__).parent / "targets.toml").read_text(encoding="utf-8"))
+        raw = tomllib.loads((Path(__file__).parent.parent / "targets.toml").read_text(encoding="utf-8"))
         return f"{raw['calibration'][key]:g}"
     except (OSError, ValueError, KeyError, TypeError):
         return "see analysis/targets.toml"
@@ -38,34 +37,30 @@ def _default_scenario(scenario: Optional[Path]) -> Path:
     return SCENARIO_DIR / "baseline.toml"
 
 
-@app.command("check-model")
 def check_model_cmd(
     scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML file (default: scenarios/baseline.toml)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Study seed (default: the scenario's)")] = None,
+    seed: Seed = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications; >1 shows the band (min to max)")] = None,
-    set_: SetOpt = [],
+    set_: SetOne = [],
     year: Annotated[Optional[int], typer.Option(help="Year measured (default: the first reported year)")] = None,
     targets: Annotated[Optional[Path], typer.Option(help="Targets file (default: analysis/targets.toml)")] = None,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for docs/validation.md)")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages")] = False,
+    quiet: QuietMessages = False,
     levers: Annotated[bool, typer.Option("--levers", help="Also benefit/cost of levers from paired runs "
                                          "([[lever_target]] in the targets file; runs the scenario 2x per target)")] = False,
 ) -> None:
     """Face validation: print each target of figures.md, its source, the simulated value and whether it is in range."""
-    from analysis.validation import TargetError, check_model, format_check, load_targets
+    from analysis.validation import check_model, format_check, load_targets
 
-    sc = _load(_default_scenario(scenario), seed, replications, set_)
+    sc = load_scenario_or_exit(_default_scenario(scenario), seed, replications, set_)
     params = sc.params()
     first, last = params["run.start_year"], params["run.start_year"] + params["run.years"] - 1
     if year is not None and not first <= year <= last:
-        _fail(f"--year {year}: outside the simulated years {first}-{last}")
+        fail(f"--year {year}: outside the simulated years {first}-{last}")
     if targets is not None and not targets.is_file():
-        _fail(f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
-              "give a targets TOML file like analysis/targets.toml")
-    try:
-        tlist = load_targets(targets)
-    except TargetError as exc:
-        _fail(str(exc))
+        fail(f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
+             "give a targets TOML file like analysis/targets.toml")
+    tlist = load_targets(targets)
     city = sc.city()
 
     def progress(done: int, total: int) -> None:
@@ -75,11 +70,8 @@ def check_model_cmd(
     if not quiet:
         typer.echo(f"Checking '{sc.name}' against {len(tlist)} targets: {sc.meta.replications} replication(s), "
                    f"scale {params['run.scale']}", err=True)
-    try:
-        result = check_model(city, params, sc.meta.seed, sc.meta.replications, (year or first) - first,
-                             targets=tlist, targets_path=targets, scenario=sc.name, progress=progress)
-    except TargetError as exc:
-        _fail(str(exc))
+    result = check_model(city, params, sc.meta.seed, sc.meta.replications, (year or first) - first,
+                         targets=tlist, targets_path=targets, scenario=sc.name, progress=progress)
     typer.echo(format_check(result, markdown=markdown))
     if levers:  # issue 10: paired benefit/cost against SEOR 1.6 and the 11-25% net effects
         from analysis.lever_check import check_levers, format_levers, load_lever_targets
@@ -87,11 +79,10 @@ def check_model_cmd(
         try:
             ltargets = load_lever_targets(targets)
         except ValueError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         typer.echo(format_levers(check_levers(city, params, sc.meta.seed, sc.meta.replications, ltargets)))
 
 
-@app.command()
 def calibrate(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to calibrate, e.g. scenarios/baseline.toml")],
     trials: Annotated[int, typer.Option(help="Optuna trials of the search; keeping unpinned parameters at the base "
@@ -107,55 +98,50 @@ def calibrate(
         help=f"Model seeds per trial (default from analysis/targets.toml: {_calibration_default('replications')})")] = None,
     years: Annotated[Optional[int], typer.Option(help="Reported years per trial without --counts (default 1)")] = None,
     verify_scale: Annotated[Optional[float], typer.Option(help="Also run the calibrated set once at this scale (default 1.0; 0 = not)")] = None,
-    set_: SetOpt = [],
+    set_: SetOne = [],
     write_all: Annotated[bool, typer.Option("--write-all", help="Write every fitted value, also those the data do not pin")] = False,
     trials_csv: Annotated[Optional[Path], typer.Option(help="Also write every trial (parameters, loss, outputs) to this CSV")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress messages")] = False,
+    quiet: QuietMessages = False,
 ) -> None:
     """Fit hidden parameters (optuna, common random numbers) to the face targets and/or municipal counts;
     report which the data identify and write a calibrated scenario file."""
     from dataclasses import replace
 
-    from analysis.calibration import CalibrationError, calibrate as run_calibration, default_out, load_settings, \
-        parse_param, read_counts, report, write_scenario
-    from analysis.validation import TargetError
+    from analysis.calibration import calibrate as run_calibration, default_out, load_settings, parse_param, \
+        read_counts, report, write_scenario
 
-    sc = _load(scenario, seed, None, set_)
+    sc = load_scenario_or_exit(scenario, seed, None, set_)
     if trials < 1:
-        _fail(f"--trials {trials}: give at least 1 trial")
-    from analysis.calibration import default_out as _default_out
-    from analysis.cli import _output_file
+        fail(f"--trials {trials}: give at least 1 trial")
+    from analysis.store import check_output_file
 
-    _output_file(out or _default_out(sc), "--out")  # before the trials: a bad path must not cost them
+    check_output_file(out or default_out(sc), "--out")  # before the trials: a bad path must not cost them
     if trials_csv is not None:
-        _output_file(trials_csv, "--trials-csv")
-    try:
-        settings, default_fit = load_settings()
-        fit = [parse_param(p) for p in param] or default_fit
-        names = [f.name for f in fit]
-        if len(set(names)) != len(names):
-            _fail("--param: a parameter is given more than once")
-        if scale is not None:
-            if not 0.001 <= scale <= 1.0:
-                _fail(f"--scale {scale}: must be in [0.001, 1]")
-            settings = replace(settings, scale=scale)
-        if replications is not None:
-            if replications < 1:
-                _fail(f"--replications {replications}: must be at least 1")
-            settings = replace(settings, replications=replications)
-        if years is not None:
-            if not 1 <= years <= 10:
-                _fail(f"--years {years}: must be in 1-10")
-            settings = replace(settings, years=years)
-        if verify_scale is not None:
-            if not (verify_scale == 0 or 0.001 <= verify_scale <= 1.0):
-                _fail(f"--verify-scale {verify_scale}: must be 0 or in [0.001, 1]")
-            settings = replace(settings, verify_scale=verify_scale)
-        obs = read_counts(counts, sc.city()) if counts is not None else None
-        if not face and obs is None:
-            _fail("--no-face needs --counts: there is nothing else to calibrate to")
-    except CalibrationError as exc:
-        _fail(str(exc))
+        check_output_file(trials_csv, "--trials-csv")
+    settings, default_fit = load_settings()
+    fit = [parse_param(p) for p in param] or default_fit
+    names = [f.name for f in fit]
+    if len(set(names)) != len(names):
+        fail("--param: a parameter is given more than once")
+    if scale is not None:
+        if not 0.001 <= scale <= 1.0:
+            fail(f"--scale {scale}: must be in [0.001, 1]")
+        settings = replace(settings, scale=scale)
+    if replications is not None:
+        if replications < 1:
+            fail(f"--replications {replications}: must be at least 1")
+        settings = replace(settings, replications=replications)
+    if years is not None:
+        if not 1 <= years <= 10:
+            fail(f"--years {years}: must be in 1-10")
+        settings = replace(settings, years=years)
+    if verify_scale is not None:
+        if not (verify_scale == 0 or 0.001 <= verify_scale <= 1.0):
+            fail(f"--verify-scale {verify_scale}: must be 0 or in [0.001, 1]")
+        settings = replace(settings, verify_scale=verify_scale)
+    obs = read_counts(counts, sc.city()) if counts is not None else None
+    if not face and obs is None:
+        fail("--no-face needs --counts: there is nothing else to calibrate to")
 
     def progress(stage: str, done: int, total: int) -> None:
         if not quiet and (done == total or done % max(1, total // 10) == 0):
@@ -164,11 +150,8 @@ def calibrate(
     if not quiet:
         typer.echo(f"Calibrating '{sc.name}': {len(fit)} parameters, {trials} trials, scale {settings.scale:g}, "
                    f"{settings.replications} seed(s) per trial", err=True)
-    try:
-        result = run_calibration(sc, trials=trials, seed=seed, counts=obs, fit=fit, use_face=face,
-                                 settings=settings, progress=progress, write_all=write_all)
-    except (CalibrationError, TargetError) as exc:
-        _fail(str(exc))
+    result = run_calibration(sc, trials=trials, seed=seed, counts=obs, fit=fit, use_face=face,
+                             settings=settings, progress=progress, write_all=write_all)
     typer.echo(report(result))
     target = out or default_out(sc)
     command = "welzijnsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["calibrate"] else None
@@ -178,3 +161,6 @@ def calibrate(
         result.trials.to_csv(trials_csv, index=False)
         typer.echo(f"Trials written to {trials_csv}")
     typer.echo(f"\nCalibrated scenario written to {path}")
+
+
+COMMANDS = {"check-model": check_model_cmd, "calibrate": calibrate}

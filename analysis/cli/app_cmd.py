@@ -1,6 +1,6 @@
 """`welzijnsim app`: serve the workshop app (Solara) on this machine.
 
-Registered on `analysis.cli.app`. The app itself lives in the `app` package and is imported only when the
+The app itself lives in the `app` package and is imported only when the
 command runs, so the rest of the command line does not need Solara.
 """
 
@@ -12,10 +12,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from analysis.cli import _fail, _load, app
+from analysis.cli.common import fail, load_scenario_or_exit
 
 
-@app.command("app")
 def app_command(
     host: Annotated[str, typer.Option(help="Address to listen on (default: this machine only)")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 = a free port)")] = 8765,
@@ -35,13 +34,14 @@ def app_command(
     try:
         import solara  # noqa: F401
     except ImportError:
-        _fail("the app needs the 'app' extra: pip install -e \".[app]\"")
+        fail("the app needs the 'app' extra: pip install -e \".[app]\"")
     if scenario is not None:
-        _load(scenario, None, None, [])  # a bad file exits 2 with the field named, before the server starts
+        # A bad file exits 2 with the field named, before the server starts.
+        load_scenario_or_exit(scenario, None, None, [])
         os.environ["WELZIJNSIM_APP_SCENARIO"] = str(scenario.resolve())
     if workers is not None:
         if workers < 1:
-            _fail(f"--workers {workers}: must be at least 1")
+            fail(f"--workers {workers}: must be at least 1")
         os.environ["WELZIJNSIM_APP_WORKERS"] = str(workers)
     for name, value, low, high in (
         ("scale", scale, 0.05, 1.0),
@@ -50,10 +50,10 @@ def app_command(
     ):
         if value is not None:
             if not low <= value <= high:
-                _fail(f"--{name} {value}: must be between {low} and {high}")
+                fail(f"--{name} {value}: must be between {low} and {high}")
             os.environ[f"WELZIJNSIM_APP_{name.upper()}"] = str(value)
     if not 0 <= port <= 65535:
-        _fail(f"--port {port}: must be between 0 and 65535")
+        fail(f"--port {port}: must be between 0 and 65535")
     # No telemetry or version check from a workshop machine.
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     from solara.__main__ import run as solara_run
@@ -66,3 +66,6 @@ def app_command(
         solara_run.main(args=args, standalone_mode=False)
     finally:
         runs.shutdown()
+
+
+COMMANDS = {"app": app_command}
