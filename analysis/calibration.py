@@ -36,15 +36,23 @@ import csv
 import difflib
 import math
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
 
-from analysis.validation import TARGETS_FILE, Measurement, Target, TargetError, check_columns, evaluate, \
-    load_targets, simulate
+from analysis.validation import (
+    TARGETS_FILE,
+    Measurement,
+    Target,
+    TargetError,
+    check_columns,
+    evaluate,
+    load_targets,
+    simulate,
+)
 from scenarios.loader import SCENARIO_DIR, Scenario
 from sim.city import City
 from sim.parameters import PARAMETERS

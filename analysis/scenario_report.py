@@ -106,7 +106,7 @@ def paired_table(d: dict) -> str:
         A = [runs[("baseline", s)][0] for s in seeds]
         B = [runs[(n, s)][0] for s in seeds]
 
-        def diff(col, scale=1.0, year=None):
+        def diff(col, scale=1.0, year=None, A=A, B=B):  # this scenario's runs, bound now
             if year is None:
                 return [(_tot(b, col) - _tot(a, col)) / scale for a, b in zip(A, B)]
             return [(_val(b, col, year) - _val(a, col, year)) / scale for a, b in zip(A, B)]

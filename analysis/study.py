@@ -274,7 +274,7 @@ def _manifest(spec: StudySpec) -> dict:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "kind": spec.kind,
-        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "seed": spec.seed,
         "replications": spec.replications,
         "seeds": spec.seeds,

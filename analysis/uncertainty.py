@@ -8,9 +8,14 @@ draws (common random numbers for parameters too), so their differences are still
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from sim.parameters import PARAMETERS
+
+if TYPE_CHECKING:  # pragma: no cover - pandas is imported where the band is computed
+    import pandas as pd
 
 
 class UncertaintyError(ValueError):
@@ -69,7 +74,7 @@ def prior_ranges(overrides: dict[str, tuple[float, float]] | None = None) -> dic
     return {**PRIORS, **(overrides or {})}
 
 
-def band_drivers(need: "pd.DataFrame", parameter_draws: list[dict[str, float]], value: str = "need") -> "pd.DataFrame":
+def band_drivers(need: pd.DataFrame, parameter_draws: list[dict[str, float]], value: str = "need") -> pd.DataFrame:
     """Which drawn parameters widen the band: Spearman rank correlation, over replications, of each drawn value
     with `need[value]` (one row per replication, column `replication`). Sorted by |rho|, largest first; with
     few replications the correlations are noisy (the table says n)."""

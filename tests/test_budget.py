@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.outcomes import BudgetExceeded, check_budget
 from analysis.executors import SerialExecutor
+from analysis.outcomes import BudgetExceeded, check_budget
 from analysis.study import StudyScenario, StudySpec, load_table, run_study
 from scenarios.loader import load_scenario
 

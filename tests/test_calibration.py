@@ -24,11 +24,21 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from analysis.calibration import (CalibrationError, Identifiability, Settings, calibrate, counts_from_measurements,
-                                  fit_parameter, kept_at_base, parse_param, read_counts, write_scenario)
-from analysis.validation import simulate
 from conftest import DATA, run_cli
+
+from analysis.calibration import (
+    CalibrationError,
+    Identifiability,
+    Settings,
+    calibrate,
+    counts_from_measurements,
+    fit_parameter,
+    kept_at_base,
+    parse_param,
+    read_counts,
+    write_scenario,
+)
+from analysis.validation import simulate
 from scenarios.loader import load_scenario
 
 # An overloaded city (3.5x today's episode rate): counted contacts are capacity-bound. Since issue 9 contacts_mean

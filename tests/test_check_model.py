@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from analysis.validation import (TARGETS_FILE, Target, TargetError, check_model, contact_concentration,
-                                 format_check, load_targets)
 from conftest import DATA, run_cli
+
+from analysis.validation import (
+    TARGETS_FILE,
+    Target,
+    TargetError,
+    check_model,
+    contact_concentration,
+    format_check,
+    load_targets,
+)
 
 SMALL = ["--set", "run.scale=0.05", "--set", "run.years=1"]
 

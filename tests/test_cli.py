@@ -14,15 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import BASELINE, DATA, ROOT, run_cli, welzijnsim_command
+from test_city import STADSDELEN
+from test_scenarios import BAD_FILES, BAD_SETS
 from typer.testing import CliRunner
 
-from conftest import BASELINE, DATA, ROOT, run_cli, welzijnsim_command
 from scenarios.loader import load_scenario
 from sim.model import run_model
 from sim.results import FLOWS
 from sim.streams import replication_seeds
-from test_city import STADSDELEN
-from test_scenarios import BAD_FILES, BAD_SETS
 
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 SMALL_SET = ["--set", "run.scale=0.02", "--set", "run.years=2"]

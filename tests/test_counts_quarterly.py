@@ -9,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from analysis.calibration import (QUARTERLY_COLUMNS, CalibrationError, Settings, calibrate, counts_from_measurements,
-                                  example_counts, fit_parameter, read_counts)
+from analysis.calibration import (
+    QUARTERLY_COLUMNS,
+    CalibrationError,
+    Settings,
+    calibrate,
+    counts_from_measurements,
+    example_counts,
+    fit_parameter,
+    read_counts,
+)
 from analysis.validation import simulate
 from scenarios.loader import load_scenario
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import SEED, SMALL, TRACED, build, by_stadsdeel, cumulative
+
 from sim.agents import PART_TIME_BANDS, AreaWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES
-from sim.model import WelzijnModel, run_model
+from sim.model import run_model
 from sim.population import WAITING_FIRST
 from sim.results import FLOWS, STOCKS
 

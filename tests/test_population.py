@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import SEED
+
 from sim.city import AGE_BANDS
 from sim.model import WelzijnModel
-from sim.population import UNREGISTERED_KINDS, REGISTERED
+from sim.population import REGISTERED, UNREGISTERED_KINDS
 
 
 def counts(model: WelzijnModel) -> tuple[np.ndarray, np.ndarray]:

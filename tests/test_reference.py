@@ -20,11 +20,11 @@ import math
 
 import numpy as np
 import pytest
+from reference_model import ReferenceModel, fast_counters
 from scipy import stats
 
 from sim.model import WelzijnModel
 from sim.service import FOUNDATION_RULES, FOUNDATION_VALUES
-from reference_model import ReferenceModel, fast_counters
 
 # The reference implements the foundation rules: no triage, no walk-in leaving, every contact as long
 # (issue 9 added those to the fast engine; sim.service.FOUNDATION_RULES switches them off).

@@ -6,8 +6,8 @@ import math
 import tomllib
 
 import pytest
-
 from conftest import BASELINE, DATA, ROOT
+
 from scenarios.loader import ScenarioError, load_scenario
 from sim.parameters import PARAMETERS, defaults, resolve
 

@@ -17,12 +17,11 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-
-from sim.service import FOUNDATION_RULES
 import pytest
 
 from analysis.staffing import Target, search_fte
 from sim.city import load_city
+from sim.service import FOUNDATION_RULES
 
 CITY = Path(__file__).parent / "data" / "study_one_point.toml"
 N = 5000          # residents in the test city, all adults with relative risk 1

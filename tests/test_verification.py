@@ -36,8 +36,18 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.queueing import (erlang_c, fte_for_servers, lindley_wait_tail, little_hours, little_weekly, mean_ci,
-                               mmc_mean_wait, mmc_wait_tail, one_point_params, run_with_snapshot)
+from analysis.queueing import (
+    erlang_c,
+    fte_for_servers,
+    lindley_wait_tail,
+    little_hours,
+    little_weekly,
+    mean_ci,
+    mmc_mean_wait,
+    mmc_wait_tail,
+    one_point_params,
+    run_with_snapshot,
+)
 from sim.city import load_city
 from sim.model import WelzijnModel
 from sim.service import FOUNDATION_RULES, FOUNDATION_VALUES

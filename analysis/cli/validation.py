@@ -107,8 +107,8 @@ def calibrate(
     report which the data identify and write a calibrated scenario file."""
     from dataclasses import replace
 
-    from analysis.calibration import calibrate as run_calibration, default_out, load_settings, parse_param, \
-        read_counts, report, write_scenario
+    from analysis.calibration import calibrate as run_calibration
+    from analysis.calibration import default_out, load_settings, parse_param, read_counts, report, write_scenario
 
     sc = load_scenario_or_exit(scenario, seed, None, set_)
     if trials < 1:
