@@ -172,7 +172,10 @@ def AreaControl():
                         )
     with solara.Column(gap="0px", classes=["area-summary"]):
         lines = area_summary(s, lg)
-        solara.Text(tr("area_changed", lg) + ": " + (" · ".join(lines) if lines else tr("area_none", lg)))
+        solara.Text(
+            tr("area_changed", lg) + ": " + (" · ".join(lines) if lines else tr("area_none", lg)),
+            style={"font-size": "90%", "color": "#555"},
+        )
 
 
 @solara.component
