@@ -72,6 +72,7 @@ td:first-child,th:first-child{text-align:left}img{max-width:100%}.small{color:#6
 {% for r in tried %}<tr><td>{{ r.n }}</td><td>{{ r.label }}</td>{% for v in r.cells %}<td>{{ v }}</td>{% endfor %}</tr>
 {% endfor %}</table>
 <h2>{{ h_current }}</h2>
+{{ settings_html | safe }}
 {{ key_html | safe }}
 {% if chart %}<img alt="chart" src="data:image/png;base64,{{ chart }}">{% endif %}
 <p class="small">{{ note }}</p>
@@ -105,6 +106,14 @@ def debrief_html(history, current, baseline: dict | None, year: int, lang: str, 
             }
         )
     key_html = key_table(current.frames, baseline, year, lang).to_html(index=False) if current else ""
+    settings_html = (
+        pd.DataFrame(
+            settings_rows(current.settings, lang),
+            columns=["Instelling" if lang == "nl" else "Setting", "Waarde" if lang == "nl" else "Value"],
+        ).to_html(index=False)
+        if current
+        else ""
+    )
     nl = lang == "nl"
     html = (
         Environment(autoescape=select_autoescape())
@@ -122,6 +131,7 @@ def debrief_html(history, current, baseline: dict | None, year: int, lang: str, 
                 ("Huidige instelling: " if nl else "Current setting: ") + (current.settings.label() if current else "–")
             ),
             key_html=key_html,
+            settings_html=settings_html,
             chart=base64.b64encode(chart_png).decode() if chart_png else None,
             note=tr("scale_tip", lang),
         )
@@ -140,7 +150,13 @@ def settings_rows(settings, lang: str) -> list[tuple[str, str]]:
         (tr("replications", lang), str(settings.replications)),
     ]
     for name, value in settings.levers:
-        label = BY_NAME[name].label(lang) if name in BY_NAME else name
+        lever = BY_NAME.get(name)
+        if lever is not None and lever.kind == "area":
+            # A per-stadsdeel table: one row per stadsdeel named, so the sheet reads like the sliders.
+            for area, factor in value or (("elk stadsdeel" if lang == "nl" else "every stadsdeel", 1.0),):
+                rows.append((lever.label(lang).format(area=area), fmt.number(factor, lang, 2)))
+            continue
+        label = lever.label(lang) if lever is not None else name
         rows.append((label, fmt.number(value, lang, 2) if isinstance(value, float) else str(value)))
     return rows
 

@@ -16,6 +16,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "question": ("Vraag", "Question"),
     "levers": ("Knoppen", "Levers"),
     "uncertain": ("Onzekerheden", "Uncertainties"),
+    "area_levers": ("FTE per stadsdeel", "FTE per stadsdeel"),
+    "area_pick": ("Stadsdeel", "Stadsdeel"),
+    "area_changed": ("Aangepast", "Changed"),
+    "area_none": ("geen stadsdeel", "no stadsdeel"),
     "run_size": ("Omvang van de run", "Run size"),
     "scale": ("Steekproeffractie inwoners", "Sample fraction of residents"),
     "scale_tip": (

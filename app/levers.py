@@ -17,11 +17,13 @@ class Lever:
     name: str  # dotted parameter name
     nl: str  # label in Dutch
     en: str  # label in English
-    kind: str  # "slider", "switch" or "select"
+    kind: str  # "slider", "switch", "select" or "area" (one slider per area of a per-area table)
     low: float | None = None  # slider range (within the parameter's allowed range)
     high: float | None = None
     step: float | None = None
     group: str = "levers"  # "levers" or "uncertain"
+    short_nl: str = ""  # per-area levers: what the factor multiplies, for the summary line ("Laak: ... ×2,0")
+    short_en: str = ""
 
     @property
     def parameter(self):
@@ -33,9 +35,15 @@ class Lever:
     def tooltip(self, lang: str) -> str:
         p = self.parameter
         rng = p.allowed if p.choices or p.low is None else f"{p.low:g} – {p.high:g}"
+        default = p.default
+        if isinstance(default, dict) and not default:  # an empty table reads as 1 everywhere
+            default = "1 (geen stadsdeel genoemd)" if lang == "nl" else "1 (no stadsdeel named)"
         if lang == "nl":
-            return f"{p.doc} Eenheid: {p.unit}; bereik: {rng}; standaard: {p.default}; bron: {p.source}."
-        return f"{p.doc} Unit: {p.unit}; range: {rng}; default: {p.default}; source: {p.source}."
+            return f"{p.doc} Eenheid: {p.unit}; bereik: {rng}; standaard: {default}; bron: {p.source}."
+        return f"{p.doc} Unit: {p.unit}; range: {rng}; default: {default}; source: {p.source}."
+
+    def short(self, lang: str) -> str:
+        return self.short_nl if lang == "nl" else self.short_en
 
 
 LEVERS: tuple[Lever, ...] = (
@@ -126,7 +134,46 @@ LEVERS: tuple[Lever, ...] = (
         group="uncertain",
     ),
 )
-BY_NAME = {lever.name: lever for lever in LEVERS}
+# FTE per stadsdeel (issue 11): on top of the city-wide factors above, as sim.model._staffing applies them.
+AREA_LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "staffing.individual_support_by_stadsdeel",
+        "FTE individuele ondersteuning in {area} (×)",
+        "Individual-support FTE in {area} (×)",
+        "area",
+        0.5,
+        3.0,
+        0.1,
+        short_nl="individuele ondersteuning",
+        short_en="individual support",
+    ),
+    Lever(
+        "staffing.area_based_by_stadsdeel",
+        "FTE gebiedsgericht werk in {area} (×)",
+        "Area-based FTE in {area} (×)",
+        "area",
+        0.5,
+        3.0,
+        0.1,
+        short_nl="gebiedsgericht werk",
+        short_en="area-based work",
+    ),
+)
+BY_NAME = {lever.name: lever for lever in LEVERS + AREA_LEVERS}
+
+
+def area_summary(settings, lang: str) -> list[str]:
+    """One line per stadsdeel whose FTE differs from 1: "Laak: individuele ondersteuning ×2,0; ...", in the
+    city's order, so the room sees every per-stadsdeel change at once (the sliders show one stadsdeel)."""
+    from app import fmt
+
+    moved: dict[str, list[str]] = {}
+    for lever in AREA_LEVERS:
+        for area, factor in settings.value(lever.name):
+            moved.setdefault(area, []).append(f"{lever.short(lang)} ×{fmt.number(factor, lang, 1)}")
+    order = {a: i for i, a in enumerate(settings.area_names())}
+    return [f"{a}: {'; '.join(parts)}" for a, parts in sorted(moved.items(), key=lambda kv: order.get(kv[0], 99))]
+
 
 # Switches over choice parameters: which value "on" means.
 SWITCH_ON = {"budget.mode": "budget", "budget.index": "frozen"}

@@ -16,7 +16,7 @@ import solara.lab
 
 from app import charts, exports, fmt, runs
 from app.i18n import tr
-from app.levers import LEVERS, switch_state, switch_value
+from app.levers import AREA_LEVERS, LEVERS, area_summary, switch_state, switch_value
 from app.settings import DEFAULT_REPLICATIONS, DEFAULT_SCALE, MAX_REPLICATIONS, Settings, shipped_presets
 from app.summary import OBSERVED_COLUMNS, area_table, key_table, years
 
@@ -51,6 +51,7 @@ year = solara.reactive(0)  # 0 = last simulated year
 level = solara.reactive("stadsdeel")
 map_layer = solara.reactive("demand")
 message = solara.reactive("")
+area = solara.reactive("")  # the stadsdeel the per-stadsdeel FTE sliders show ("" = the city's first)
 
 
 def baseline_settings(s: Settings) -> Settings:
@@ -143,6 +144,41 @@ def LeverControl(lever):
 
 
 @solara.component
+def AreaControl():
+    """FTE per stadsdeel: pick a stadsdeel, move its two factors; the summary lists every stadsdeel changed."""
+    lg, s = lang.value, settings.value
+    names = s.area_names()
+    chosen = area.value if area.value in names else names[0]
+    with solara.Column(gap="0px", classes=["area-levers"]):
+        with solara.Div(classes=["area-select"]):
+            solara.Select(tr("area_pick", lg), value=chosen, values=names, on_value=area.set)
+        for lever in AREA_LEVERS:
+            factor = s.table(lever.name).get(chosen, 1.0)
+            with solara.Tooltip(lever.tooltip(lg)):
+                with solara.Div(classes=["lever"]):
+                    solara.Text(
+                        f"{lever.label(lg).format(area=chosen)}: {fmt.number(factor, lg, 1)}", classes=["lever-label"]
+                    )
+                    with solara.Div(classes=["lever-slider", "slider-" + lever.name.replace(".", "-")]):
+                        solara.SliderFloat(
+                            "",
+                            value=float(factor),
+                            min=lever.low,
+                            max=lever.high,
+                            step=lever.step,
+                            on_value=lambda v, name=lever.name: change(
+                                settings.value.with_area_factor(name, chosen, round(float(v), 4))
+                            ),
+                        )
+    with solara.Column(gap="0px", classes=["area-summary"]):
+        lines = area_summary(s, lg)
+        solara.Text(
+            tr("area_changed", lg) + ": " + (" · ".join(lines) if lines else tr("area_none", lg)),
+            style={"font-size": "90%", "color": "#555"},
+        )
+
+
+@solara.component
 def Controls():
     lg, s = lang.value, settings.value
     with solara.Card(margin=0, classes=["controls"]):
@@ -192,6 +228,9 @@ def Controls():
                 for lever in LEVERS:
                     if lever.group == group:
                         LeverControl(lever)
+            if group == "levers":
+                solara.Markdown(f"**{tr('area_levers', lg)}**")
+                AreaControl()
         solara.Markdown(f"**{tr('run_size', lg)}**")
         RunSize()
         problem = s.check_size()
@@ -289,6 +328,9 @@ def _html_table(df) -> None:
 def KeyView(run):
     lg, y = lang.value, _year(run)
     solara.Text(tr("key_intro", lg, year=y, n=run.done))
+    lines = area_summary(run.settings, lg)
+    if lines:
+        solara.Text(f"{tr('area_levers', lg)}: " + " · ".join(lines), classes=["key-areas"])
     base = (
         baseline.value.frames
         if baseline.value is not None and baseline.value.settings.years == run.settings.years

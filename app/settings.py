@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from scenarios.loader import SCENARIO_DIR, Scenario, load_scenario, toml_value
+from sim.parameters import AREA_TABLES
 from sim.streams import replication_seeds
 
 # The default run: a fifth of the residents (the smallest scale at which capacity per Servicepunt XL is not
@@ -36,6 +37,12 @@ def _preset(source: str) -> Scenario:
     return load_scenario(source)
 
 
+@lru_cache(maxsize=64)
+def _areas(source: str) -> tuple[str, ...]:
+    # Reading the city data takes a moment; the page asks on every redraw.
+    return tuple(_preset(source).city().stadsdelen)
+
+
 @dataclass(frozen=True)
 class Settings:
     preset: str  # shipped scenario name or a scenario file path
@@ -46,12 +53,21 @@ class Settings:
 
     # ---- changing (returns a new value) ----------------------------------------------------
     def with_lever(self, name: str, value) -> Settings:
+        value = freeze(value)
         levers = dict(self.levers)
         if self.preset_value(name) == value:
             levers.pop(name, None)
         else:
             levers[name] = value
         return replace(self, levers=tuple(sorted(levers.items())))
+
+    def with_area_factor(self, name: str, area: str, factor: float) -> Settings:
+        """One area's entry of a per-area table (e.g. Laak in staffing.individual_support_by_stadsdeel) set to
+        `factor`, the other entries kept. An entry of 1 is dropped: the model reads a missing area as 1, and
+        dropping it keeps equal settings equal."""
+        table = self.table(name)
+        table[area] = float(factor)
+        return self.with_lever(name, {k: v for k, v in table.items() if v != 1.0})
 
     def with_run(self, **kw) -> Settings:
         return replace(self, **kw)
@@ -61,14 +77,22 @@ class Settings:
         return _preset(self.preset)
 
     def preset_value(self, name: str):
-        return self.base_scenario().params()[name]
+        return freeze(self.base_scenario().params()[name])
 
     def value(self, name: str):
         return dict(self.levers).get(name, self.preset_value(name))
 
+    def table(self, name: str) -> dict[str, float]:
+        """A per-area table's current entries as a (new) dict."""
+        return dict(self.value(name))
+
+    def area_names(self) -> list[str]:
+        """The stadsdelen of the preset's city, in the city data's order."""
+        return list(_areas(self.preset))
+
     def assignments(self) -> list[str]:
         """The setting as ``--set`` assignments on the preset."""
-        out = [f"{k}={toml_value(v)}" for k, v in self.levers]
+        out = [f"{k}={toml_value(thaw(k, v))}" for k, v in self.levers]
         out += [
             f"run.scale={self.scale!r}",
             f"run.years={int(self.years)}",
@@ -117,14 +141,29 @@ class Settings:
         header = [
             "# Scenario saved from the welzijnsim workshop app.",
             f"# Preset: {self.preset}; levers moved: "
-            + (", ".join(f"{k} = {toml_value(v)}" for k, v in self.levers) or "none"),
+            + (", ".join(f"{k} = {toml_value(thaw(k, v))}" for k, v in self.levers) or "none"),
             "# Run it with: welzijnsim run THIS_FILE (use run.scale = 1.0 for numbers you report)",
             "",
         ]
         return "\n".join(header) + sc.to_toml()
 
 
+def freeze(value):
+    """A lever value as a hashable, comparable value: a per-area table (dict) becomes sorted (area, factor)
+    pairs, because settings are hashed and compared as the session's state (and dict order is no difference)."""
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), float(v)) for k, v in value.items()))
+    return value
+
+
+def thaw(name: str, value):
+    """The parameter value from a frozen lever value: per-area tables back to dicts."""
+    return dict(value) if name in AREA_TABLES else value
+
+
 def _short(v) -> str:
+    if isinstance(v, tuple):  # a per-area table
+        return "{" + ", ".join(f"{k}: {x:g}" for k, x in v) + "}"
     return f"{v:g}" if isinstance(v, float) else str(v).lower() if isinstance(v, bool) else str(v)
 
 

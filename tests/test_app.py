@@ -17,7 +17,7 @@ pytest.importorskip("solara")
 
 from app import exports, fmt, summary  # noqa: E402
 from app.i18n import TEXTS, tr  # noqa: E402
-from app.levers import LEVERS, switch_state, switch_value  # noqa: E402
+from app.levers import AREA_LEVERS, LEVERS, area_summary, switch_state, switch_value  # noqa: E402
 from app.settings import MAX_RUN_SIZE, Settings  # noqa: E402
 from scenarios.loader import load_scenario  # noqa: E402
 from sim.parameters import PARAMETERS  # noqa: E402
@@ -84,6 +84,121 @@ def test_settings_are_immutable_values():
 
     with pytest.raises(FrozenInstanceError):
         s.scale = 0.5  # frozen
+
+
+# ---- FTE per stadsdeel ------------------------------------------------------------------------------------
+IND, AREA = "staffing.individual_support_by_stadsdeel", "staffing.area_based_by_stadsdeel"
+
+
+def test_area_levers_are_table_parameters_with_tooltips():
+    for lever in AREA_LEVERS:
+        p = PARAMETERS[lever.name]
+        assert isinstance(p.default, dict) and p.low <= lever.low < lever.high <= p.high
+        assert p.unit in lever.tooltip("nl") and p.source in lever.tooltip("nl") and "range" in lever.tooltip("en")
+        assert "{area}" in lever.label("nl") and "{area}" in lever.label("en")
+
+
+def test_area_factor_sets_one_entry_and_stays_hashable():
+    s = Settings("baseline")
+    assert s.area_names()[0] and "Laak" in s.area_names() and len(s.area_names()) == 8
+    t = s.with_area_factor(IND, "Laak", 2.0).with_area_factor(AREA, "Escamp", 1.5)
+    assert t.value(IND) == (("Laak", 2.0),) and t.value(AREA) == (("Escamp", 1.5),)
+    hash(t.key())
+    u = t.with_area_factor(IND, "Centrum", 0.5)
+    assert u.table(IND) == {"Laak": 2.0, "Centrum": 0.5}  # Laak kept
+    assert u.with_area_factor(IND, "Centrum", 1.0) == t  # back to 1 drops the entry
+    assert area_summary(t, "nl") == ["Escamp: gebiedsgericht werk ×1,5", "Laak: individuele ondersteuning ×2,0"]
+    assert area_summary(t, "en")[1] == "Laak: individual support ×2.0"
+    params = t.scenario().params()
+    assert params[IND] == {"Laak": 2.0} and params[AREA] == {"Escamp": 1.5}
+    # A preset with a table: its entries are the starting point, and moving them back equals the preset.
+    laak = Settings("laak-double")
+    assert laak.value(IND) == (("Laak", 2.0),) and laak.levers == ()
+    assert laak.with_area_factor(IND, "Laak", 1.0).scenario().params()[IND] == {}
+    assert laak.with_area_factor(IND, "Laak", 3.0).with_area_factor(IND, "Laak", 2.0) == laak
+
+
+def _walk(widget, inside=False, css=""):
+    """Widgets under `widget`, also inside tooltip slots (which `rc.find` does not search), flagged when they
+    sit inside an element with the CSS class `css`."""
+    inside = inside or css in (getattr(widget, "class_", "") or "").split()
+    yield widget, inside
+    kids = list(getattr(widget, "children", None) or [])
+    for slot in getattr(widget, "v_slots", None) or []:
+        kids += slot["children"] if isinstance(slot["children"], list) else [slot["children"]]
+    for kid in kids:
+        if hasattr(kid, "model_id"):
+            yield from _walk(kid, inside, css)
+
+
+def test_area_slider_on_the_page_changes_only_that_stadsdeel(monkeypatch):
+    import ipyvuetify as v
+    import solara
+
+    from app import page
+
+    monkeypatch.setattr(page, "change", page.settings.set)  # the setting only: no run in this test
+    start = Settings("baseline", scale=0.05, years=2, replications=2).with_area_factor(IND, "Escamp", 1.5)
+    page.settings.set(start)
+    page.current.set(None)
+    page.area.set("")
+    box, rc = solara.render(page.Controls(), handle_error=False)
+    try:
+        rc.find(v.Select, label="Stadsdeel").widget.v_model = "Laak"
+        assert page.area.value == "Laak"
+        css = "slider-staffing-individual_support_by_stadsdeel"
+        sliders = [w for w, inside in _walk(box, css=css) if inside and isinstance(w, v.Slider)]
+        assert len(sliders) == 1
+        sliders[0].v_model = 2.0
+        s = page.settings.value
+        assert s.table(IND) == {"Escamp": 1.5, "Laak": 2.0}
+        assert s.table(AREA) == {} and dict(s.levers).keys() == {IND}
+        labels = [w.children for w, _ in _walk(box) if isinstance(w, v.Html) and "lever-label" in w.class_]
+        assert ["FTE individuele ondersteuning in Laak (×): 2,0"] in labels
+        texts = " ".join(str(w.children) for w, inside in _walk(box, css="area-summary") if inside)
+        assert "Laak: individuele ondersteuning ×2,0" in texts, texts
+        assert "Escamp: individuele ondersteuning ×1,5" in texts
+    finally:
+        rc.close()
+        page.settings.set(page.start_settings())
+
+
+def test_saved_toml_with_a_per_stadsdeel_lever_validates_and_runs_unchanged(tmp_path):
+    from typer.testing import CliRunner
+
+    from analysis.cli import app
+
+    s = Settings("baseline", scale=0.1, years=3).with_area_factor(IND, "Laak", 2.0)
+    s = s.with_area_factor(AREA, "Escamp", 1.5).with_lever("staffing.individual_support_factor", 1.2)
+    path = tmp_path / "workshop-baseline.toml"
+    path.write_text(s.to_toml(), encoding="utf-8")
+    loaded = load_scenario(path)
+    assert loaded.params() == s.scenario().params()
+    staffing = tomllib.loads(path.read_text())["staffing"]
+    assert staffing["individual_support_by_stadsdeel"] == {"Laak": 2.0}
+    assert staffing["area_based_by_stadsdeel"] == {"Escamp": 1.5}
+    r = CliRunner().invoke(app, ["validate", str(path)])
+    assert r.exit_code == 0, r.output
+    rows = dict(exports.settings_rows(s, "nl"))
+    assert rows["FTE individuele ondersteuning in Laak (×)"] == "2,00"
+    assert rows["FTE gebiedsgericht werk in Escamp (×)"] == "1,50"
+
+
+def test_run_with_laak_doubled_adds_fte_in_laak_only():
+    from app import runs
+
+    base = Settings("baseline", scale=0.02, years=1, replications=1)
+    try:
+        b = runs.run_setting(base).frames["annual_stadsdeel"]
+        d = runs.run_setting(base.with_area_factor(IND, "Laak", 2.0)).frames["annual_stadsdeel"]
+    finally:
+        runs.shutdown()
+    b = b.groupby("area")["fte_individual_support"].mean()
+    d = d.groupby("area")["fte_individual_support"].mean()
+    assert d["Laak"] > b["Laak"] * 1.5
+    others = [a for a in b.index if a != "Laak"]
+    assert len(others) == 7
+    pd.testing.assert_series_equal(d[others], b[others])
 
 
 def test_run_size_limit():
@@ -186,6 +301,11 @@ def test_exports(small_runs, tmp_path):
     history = (base, double)
     html = exports.debrief_html(history, double, base.frames, y, "nl", b"\x89PNG").decode()
     assert "Geprobeerde instellingen" in html and double.settings.label() in html and "€" in html
+    laak = double.settings.with_area_factor("staffing.individual_support_by_stadsdeel", "Laak", 2.0)
+    from dataclasses import replace
+
+    html = exports.debrief_html(history, replace(double, settings=laak), base.frames, y, "nl", None).decode()
+    assert "FTE individuele ondersteuning in Laak (×)" in html and "individual_support_by_stadsdeel={Laak: 2}" in html
 
 
 def test_charts_are_png(small_runs):

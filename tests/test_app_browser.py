@@ -185,6 +185,12 @@ def test_workshop_in_browser(chromium_browser, server, tmp_path):
     # Move a slider: individual-support FTE x 1.00 -> x 1.50, then run.
     _slider(page, "staffing.individual_support_factor", 10)
     page.get_by_text("FTE individuele ondersteuning (× vandaag): 1,50").wait_for()
+    # FTE per stadsdeel: Laak x 1.0 -> x 2.0 on top of that.
+    page.locator(".area-select .v-select__slot").click()
+    page.get_by_role("option", name="Laak", exact=True).click()
+    _slider(page, "staffing.individual_support_by_stadsdeel", 10)
+    page.get_by_text("FTE individuele ondersteuning in Laak (×): 2,0").wait_for()
+    page.get_by_text("Laak: individuele ondersteuning ×2,0").first.wait_for()
     page.get_by_role("button", name="Doorrekenen").click()
     _wait_done(page)
     _tab(page, "Tijdreeksen")
@@ -229,6 +235,7 @@ def test_workshop_in_browser(chromium_browser, server, tmp_path):
     _shot(page, "7-meenemen")
     toml = files["Scenario (TOML)"]
     assert "individual_support_factor = 1.5" in toml.read_text()
+    assert 'individual_support_by_stadsdeel = { "Laak" = 2.0 }' in toml.read_text()
     done = subprocess.run(_welzijnsim() + ["validate", str(toml)], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     import openpyxl
@@ -242,6 +249,7 @@ def test_workshop_in_browser(chromium_browser, server, tmp_path):
     # A second browser session starts from the preset, and keeps its own setting.
     ctx2, page2 = _open(browser, server)
     page2.get_by_text("FTE individuele ondersteuning (× vandaag): 1,00").wait_for()
+    assert page2.get_by_text("Aangepast: geen stadsdeel").is_visible()
     _slider(page2, "staffing.area_based_factor", 4)
     page2.get_by_text("FTE gebiedsgericht werk (× vandaag): 1,20").wait_for()
     assert page.get_by_text("FTE individuele ondersteuning (× vandaag): 1,50").is_visible()
