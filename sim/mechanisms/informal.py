@@ -7,19 +7,20 @@ reach the Servicepunt XL. Their subsidy is renewed each year with a probability;
 the area-based budget (Rotterdam: 10%) funds extra capacity and steadier renewal, and is taken from
 area-based staff: the money of the emptied posts is reported as `earmark_eur` (the lever's cost). Informal
 help can fail: the episodes taken up are passed on as `started["informal"]`, and escalation gives them their
-own chance (sim/escalation.py).
+own chance (sim/mechanisms/escalation.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.population import NONE
 
 
 class InformalWelfare(Mechanism):
     name = "informal"
+    counters = ("informal_helped", "earmark_eur")
 
     def __init__(self, model):
         super().__init__(model)
@@ -84,7 +85,7 @@ class InformalWelfare(Mechanism):
         pop.contacts_left[helped] = 0
         started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
-        started["informal"] = helped  # informal help can fail too: escalation sees these (sim/escalation.py)
+        started["informal"] = helped  # informal help can fail too: escalation sees these (sim/mechanisms/escalation.py)
         self.model.results.add("informal_helped", week, pop.service_point[helped])
 
 

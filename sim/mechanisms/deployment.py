@@ -20,12 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim import service
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.population import NONE, WAITING_REPEAT
 
 
 class FlexibleDeployment(Mechanism):
     name = "deployment"
+    counters = ("hours_moved_in", "hours_moved_out", "travel_hours", "travel_cost_eur", "stranger_setbacks")
 
     def __init__(self, model):
         super().__init__(model)

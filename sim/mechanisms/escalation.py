@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.streams import GroupStreams
 
 # Kinds of escalated care, their payer and the parameters holding their unit cost (EUR per client-year) and
@@ -115,7 +115,7 @@ class Escalation(Mechanism):
         return (1.0 + self.params["escalation.cost_growth"]) ** (max(week, 0) // 52)
 
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
-        # Episodes informal organisations took up this week (sim/informal.py runs before this mechanism).
+        # Episodes informal organisations took up this week (sim/mechanisms/informal.py runs before this mechanism).
         taken = started.get("informal", np.zeros(0, dtype=np.int64))
         self._escalate(week, taken, "informal")
         # Gross credit for informal help, as for professional help: no-help chance minus informal chance.
@@ -150,3 +150,6 @@ def counter_names() -> tuple[str, ...]:
     return (("escalations", "escalation_cost", "avoided_cost", "avoided_cost_informal", "avoided_cost_prevention")
             + tuple(f"escalation_cost_{x}" for x in PAYERS)
             + tuple(f"escalations_{r}" for r in ROUTES) + tuple(f"escalation_cost_{r}" for r in ROUTES))
+
+
+Escalation.counters = counter_names()  # created at set-up (Escalation.__init__), so zero rows are reported too
