@@ -138,8 +138,7 @@ class WelzijnModel(Model):
         pop.weekly_hazard = demand.weekly_hazard(pop, p)
         demand.schedule_next(pop, np.arange(len(pop)), self.week - 1, self.streams["episodes"])
 
-        self.results = RunResults.empty(
-            self.weeks, len(self.service_points),
+        meta = dict(
             start_year=p["run.start_year"], scale=scale, seed=self.seed_value, city_name=city.name,
             stadsdelen=city.stadsdelen,
             service_points=[sp.name for sp in self.service_points],
@@ -159,12 +158,9 @@ class WelzijnModel(Model):
                                        * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
             **area_meta,
         )
-        self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points),
-                                                **{k: v for k, v in vars(self.results).items()
-                                                   if k not in ("weeks", "counters", "extra_flows", "wait_hist",
-                                                                "drop_wait_hist", "population_by_year",
-                                                                "sp_fte_by_year", "area_fte_by_year",
-                                                                "moved_hours", "initial_waiting_first")})
+        self.results = RunResults.empty(self.weeks, len(self.service_points), **meta)
+        # Warm-up weeks run the same rules into a scratch record of their own, thrown away at the end.
+        self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points), **meta)
         self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
         self.history: list[dict] = []
         self._final_results = self.results
@@ -315,10 +311,8 @@ class WelzijnModel(Model):
         The phases run in a fixed order: the random draws of a run depend on it."""
         t = self.week
         warm = t < 0
-        # Mechanisms record into self.results by week; during warm-up that is the scratch record, whose
-        # rows they reach with negative week numbers.
         self.results = self._warmup_results if warm else self._final_results
-        w = t + self.warmup if warm else t
+        w = self.results.row = t + self.warmup if warm else t
         self._phase_year(t, w)
         capacity, setback = self._phase_capacity(t, w)
         hidden_ended = self._phase_demand(t, w)

@@ -91,6 +91,9 @@ class RunResults:
     # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
     # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
     wait_hours_hist: np.ndarray | None = None
+    # The row this week's counts go to, set by the model each week: mechanisms record at `row`, not at the
+    # week number, so the warm-up (a scratch record) needs no negative weeks.
+    row: int = 0
     # Area-based need (sim/area_need.py); types in sim.city.AREA_WORK_TYPES order, groups in area_need.GROUPS:
     area_fte_today: np.ndarray | None = None         # (stadsdeel, type) today's FTE before levers
     area_fte_today_range: np.ndarray | None = None   # (stadsdeel, type, [low, high]) from the estimate ranges

@@ -6,8 +6,8 @@ mechanisms off a run is exactly the foundation model. The model calls the hooks 
 week: ``start_year`` (first week of a year), ``adjust_capacity``, ``after_demand``, ``after_service``;
 within a hook, mechanisms run in registry order.
 
-What a mechanism may use of the model: ``population``, ``results`` (the record of the current week's
-row; the scratch record during warm-up), ``streams``, ``params``, ``week``, ``service_points``, ``city``,
+What a mechanism may use of the model: ``population``, ``results`` (this week's record: the scratch
+record during warm-up; count into row ``results.row``, not at the week number), ``streams``, ``params``, ``week``, ``service_points``, ``city``,
 and ``refresh_hazard`` / ``add_residents`` to change residents. Where a mechanism reaches further (agents,
 space, budget, FTE factors), its module says why.
 """

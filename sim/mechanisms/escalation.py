@@ -97,11 +97,11 @@ class Escalation(Mechanism):
         cost = self.case_cost[kind] * self._cost_index(week)
         sp = pop.service_point[hit]
         for suffix in ("", f"_{route}"):
-            res.add(f"escalations{suffix}", week, sp)
-            res.add(f"escalation_cost{suffix}", week, sp, weights=cost)
+            res.add(f"escalations{suffix}", res.row, sp)
+            res.add(f"escalation_cost{suffix}", res.row, sp, weights=cost)
         for j, payer in enumerate(PAYERS):
             mask = self.payer_of[kind] == j
-            res.add(f"escalation_cost_{payer}", week, sp[mask], weights=cost[mask])
+            res.add(f"escalation_cost_{payer}", res.row, sp[mask], weights=cost[mask])
 
     def _light(self, who: np.ndarray) -> np.ndarray:
         """Per resident: `escalation.light_factor` for a request triage solves in one contact, else 1."""
@@ -121,7 +121,7 @@ class Escalation(Mechanism):
         # Gross credit for informal help, as for professional help: no-help chance minus informal chance.
         pop, p = self.model.population, self.params
         expected = self.case_cost[escalation_kind(pop.domain[taken], pop.age_band[taken])] * self._cost_index(week)
-        self.model.results.add("avoided_cost_informal", week, pop.service_point[taken],
+        self.model.results.add("avoided_cost_informal", self.model.results.row, pop.service_point[taken],
                                weights=(p["escalation.p_no_help"] - p["escalation.p_informal"]) * expected)
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
@@ -141,7 +141,7 @@ class Escalation(Mechanism):
         helped_late, helped = first[late], first[~late]
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):
             expected = self.case_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
-            self.model.results.add("avoided_cost", week, pop.service_point[group],
+            self.model.results.add("avoided_cost", self.model.results.row, pop.service_point[group],
                                    weights=(p["escalation.p_no_help"] - p_with) * expected * self._light(group))
 
 

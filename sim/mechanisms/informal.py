@@ -64,7 +64,7 @@ class InformalWelfare(Mechanism):
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
         pop = self.model.population
         if self.earmark_eur.any():
-            self.model.results.ensure("earmark_eur")[week] += self.weekly_earmark
+            self.model.results.ensure("earmark_eur")[self.model.results.row] += self.weekly_earmark
         exact = self.weekly_capacity + self.carry
         cap = np.floor(exact).astype(int)
         self.carry = exact - cap
@@ -86,7 +86,7 @@ class InformalWelfare(Mechanism):
         started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
         started["informal"] = helped  # informal help can fail too: escalation sees these (sim/mechanisms/escalation.py)
-        self.model.results.add("informal_helped", week, pop.service_point[helped])
+        self.model.results.add("informal_helped", self.model.results.row, pop.service_point[helped])
 
 
 def _area_worker():

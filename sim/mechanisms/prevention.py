@@ -130,10 +130,10 @@ class AreaPrevention(Mechanism):
         hidden = np.flatnonzero(newly & (pop.state == HIDDEN))
         asks = hidden[self.rng.random(len(hidden)) < p["prevention.signalling"]]
         ask_for_help(pop, asks, week, 1 + extra_contacts(len(asks), p, self.rng))
-        m.results.add("help_requests", week, pop.service_point[asks])
-        m.results.add("contacts_needed", week, pop.service_point[asks], weights=pop.contacts_left[asks])
+        m.results.add("help_requests", m.results.row, pop.service_point[asks])
+        m.results.add("contacts_needed", m.results.row, pop.service_point[asks], weights=pop.contacts_left[asks])
         m.results.ensure("signalled")
-        m.results.add("signalled", week, pop.service_point[asks])
+        m.results.add("signalled", m.results.row, pop.service_point[asks])
 
     def after_demand(self, week, started) -> None:
         """Gross credit of prevention (only with escalation on): the episodes the effect prevents this week,
@@ -155,7 +155,7 @@ class AreaPrevention(Mechanism):
         prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
         index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
         value = case_costs(p)[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
-        self.model.results.add("avoided_cost_prevention", week, pop.service_point[idx], weights=prevented * value)
+        self.model.results.add("avoided_cost_prevention", self.model.results.row, pop.service_point[idx], weights=prevented * value)
 
     def adjust_capacity(self, week, capacity, setback) -> None:
         # Every 4 weeks, the effect starts for residents reached at least `delay_weeks` ago.
