@@ -1,6 +1,6 @@
 """Unchanged budget: what a budget path makes realistic. Tables over a `simulate` study of a budget-mode scenario.
 
-The model splits each year's welfare budget by the priority rule (`sim.drivers.budget_plan`, documented in
+The model splits each year's welfare budget by the priority rule (`sim.mechanisms.drivers.budget_plan`, documented in
 docs/model.md): accommodation first, then individual support (the legal core), then jongerenwerk in the
 most deprived stadsdelen, then the rest. Per run, `analysis.outcomes.annual_outcomes` checks that spending
 (staff + non-staff) never exceeds the budget in any year, for the city and for every stadsdeel's and

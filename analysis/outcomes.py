@@ -108,7 +108,7 @@ def annual_outcomes(res, city: City, params: dict, within_weeks: int = WITHIN_WE
     out = pd.concat(parts, ignore_index=True)
     if params.get("budget.mode") == "budget":
         # Never spend more than the budget: the whole path (city), and each stadsdeel's and Servicepunt XL's
-        # allocation (sim.drivers.budget_plan), every year.
+        # allocation (sim.mechanisms.drivers.budget_plan), every year.
         check_spending(out)
         city_rows = out[out.level == "city"]
         check_budget(city_rows, budget_path(city, params, res))

@@ -50,7 +50,7 @@ def map_snapshot(model) -> dict:
     reached = np.full(n, np.nan)
     for m in getattr(model, "mechanisms", []):
         if getattr(m, "name", "") == "prevention" and hasattr(m, "reached_week"):
-            from sim.prevention import NOT_REACHED
+            from sim.mechanisms.prevention import NOT_REACHED
 
             # Reached by targeted work (jongerenwerk, ouderenwerk): opbouwwerk reaches nearly everyone thinly.
             k = min(len(m.reached_week), len(pop.cell))

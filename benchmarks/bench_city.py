@@ -218,9 +218,9 @@ PHASES = [
 ] + [
     # optional mechanisms (later work): each hook a class defines itself; absent ones are skipped
     (f"{cls}.{hook}", module, f"{cls}.{hook}", "run")
-    for module, cls in (("sim.drivers", "TenYearDrivers"), ("sim.prevention", "AreaPrevention"),
-                        ("sim.informal", "InformalWelfare"), ("sim.deployment", "FlexibleDeployment"),
-                        ("sim.escalation", "Escalation"))
+    for module, cls in (("sim.mechanisms.drivers", "TenYearDrivers"), ("sim.mechanisms.prevention", "AreaPrevention"),
+                        ("sim.mechanisms.informal", "InformalWelfare"), ("sim.mechanisms.deployment", "FlexibleDeployment"),
+                        ("sim.mechanisms.escalation", "Escalation"))
     for hook in ("start_year", "adjust_capacity", "after_demand", "after_service")
 ]
 

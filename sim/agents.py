@@ -57,7 +57,7 @@ class Worker(Agent):
         self.absent = False
         self.vacant = False  # the post is empty (turnover not yet refilled): no hours, no cost
         self.earmarked = False  # the post's money went to informal organisations: stays empty
-        # Weeks [start, end) the post is empty after its worker left, until it is filled (sim.drivers).
+        # Weeks [start, end) the post is empty after its worker left, until it is filled (sim.mechanisms.drivers).
         self.vacancy: tuple[int, int] | None = None
 
     def update_vacancy(self, week: int) -> None:

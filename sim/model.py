@@ -15,14 +15,36 @@ from mesa import Agent, Model
 from sim import area_need, demand, servers, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
-from sim.drivers import budget_plan, cost_index
+from sim.mechanisms.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
 from sim.parameters import check_area_tables, resolve
-from sim.prevention import apply_push
+from sim.mechanisms.prevention import apply_push
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
 from sim.streams import GroupStreams, Streams
+
+
+class WeeklyEngine:
+    """Each service point spends its week's contact capacity on its queue (sim/service.py)."""
+
+    def serve(self, model: WelzijnModel, t: int, w: int, capacity: np.ndarray,
+              setback: np.ndarray) -> service.ServiceOutcome:
+        pop = model.population
+        return service.serve(pop, service.queue(pop, t), capacity, t, model.params, model.service_streams,
+                             setback, model.streams["deployment"], model.service_overrun, model.leave_streams)
+
+
+class ServersEngine:
+    """Workers as servers with their own hours (sim/servers.py); capacity is their client hours."""
+
+    def serve(self, model: WelzijnModel, t: int, w: int, capacity: np.ndarray,
+              setback: np.ndarray) -> service.ServiceOutcome:
+        return servers.serve(model, t, model.results.counters["client_hours"][w])
+
+
+# `service.engine` -> engine; chosen once at set-up.
+SERVICE_ENGINES = {"weekly": WeeklyEngine, "servers": ServersEngine}
 
 
 class WelzijnModel(Model):
@@ -116,8 +138,7 @@ class WelzijnModel(Model):
         pop.weekly_hazard = demand.weekly_hazard(pop, p)
         demand.schedule_next(pop, np.arange(len(pop)), self.week - 1, self.streams["episodes"])
 
-        self.results = RunResults.empty(
-            self.weeks, len(self.service_points),
+        meta = dict(
             start_year=p["run.start_year"], scale=scale, seed=self.seed_value, city_name=city.name,
             stadsdelen=city.stadsdelen,
             service_points=[sp.name for sp in self.service_points],
@@ -137,12 +158,9 @@ class WelzijnModel(Model):
                                        * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
             **area_meta,
         )
-        self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points),
-                                                **{k: v for k, v in vars(self.results).items()
-                                                   if k not in ("weeks", "counters", "extra_flows", "wait_hist",
-                                                                "drop_wait_hist", "population_by_year",
-                                                                "sp_fte_by_year", "area_fte_by_year",
-                                                                "moved_hours", "initial_waiting_first")})
+        self.results = RunResults.empty(self.weeks, len(self.service_points), **meta)
+        # Warm-up weeks run the same rules into a scratch record of their own, thrown away at the end.
+        self._warmup_results = RunResults.empty(max(self.warmup, 1), len(self.service_points), **meta)
         self.trace_ids = np.array(sorted(trace or []), dtype=np.int64)
         self.history: list[dict] = []
         self._final_results = self.results
@@ -152,6 +170,7 @@ class WelzijnModel(Model):
         self.leave_streams = GroupStreams(self.streams, "leaving", len(self.service_points))
         self.service_overrun = np.zeros(len(self.service_points))  # hours last week's contacts ran over
         self.mechanisms = enabled_mechanisms(self)
+        self.engine = SERVICE_ENGINES[p["service.engine"]]()
 
     # ---- set-up --------------------------------------------------------------------------
     def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
@@ -288,13 +307,23 @@ class WelzijnModel(Model):
 
     def step(self) -> None:
         """One week. Warm-up weeks (negative) run the same rules into a scratch record, so the first
-        reported year starts with queues, open cases and mechanisms already going, not an empty system."""
-        t, p, pop = self.week, self.params, self.population
+        reported year starts with queues, open cases and mechanisms already going, not an empty system.
+        The phases run in a fixed order: the random draws of a run depend on it."""
+        t = self.week
         warm = t < 0
-        # Mechanisms record into self.results by week; during warm-up that is the scratch record, whose
-        # rows they reach with negative week numbers.
         self.results = self._warmup_results if warm else self._final_results
-        res, w = self.results, (t + self.warmup if warm else t)
+        w = self.results.row = t + self.warmup if warm else t
+        self._phase_year(t, w)
+        capacity, setback = self._phase_capacity(t, w)
+        hidden_ended = self._phase_demand(t, w)
+        out = self._phase_service(t, w, capacity, setback, hidden_ended)
+        self._phase_record(t, w, out)
+        self.week += 1
+
+    def _phase_year(self, t: int, w: int) -> None:
+        """First week of a year (and of the warm-up): mechanisms' yearly changes, then the yearly record."""
+        pop, res = self.population, self.results
+        warm = t < 0
         if t == 0:
             res.initial_waiting_first = np.bincount(pop.service_point[pop.state == WAITING_FIRST],
                                                     minlength=len(self.service_points))
@@ -303,8 +332,10 @@ class WelzijnModel(Model):
                 m.start_year(max(t, 0) // 52, t)
         if not warm and t % 52 == 0:
             self._record_year(t // 52)
-        mechanisms = self.mechanisms
 
+    def _phase_capacity(self, t: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+        """This week's contact capacity per service point and the chance a contact is a setback."""
+        res = self.results
         for worker in self.agents_by_type.get(SupportWorker, []):
             worker.plan_week()
         capacity = np.zeros(len(self.service_points), dtype=np.int64)
@@ -313,12 +344,16 @@ class WelzijnModel(Model):
             capacity[sp.index], hours = sp.contact_capacity(factor)
             res.counters["client_hours"][w, sp.index] = hours
         setback = np.zeros(len(self.service_points))
-        for m in mechanisms:
+        for m in self.mechanisms:
             m.adjust_capacity(t, capacity, setback)
         res.counters["contact_capacity"][w] = capacity
+        return capacity, setback
 
+    def _phase_demand(self, t: int, w: int) -> np.ndarray:
+        """New episodes (mechanisms see them first), then the hidden episodes that ended (returned)."""
+        p, pop, res = self.params, self.population, self.results
         started = demand.start_episodes(pop, t, p, self.streams, self.network_reference)
-        for m in mechanisms:
+        for m in self.mechanisms:
             m.after_demand(t, started)
         sp_of = pop.service_point  # after the mechanisms: they may have added residents
         res.add("contacts_needed", w, sp_of[started["asked"]], weights=pop.contacts_left[started["asked"]])
@@ -333,14 +368,22 @@ class WelzijnModel(Model):
         self._trace("help_request", started["asked"])
         hidden_ended = demand.end_hidden(pop, t)
         self._trace("hidden_ended", hidden_ended)
+        return hidden_ended
 
-        out = (servers.serve(self, t, res.counters["client_hours"][w]) if p["service.engine"] == "servers" else
-               service.serve(pop, service.queue(pop, t), capacity, t, p, self.service_streams,
-                             setback, self.streams["deployment"], self.service_overrun, self.leave_streams))
+    def _phase_service(self, t: int, w: int, capacity: np.ndarray, setback: np.ndarray,
+                       hidden_ended: np.ndarray) -> service.ServiceOutcome:
+        """Serve the queues with the engine chosen at set-up; mechanisms then see the outcome."""
+        out = self.engine.serve(self, t, w, capacity, setback)
         if out.overrun is not None:
             self.service_overrun = out.overrun
-        for m in mechanisms:
+        for m in self.mechanisms:
             m.after_service(t, out, hidden_ended)
+        return out
+
+    def _phase_record(self, t: int, w: int, out: service.ServiceOutcome) -> None:
+        """Count the week's service outcome and the stocks at its end."""
+        pop, res = self.population, self.results
+        sp_of = pop.service_point
         first = out.served[out.first]
         res.add("contacts", w, sp_of[out.served])
         res.add("first_contacts", w, sp_of[first])
@@ -367,10 +410,10 @@ class WelzijnModel(Model):
         # few thousand open cases they find).
         open_cases = np.flatnonzero(pop.state >= WAITING_FIRST)
         sp_open = sp_of[open_cases]
+        n = len(self.service_points)
         res.counters["waiting_first"][w] = np.bincount(sp_open[pop.state[open_cases] == WAITING_FIRST],
-                                                       minlength=len(capacity))
-        res.counters["open_cases"][w] = np.bincount(sp_open, minlength=len(capacity))
-        self.week += 1
+                                                       minlength=n)
+        res.counters["open_cases"][w] = np.bincount(sp_open, minlength=n)
 
     def _record_triage(self, w: int, first: np.ndarray, out) -> None:
         """Issue 9 counters: what the first contacts decided, referrals by destination, walk-ins who left,

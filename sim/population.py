@@ -87,6 +87,9 @@ class Population:
     # Not per resident (so `append` leaves it alone): the referral access matrix (kind x destination) and
     # the stream for triage of requests raised outside the demand step (set by the model).
     meta: dict = field(default_factory=dict)
+    # Value a newcomer starts with, per column that does not start at zero (`append`); mechanisms add theirs
+    # through `add_columns`.
+    defaults: dict = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.district)
@@ -111,6 +114,15 @@ class Population:
         self.route = np.zeros(n, dtype=np.int8)
         self.last_client_quarter = np.full(n, NO_QUARTER, dtype=np.int32)
         self.destination = np.zeros(n, dtype=np.int8)
+        self.defaults.update(domain=-1, last_client_year=-1, last_client_quarter=NO_QUARTER, hazard_multiplier=1.0)
+
+    def add_columns(self, columns: dict[str, tuple[str, object]]) -> None:
+        """Per-resident columns a mechanism declares (name -> (dtype, start value)); `append` grows them."""
+        for name, (dtype, start) in columns.items():
+            if name in vars(self):
+                raise ValueError(f"population column {name!r} exists already")
+            setattr(self, name, np.full(len(self), start, dtype=dtype))
+            self.defaults[name] = start
 
     def append(self, columns: dict[str, np.ndarray]) -> np.ndarray:
         """Add residents (attribute columns as from `draw_*`); their state starts empty. Returns their ids."""
@@ -121,12 +133,8 @@ class Population:
             if name in columns:
                 extra = columns[name].astype(col.dtype)
             else:
-                extra = np.zeros(n_new, dtype=col.dtype)
+                extra = np.full(n_new, self.defaults.get(name, 0), dtype=col.dtype)
             setattr(self, name, np.concatenate([col, extra]))
-        self.domain[n_old:] = -1
-        self.last_client_year[n_old:] = -1
-        self.last_client_quarter[n_old:] = NO_QUARTER
-        self.hazard_multiplier[n_old:] = 1.0
         return np.arange(n_old, n_old + n_new)
 
     def describe(self, person: int) -> dict:

@@ -91,6 +91,9 @@ class RunResults:
     # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
     # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
     wait_hours_hist: np.ndarray | None = None
+    # The row this week's counts go to, set by the model each week: mechanisms record at `row`, not at the
+    # week number, so the warm-up (a scratch record) needs no negative weeks.
+    row: int = 0
     # Area-based need (sim/area_need.py); types in sim.city.AREA_WORK_TYPES order, groups in area_need.GROUPS:
     area_fte_today: np.ndarray | None = None         # (stadsdeel, type) today's FTE before levers
     area_fte_today_range: np.ndarray | None = None   # (stadsdeel, type, [low, high]) from the estimate ranges
@@ -100,7 +103,7 @@ class RunResults:
     area_target_by_year: np.ndarray | None = None    # (years, stadsdeel, type) FTE at the coverage targets
     area_fte_type_by_year: np.ndarray | None = None  # (years, stadsdeel, type) filled FTE
     area_factor_by_year: np.ndarray | None = None    # (years, stadsdeel, type) funded share (budget mode)
-    # The welfare budget (sim.drivers.budget_plan), EUR per year, whole city:
+    # The welfare budget (sim.mechanisms.drivers.budget_plan), EUR per year, whole city:
     budget_mode: bool = False
     budget_total_by_year: np.ndarray | None = None      # (years,)
     budget_stadsdeel_by_year: np.ndarray | None = None  # (years, stadsdeel) allocated, incl. its Servicepunten XL
@@ -108,7 +111,7 @@ class RunResults:
     non_staff_by_year: np.ndarray | None = None         # (years, stadsdeel, NON_STAFF_ITEMS) funded
     non_staff_sp_by_year: np.ndarray | None = None      # (years, n_sp) funded
     unspent_no_posts_by_year: np.ndarray | None = None  # (years,) budget beyond every post and commitment
-    tier_factor_by_year: np.ndarray | None = None       # (years, sim.drivers.TIERS) funded share per tier
+    tier_factor_by_year: np.ndarray | None = None       # (years, sim.mechanisms.drivers.TIERS) funded share per tier
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -286,7 +289,7 @@ class RunResults:
                     row["benefit_cost_ratio_gross"] = row["avoided_cost"] / staff if staff else np.nan
                 if "escalation_cost_dropped" in row:
                     # Escalation individual-support staffing can change (gave up waiting, served late) apart
-                    # from problems that never reached any service (sim/escalation.py).
+                    # from problems that never reached any service (sim/mechanisms/escalation.py).
                     row["escalation_cost_staffing"] = row["escalation_cost_dropped"] + row["escalation_cost_late"]
                 row["observed_contacts"] = row["contacts"]
                 row["need_fte"] = row["hours_needed"] / self.client_hours_per_fte_year
@@ -309,7 +312,7 @@ class RunResults:
         unspent and why: funded posts that stood empty (vacancies), or money beyond every post and commitment
         (city only; creating posts is a staffing decision, not the budget's)."""
         from sim.city import NON_STAFF_ITEMS
-        from sim.drivers import TIERS
+        from sim.mechanisms.drivers import TIERS
 
         if self.budget_total_by_year is None:
             return {}

@@ -1,4 +1,4 @@
-"""The whole welfare budget and the priority rule of an unchanged budget (sim.drivers.budget_plan)."""
+"""The whole welfare budget and the priority rule of an unchanged budget (sim.mechanisms.drivers.budget_plan)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from analysis.executors import SerialExecutor
 from analysis.study import StudyScenario, StudySpec, load_table, run_study
 from scenarios.loader import load_scenario
 from sim.city import NON_STAFF_ITEMS, load_city
-from sim.drivers import TIERS, budget_plan, cost_index, price_index, welfare_budget
+from sim.mechanisms.drivers import TIERS, budget_plan, cost_index, price_index, welfare_budget
 from sim.parameters import resolve
 
 REPO = Path(__file__).resolve().parents[1]

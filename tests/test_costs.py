@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from sim.city import load_city
-from sim.escalation import KINDS, PAYERS, ROUTES, STAFFING_ROUTES, case_costs
+from sim.mechanisms.escalation import KINDS, PAYERS, ROUTES, STAFFING_ROUTES, case_costs
 from sim.model import run_model
 from sim.parameters import resolve
 

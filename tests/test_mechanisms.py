@@ -164,7 +164,7 @@ def test_budget_cut_means_fewer_fte_longer_waits_more_escalation(city):
 
 
 def test_budget_mode_never_spends_more_than_the_budget(city):
-    from sim.drivers import welfare_budget
+    from sim.mechanisms.drivers import welfare_budget
 
     params = {"run.scale": 0.05, "run.years": 4, "budget.mode": "budget", "budget.index": "sociale_basis",
               "budget.ravijnjaar_cut": 0.2, "drivers.enabled": True}

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.streams import GroupStreams
 
 # Kinds of escalated care, their payer and the parameters holding their unit cost (EUR per client-year) and
@@ -97,11 +97,11 @@ class Escalation(Mechanism):
         cost = self.case_cost[kind] * self._cost_index(week)
         sp = pop.service_point[hit]
         for suffix in ("", f"_{route}"):
-            res.add(f"escalations{suffix}", week, sp)
-            res.add(f"escalation_cost{suffix}", week, sp, weights=cost)
+            res.add(f"escalations{suffix}", res.row, sp)
+            res.add(f"escalation_cost{suffix}", res.row, sp, weights=cost)
         for j, payer in enumerate(PAYERS):
             mask = self.payer_of[kind] == j
-            res.add(f"escalation_cost_{payer}", week, sp[mask], weights=cost[mask])
+            res.add(f"escalation_cost_{payer}", res.row, sp[mask], weights=cost[mask])
 
     def _light(self, who: np.ndarray) -> np.ndarray:
         """Per resident: `escalation.light_factor` for a request triage solves in one contact, else 1."""
@@ -115,14 +115,14 @@ class Escalation(Mechanism):
         return (1.0 + self.params["escalation.cost_growth"]) ** (max(week, 0) // 52)
 
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
-        # Episodes informal organisations took up this week (sim/informal.py runs before this mechanism).
+        # Episodes informal organisations took up this week (sim/mechanisms/informal.py runs before this mechanism).
         taken = started.get("informal", np.zeros(0, dtype=np.int64))
         self._escalate(week, taken, "informal")
         # Gross credit for informal help: the chance had nobody helped minus the informal chance. Informal
         # organisations take up hidden episodes first, so "nobody" is the never-reached chance.
         pop, p = self.model.population, self.params
         expected = self.case_cost[escalation_kind(pop.domain[taken], pop.age_band[taken])] * self._cost_index(week)
-        self.model.results.add("avoided_cost_informal", week, pop.service_point[taken],
+        self.model.results.add("avoided_cost_informal", self.model.results.row, pop.service_point[taken],
                                weights=(p["escalation.p_never_reached"] - p["escalation.p_informal"]) * expected)
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
@@ -142,7 +142,7 @@ class Escalation(Mechanism):
         helped_late, helped = first[late], first[~late]
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):
             expected = self.case_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
-            self.model.results.add("avoided_cost", week, pop.service_point[group],
+            self.model.results.add("avoided_cost", self.model.results.row, pop.service_point[group],
                                    weights=(p["escalation.p_no_help"] - p_with) * expected * self._light(group))
 
 
@@ -151,3 +151,6 @@ def counter_names() -> tuple[str, ...]:
     return (("escalations", "escalation_cost", "avoided_cost", "avoided_cost_informal", "avoided_cost_prevention")
             + tuple(f"escalation_cost_{x}" for x in PAYERS)
             + tuple(f"escalations_{r}" for r in ROUTES) + tuple(f"escalation_cost_{r}" for r in ROUTES))
+
+
+Escalation.counters = counter_names()  # created at set-up (Escalation.__init__), so zero rows are reported too

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.city import AREA_WORK_TYPES, City
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.population import ATTRIBUTES, draw_registered, draw_unregistered
 
 
@@ -150,6 +150,7 @@ class TenYearDrivers(Mechanism):
     raises the unregistered population, and workforce turnover with hard-to-fill vacancies."""
 
     name = "drivers"
+    # Writes no counters of its own: its effects show in the foundation counters and the yearly record.
 
     def __init__(self, model):
         super().__init__(model)

@@ -1,9 +1,15 @@
-"""The life-cycle every optional mechanism follows, and the registry of mechanisms.
+"""The contract every optional mechanism follows (the registry is `sim.mechanisms.REGISTRY`).
 
 A mechanism is switched on with ``<name>.enabled = true`` in a scenario. It draws only from its own
 random stream (named after it), so switching one on leaves every other draw as it was, and with all
 mechanisms off a run is exactly the foundation model. The model calls the hooks in this order each
-week: ``start_year`` (first week of a year), ``adjust_capacity``, ``after_demand``, ``after_service``.
+week: ``start_year`` (first week of a year), ``adjust_capacity``, ``after_demand``, ``after_service``;
+within a hook, mechanisms run in registry order.
+
+What a mechanism may use of the model: ``population``, ``results`` (this week's record: the scratch
+record during warm-up; count into row ``results.row``, not at the week number), ``streams``, ``params``, ``week``, ``service_points``, ``city``,
+and ``refresh_hazard`` / ``add_residents`` to change residents. Where a mechanism reaches further (agents,
+space, budget, FTE factors), its module says why.
 """
 
 from __future__ import annotations
@@ -18,12 +24,24 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 class Mechanism:
+    # The parameter group and the random stream: `<name>.enabled` switches the mechanism on.
     name = "mechanism"
+    # Per-resident columns the mechanism keeps on the population: column name -> (dtype, default).
+    # Declared so that residents added later (`Population.append`) get them too.
+    columns: dict[str, tuple[str, object]] = {}
+    # Weekly result counters the mechanism writes (`RunResults.counters`; created on first use by
+    # `RunResults.ensure`, so a mechanism that is off adds no columns to the output).
+    counters: tuple[str, ...] = ()
 
     def __init__(self, model: WelzijnModel):
         self.model = model
         self.params = model.params
         self.rng = model.streams[self.name]
+        model.population.add_columns(self.columns)
+
+    @classmethod
+    def enabled(cls, params: dict) -> bool:
+        return bool(params[f"{cls.name}.enabled"])
 
     def start_year(self, year_index: int, week: int) -> None:
         """Once a year, before anything else in its first week."""
@@ -38,14 +56,3 @@ class Mechanism:
     def after_service(self, week: int, out: ServiceOutcome, hidden_ended: np.ndarray) -> None:
         """See this week's service outcome and the hidden episodes that ended."""
 
-
-def enabled_mechanisms(model: WelzijnModel) -> list[Mechanism]:
-    """Instances of the mechanisms switched on in `model.params`, in their fixed calling order."""
-    from sim.deployment import FlexibleDeployment
-    from sim.drivers import TenYearDrivers
-    from sim.escalation import Escalation
-    from sim.informal import InformalWelfare
-    from sim.prevention import AreaPrevention
-
-    order = [TenYearDrivers, AreaPrevention, InformalWelfare, FlexibleDeployment, Escalation]
-    return [cls(model) for cls in order if model.params[f"{cls.name}.enabled"]]

@@ -20,12 +20,13 @@ from __future__ import annotations
 import numpy as np
 
 from sim import service
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.population import NONE, WAITING_REPEAT
 
 
 class FlexibleDeployment(Mechanism):
     name = "deployment"
+    counters = ("hours_moved_in", "hours_moved_out", "travel_hours", "travel_cost_eur", "stranger_setbacks")
 
     def __init__(self, model):
         super().__init__(model)
@@ -54,15 +55,15 @@ class FlexibleDeployment(Mechanism):
         moved_in = np.maximum(alloc - pool, 0.0)
         moved_out = np.maximum(pool - alloc, 0.0)
         hpc = p["service.hours_per_contact"]
-        m.results.ensure("hours_moved_in")[week] += moved_in * hpc
-        m.results.ensure("hours_moved_out")[week] += moved_out * hpc
+        m.results.ensure("hours_moved_in")[m.results.row] += moved_in * hpc
+        m.results.ensure("hours_moved_out")[m.results.row] += moved_out * hpc
         res = m.results  # the scratch record during warm-up
         if res.moved_hours is None:
             n = len(capacity)
             res.moved_hours = np.zeros((res.weeks, n, n))
         if moved_in.sum() > 0:
             flows = np.outer(moved_out, moved_in) / moved_in.sum()
-            res.moved_hours[week] = flows * hpc / p["run.scale"]
+            res.moved_hours[res.row] = flows * hpc / p["run.scale"]
         # Travel and co-ordination eat part of every moved contact.
         effective = own + np.minimum(alloc, pool) + moved_in * (1.0 - p["deployment.travel_overhead"])
         if self.carry is None:
@@ -77,10 +78,10 @@ class FlexibleDeployment(Mechanism):
         self.stranger_share = np.clip(stranger_share, 0, 1)
         # Paid hours lost to travel and co-ordination, and their cost at the integral cost of a paid hour.
         lost = moved_in * hpc * p["deployment.travel_overhead"]
-        res.ensure("travel_hours")[week] += lost
+        res.ensure("travel_hours")[res.row] += lost
         hour_cost = p["service.cost_per_fte"] / (p["service.hours_per_fte"] * 52.0)
         index = (1.0 + p["service.cost_growth"]) ** (max(week, 0) // 52)
-        res.ensure("travel_cost_eur")[week] += lost * hour_cost * index
+        res.ensure("travel_cost_eur")[res.row] += lost * hour_cost * index
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
         """Follow-up contacts with a worker who is not the client's own fail to move the episode forward with
@@ -101,4 +102,4 @@ class FlexibleDeployment(Mechanism):
         pop.since[reopened] = week + gap
         out.resolved = np.setdiff1d(out.resolved, reopened, assume_unique=True)
         self.model.results.ensure("stranger_setbacks")
-        self.model.results.add("stranger_setbacks", week, pop.service_point[failed])
+        self.model.results.add("stranger_setbacks", self.model.results.row, pop.service_point[failed])

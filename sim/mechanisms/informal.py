@@ -7,19 +7,20 @@ reach the Servicepunt XL. Their subsidy is renewed each year with a probability;
 the area-based budget (Rotterdam: 10%) funds extra capacity and steadier renewal, and is taken from
 area-based staff: the money of the emptied posts is reported as `earmark_eur` (the lever's cost). Informal
 help can fail: the episodes taken up are passed on as `started["informal"]`, and escalation gives them their
-own chance (sim/escalation.py).
+own chance (sim/mechanisms/escalation.py).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.population import NONE
 
 
 class InformalWelfare(Mechanism):
     name = "informal"
+    counters = ("informal_helped", "earmark_eur")
 
     def __init__(self, model):
         super().__init__(model)
@@ -63,7 +64,7 @@ class InformalWelfare(Mechanism):
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
         pop = self.model.population
         if self.earmark_eur.any():
-            self.model.results.ensure("earmark_eur")[week] += self.weekly_earmark
+            self.model.results.ensure("earmark_eur")[self.model.results.row] += self.weekly_earmark
         exact = self.weekly_capacity + self.carry
         cap = np.floor(exact).astype(int)
         self.carry = exact - cap
@@ -84,8 +85,8 @@ class InformalWelfare(Mechanism):
         pop.contacts_left[helped] = 0
         started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
-        started["informal"] = helped  # informal help can fail too: escalation sees these (sim/escalation.py)
-        self.model.results.add("informal_helped", week, pop.service_point[helped])
+        started["informal"] = helped  # informal help can fail too: escalation sees these (sim/mechanisms/escalation.py)
+        self.model.results.add("informal_helped", self.model.results.row, pop.service_point[helped])
 
 
 def _area_worker():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.demand import ask_for_help, extra_contacts
-from sim.mechanisms import Mechanism
+from sim.mechanisms.base import Mechanism
 from sim.population import HIDDEN
 
 NOT_REACHED = np.iinfo(np.int32).min
@@ -49,26 +49,30 @@ TARGET_MASK = {wt: np.isin(np.arange(5), bands) for wt, bands in TARGETS.items()
 
 class AreaPrevention(Mechanism):
     name = "prevention"
+    counters = ("signalled", "avoided_cost_prevention")
+
+    # Per-resident columns (on the population, so newcomers get them): the week reached (NOT_REACHED, or
+    # negative in warm-up), whether the effect has started, the network boost given once, and the hazard
+    # reduction once effective.
+    columns = {"prevention_reached_week": ("int32", NOT_REACHED), "prevention_effective": ("bool", False),
+               "prevention_boosted": ("bool", False), "prevention_effect": ("float32", 0.0)}
 
     def __init__(self, model):
         super().__init__(model)
-        self.reached_week = np.zeros(0, dtype=np.int32)  # NOT_REACHED or the week reached (negative in warm-up)
-        self.effective = np.zeros(0, dtype=bool)
-        self.boosted = np.zeros(0, dtype=bool)           # network boost given once
-        self.effect = np.zeros(0, dtype=np.float32)      # hazard reduction once effective
         self._effective_idx = None                        # flatnonzero(effective), kept until it changes
-        self._grow_columns()
 
-    # Per-resident columns of this mechanism and the value newcomers start with.
-    COLUMNS = (("reached_week", NOT_REACHED), ("effective", False), ("boosted", False), ("effect", 0.0))
+    # The columns under their short names (app/worker.py and tests read them from the mechanism).
+    reached_week = property(lambda self: self.model.population.prevention_reached_week)
+    effective = property(lambda self: self.model.population.prevention_effective)
+    boosted = property(lambda self: self.model.population.prevention_boosted)
 
-    def _grow_columns(self) -> None:
-        """Extend the columns to residents added since (growth, arrivals)."""
-        extra = len(self.model.population) - len(self.reached_week)
-        if extra > 0:
-            for name, start in self.COLUMNS:
-                col = getattr(self, name)
-                setattr(self, name, np.concatenate([col, np.full(extra, start, dtype=col.dtype)]))
+    @property
+    def effect(self) -> np.ndarray:
+        return self.model.population.prevention_effect
+
+    @effect.setter
+    def effect(self, value: np.ndarray) -> None:
+        self.model.population.prevention_effect = value
 
     def reach_capacity(self) -> dict[str, np.ndarray]:
         """Residents each stadsdeel's area workers can reach this year, per work type (scaled)."""
@@ -89,7 +93,6 @@ class AreaPrevention(Mechanism):
         return out
 
     def start_year(self, year_index: int, week: int) -> None:
-        self._grow_columns()
         m, p, pop = self.model, self.params, self.model.population
         reached = np.zeros(len(pop), dtype=bool)
         effect = np.zeros(len(pop), dtype=np.float32)
@@ -127,10 +130,10 @@ class AreaPrevention(Mechanism):
         hidden = np.flatnonzero(newly & (pop.state == HIDDEN))
         asks = hidden[self.rng.random(len(hidden)) < p["prevention.signalling"]]
         ask_for_help(pop, asks, week, 1 + extra_contacts(len(asks), p, self.rng))
-        m.results.add("help_requests", week, pop.service_point[asks])
-        m.results.add("contacts_needed", week, pop.service_point[asks], weights=pop.contacts_left[asks])
+        m.results.add("help_requests", m.results.row, pop.service_point[asks])
+        m.results.add("contacts_needed", m.results.row, pop.service_point[asks], weights=pop.contacts_left[asks])
         m.results.ensure("signalled")
-        m.results.add("signalled", week, pop.service_point[asks])
+        m.results.add("signalled", m.results.row, pop.service_point[asks])
 
     def after_demand(self, week, started) -> None:
         """Gross credit of prevention (only with escalation on): the episodes the effect prevents this week,
@@ -139,7 +142,7 @@ class AreaPrevention(Mechanism):
         p = self.params
         if not p["escalation.enabled"]:
             return
-        from sim.escalation import case_costs, escalation_kind
+        from sim.mechanisms.escalation import case_costs, escalation_kind
 
         pop = self.model.population
         # The effective residents change only at a year start and every 4 weeks: find them then, not weekly.
@@ -152,7 +155,7 @@ class AreaPrevention(Mechanism):
         prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
         index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
         value = case_costs(p)[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
-        self.model.results.add("avoided_cost_prevention", week, pop.service_point[idx], weights=prevented * value)
+        self.model.results.add("avoided_cost_prevention", self.model.results.row, pop.service_point[idx], weights=prevented * value)
 
     def adjust_capacity(self, week, capacity, setback) -> None:
         # Every 4 weeks, the effect starts for residents reached at least `delay_weeks` ago.
