@@ -228,6 +228,7 @@ def test_saved_toml_is_a_scenario_that_loads_with_the_same_values(tmp_path):
 
 
 # ---- tables from real runs --------------------------------------------------------------------
+@pytest.mark.slow
 def test_key_table_against_frames(small_runs):
     base, double = small_runs["base"], small_runs["double"]
     y = summary.years(base.frames)[-1]
@@ -262,6 +263,7 @@ def test_bands_and_seen_within_ten_days(small_runs):
     assert summary.bands(frames, "no_such_column").empty  # a column the model does not report is skipped
 
 
+@pytest.mark.slow
 def test_map_snapshot_matches_the_run(small_runs):
     run = small_runs["base"]
     grids = run.map["grids"]
@@ -308,6 +310,7 @@ def test_exports(small_runs, tmp_path):
     assert "FTE individuele ondersteuning in Laak (×)" in html and "individual_support_by_stadsdeel={Laak: 2}" in html
 
 
+@pytest.mark.slow
 def test_charts_are_png(small_runs):
     from app import charts
 
@@ -322,6 +325,7 @@ def test_charts_are_png(small_runs):
 
 
 # ---- the pool -----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_pool_runs_progress_and_cache():
     from app import runs
 
@@ -362,6 +366,7 @@ def _html(rc) -> str:
     return " ".join(w.unsafe_innerHTML for w in rc.find(HTML).widgets)
 
 
+@pytest.mark.slow
 def test_page_renders_dutch_then_english(small_runs):
     import ipyvuetify as v
     import solara

@@ -157,6 +157,7 @@ def _download(page, label, folder):
                 raise AssertionError(f"no download from the button {label!r}") from exc
 
 
+@pytest.mark.slow
 def test_workshop_in_browser(chromium_browser, server, tmp_path):
     browser = chromium_browser
     ctx, page = _open(browser, server)

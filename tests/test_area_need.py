@@ -101,6 +101,7 @@ def test_annual_columns_and_city_sums():
     assert res.annual("service_point").fte_area_need.isna().all()
 
 
+@pytest.mark.slow
 def test_staffing_and_run_commands_print_area_based_need(tmp_path):
     r = CliRunner().invoke(app, ["staffing", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02",
                                  "--set", "run.years=1", "--set", "run.warmup_weeks=0", "--replications", "2",

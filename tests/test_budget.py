@@ -24,6 +24,7 @@ SMALL = ["run.scale=0.02", "run.years=3"]
     ["budget.index=sociale_basis", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
     ["budget.azwa_extra=5000000"],
 ])
+@pytest.mark.slow
 def test_budget_runs_stay_within_budget(levers, tmp_path):
     sc = load_scenario(REPO / "scenarios" / "budget-frozen.toml", SMALL + levers)
     assert sc.params()["budget.mode"] == "budget"
@@ -44,6 +45,7 @@ def test_check_budget_raises_when_over():
         check_budget(rows, np.array([10.0e6, 10.4e6]))
 
 
+@pytest.mark.slow
 def test_budget_command_prints_bands(tmp_path):
     r = CliRunner().invoke(app, ["budget", str(REPO / "scenarios" / "budget-frozen.toml"), "--set", SMALL[0],
                                  "--set", "run.years=2", "--replications", "2", "--workers", "0", "--quiet",

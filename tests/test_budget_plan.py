@@ -122,6 +122,7 @@ def test_mandate_mode_plan_is_the_mandate_cost(city):
     ["budget.azwa_extra=5000000"],
     ["budget.indexation=real"],
 ])
+@pytest.mark.slow
 def test_runs_never_spend_more_than_the_budget_in_any_year_and_area(levers, tmp_path):
     """Every row of every level (city, stadsdeel, Servicepunt XL), every year, 2 replications."""
     sc = load_scenario(REPO / "scenarios" / "budget-frozen.toml", SMALL + levers)
@@ -142,6 +143,7 @@ def test_runs_never_spend_more_than_the_budget_in_any_year_and_area(levers, tmp_
     ("budget-frozen-real", [], ("real (compensated",)),
     ("budget-frozen", ["--set", "budget.priority=pro_rata"], ("pro_rata",)),
 ])
+@pytest.mark.slow
 def test_budget_command_prints_what_the_money_makes_realistic(scenario, extra, words, tmp_path):
     """The commands shown in docs/study.md, at small scale."""
     r = CliRunner().invoke(app, ["budget", str(REPO / "scenarios" / f"{scenario}.toml"), "--set", "run.scale=0.02",
@@ -153,6 +155,7 @@ def test_budget_command_prints_what_the_money_makes_realistic(scenario, extra, w
         assert text in r.output, text
 
 
+@pytest.mark.slow
 def test_a_cut_in_a_run_leaves_individual_support_alone_and_shrinks_area_work_first(city):
     """Same seed (common random numbers), scale 0.05, 3 years, 30% cut from 2027: under core_first the
     Servicepunten XL keep every funded hour (their weekly capacity is identical to the uncut run) and the

@@ -176,6 +176,7 @@ def test_param_option_is_checked():
             parse_param(text)
 
 
+@pytest.mark.slow
 def test_cli_bad_counts_exits_2_naming_row_and_column(tmp_path):
     out = run_cli("calibrate", "scenarios/baseline.toml", "--counts", DATA / "calib_counts_bad_value.csv",
                   "--trials", "1", "--out", tmp_path / "x.toml", "--quiet")
@@ -184,6 +185,7 @@ def test_cli_bad_counts_exits_2_naming_row_and_column(tmp_path):
     assert not (tmp_path / "x.toml").exists()
 
 
+@pytest.mark.slow
 def test_cli_calibrate_smoke(tmp_path):
     """End to end on the example counts file: tiny, only checks the command's plumbing and output file."""
     target = tmp_path / "cal.toml"

@@ -32,6 +32,7 @@ def test_targets_file_is_valid_and_sourced():
         assert t.low < t.high
 
 
+@pytest.mark.slow
 def test_check_model_prints_every_target_and_exits_0():
     out = run_cli("check-model", *SMALL, "--replications", "2", "--quiet")
     assert out.returncode == 0, out.stderr

@@ -71,6 +71,7 @@ def test_console_script_is_installed():
     assert Path(welzijnsim_command()[0]).name.startswith("welzijnsim"), "console script next to the interpreter"
 
 
+@pytest.mark.slow
 def test_validate_baseline(cli):
     r = cli["validate baseline"]
     assert r.returncode == 0, r.stderr
@@ -147,6 +148,7 @@ def test_results_written_by_the_cli_equal_an_in_process_run(cli, city):
         np.testing.assert_allclose(written[col].to_numpy(), here[col].to_numpy(), rtol=1e-12, err_msg=col)
 
 
+@pytest.mark.slow
 def test_replications_have_their_own_seeds(tmp_path):
     """In-process (the script itself is covered above): two replications from study seed 7."""
     r = invoke("run", BASELINE, "--set", "run.scale=0.02", "--set", "run.years=1", "--replications", "2",
@@ -193,6 +195,7 @@ def test_validate_every_shipped_scenario(path):
     assert "valid scenario" in r.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(BAD_FILES))
 @pytest.mark.parametrize("command", ["validate", "run"])
 def test_every_malformed_file_exits_2(tmp_path, command, name):

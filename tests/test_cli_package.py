@@ -55,6 +55,7 @@ def test_the_package_has_the_expected_modules():
         assert f"analysis.cli.{name}" in CLI_MODULES
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("module", CLI_MODULES)
 def test_each_cli_module_imports_alone_in_a_fresh_interpreter(module):
     r = _python("-c", f"import {module}")

@@ -57,6 +57,7 @@ def test_escalation_books_annual_unit_cost_times_duration():
     assert costs[KINDS.index("eviction")] == pytest.approx(p["escalation.cost_eviction"])  # one-off per case
 
 
+@pytest.mark.slow
 def test_longer_durations_raise_escalation_cost_in_proportion(city):
     """Same seed: the same escalations happen, only their price changes (CRN), so cost scales exactly."""
     params = {**SMALL, "escalation.enabled": True}
@@ -102,6 +103,7 @@ def _capacity(res) -> np.ndarray:
                      res.fte_factor_by_year.sum(), *res.fte.to_numpy().sum(axis=0)])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lever", sorted(LEVER_CASES))
 def test_a_costless_lever_is_impossible(city, lever):
     """Paired runs (same seed): a lever that changes capacity changes its cost line (never zero)."""
@@ -114,6 +116,7 @@ def test_a_costless_lever_is_impossible(city, lever):
     assert abs(row["cost_eur"]) > 1.0, row  # EUR over two years, whole city
 
 
+@pytest.mark.slow
 def test_paired_benefit_cost_equals_the_difference_of_the_two_runs_totals(city):
     """B/C from paired runs: net benefit = escalation A - escalation B and cost = spending B - spending A,
     recomputed here from the raw weekly counters (not the annual table the function reads)."""
@@ -136,6 +139,7 @@ def test_paired_benefit_cost_equals_the_difference_of_the_two_runs_totals(city):
 
 
 # ---- check-model --levers ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_check_model_levers_prints_paired_benefit_cost(tmp_path):
     """The command docs/scenarios.md shows, at a tiny scale, with a one-target file (the face targets kept)."""
     from typer.testing import CliRunner
@@ -167,6 +171,7 @@ def test_bad_lever_target_names_file_and_field(tmp_path):
 
 
 # ---- per-area levers ------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_laak_double_changes_laak_only(city):
     """staffing.individual_support_by_stadsdeel = { Laak = 2 }: Laak's FTE double, every other stadsdeel's posts
     and (service points uncoupled: no pool, no informal) weekly numbers stay identical (common random numbers)."""
@@ -184,6 +189,7 @@ def test_laak_double_changes_laak_only(city):
     assert laak.counters["contact_capacity"][:, at_laak].sum() > 1.8 * base.counters["contact_capacity"][:, at_laak].sum()
 
 
+@pytest.mark.slow
 def test_per_servicepunt_lever_and_scalar_factor_still_work(city):
     params = {"run.scale": 0.05, "run.years": 1}
     one = run_model(city, {**params, "staffing.individual_support_by_servicepunt": {"SPXL Laak 1": 3.0}}, SEED)
@@ -218,6 +224,7 @@ def test_bad_per_area_key_in_a_file_names_the_file(tmp_path):
         load_scenario(f)
 
 
+@pytest.mark.slow
 def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
     """The docs' `study --variant 'laak2:staffing.individual_support_by_stadsdeel={Laak=2}'`, tiny and serial."""
     from typer.testing import CliRunner
@@ -240,6 +247,7 @@ def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
     assert bad.exit_code == 2 and "Did you mean 'Laak'" in bad.output
 
 
+@pytest.mark.slow
 def test_scenario_report_runs_and_pairs_by_seed():
     """`python -m analysis.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
     from analysis.scenario_report import report, run_pairs
@@ -250,6 +258,7 @@ def test_scenario_report_runs_and_pairs_by_seed():
     assert "### laak-double per stadsdeel" in text
 
 
+@pytest.mark.slow
 def test_scenario_report_command_line(capsys):
     """`python -m analysis.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
     from analysis.scenario_report import main

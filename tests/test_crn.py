@@ -24,6 +24,7 @@ def city():
 
 @pytest.mark.parametrize("extra", [{}, {"escalation.enabled": True, "drivers.enabled": True,
                                         "prevention.enabled": True}])
+@pytest.mark.slow
 def test_changing_one_service_point_leaves_the_others_identical(city, extra):
     params = {**PARAMS, **extra}
     today = np.array([sp.fte for sp in WelzijnModel(city, params, 11).service_points])

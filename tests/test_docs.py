@@ -355,6 +355,7 @@ def _all_doc_commands():
             yield path, line, command, shows_error
 
 
+@pytest.mark.slow
 def test_every_documented_command_is_classified_and_its_options_exist():
     seen = 0
     for path, line, command, _err in _all_doc_commands():

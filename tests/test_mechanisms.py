@@ -34,6 +34,7 @@ def _same_core(a, b, names=("help_requests", "first_contacts", "contacts", "drop
     np.testing.assert_array_equal(a.wait_hist, b.wait_hist)
 
 
+@pytest.mark.slow
 def test_mechanisms_off_explicitly_is_the_foundation(city):
     base = run_model(city, SMALL, SEED)
     off = run_model(city, {**SMALL, **{f"{m}.enabled": False for m in MECHANISMS}}, SEED)
@@ -47,6 +48,7 @@ def test_mechanisms_off_explicitly_is_the_foundation(city):
     {"informal.enabled": True, "informal.capacity_per_org": 0.0},
     {"prevention.enabled": True, "staffing.area_based_factor": 0.0},
 ])
+@pytest.mark.slow
 def test_neutral_mechanism_reproduces_foundation_exactly(city, neutral):
     """A mechanism switched on but with no effect must not disturb any other draw (own random stream)."""
     base_params = {**SMALL}
@@ -55,6 +57,7 @@ def test_neutral_mechanism_reproduces_foundation_exactly(city, neutral):
     _same_core(run_model(city, base_params, SEED), run_model(city, {**SMALL, **neutral}, SEED))
 
 
+@pytest.mark.slow
 def test_all_mechanisms_on_keep_conservation(city):
     res = run_model(city, {**SMALL, **ALL_ON}, SEED)
     c = {k: np.cumsum(v, axis=0) for k, v in res.counters.items()}
@@ -84,6 +87,7 @@ def _city_with_laak_uplift(tmp_path: Path, uplift: float) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_more_unregistered_in_laak_raises_demand_only_there(city, tmp_path):
     """Laak's unregistered uplift 15% -> 40%. Tolerance elsewhere: |difference| < 4 sd of the difference
     of two independent Poisson counts (sqrt(a + b)), on raw simulated counts, seed 7, scale 0.3, 1 year."""
@@ -108,6 +112,7 @@ def _worst_p90(res, year_index):
     return a[a.year == a.year.min() + year_index].p90_wait_weeks.max()
 
 
+@pytest.mark.slow
 def test_flexible_pool_lowers_worst_p90_wait_under_overload(city):
     """Local overload: the busiest service point keeps 40% of its staff, the others get 150%.
     Same seed (CRN); flexible pool (30%) vs fixed, second year, scale 0.1."""
@@ -145,6 +150,7 @@ def test_prevention_lowers_episode_starts_in_reached_group_after_delay(city):
     assert started_on < started_off - 3 * np.sqrt(started_off)
 
 
+@pytest.mark.slow
 def test_budget_cut_means_fewer_fte_longer_waits_more_escalation(city):
     """A 30% cut from 2027 vs the frozen budget, same seed (CRN), years 2026-2028, scale 0.1, every kind of work
     shrinking alike (budget.priority = pro_rata; the priority rule protecting individual support is tested in
@@ -175,6 +181,7 @@ def test_budget_mode_never_spends_more_than_the_budget(city):
     np.testing.assert_allclose(annual.budget_eur.to_numpy(), budget)
 
 
+@pytest.mark.slow
 def test_naive_norm_misses_most_where_unregistered_concentrate(city):
     """Need (true) over norm (register): the ratio is highest in a stadsdeel with the largest unregistered
     share (Laak or Centrum in the data set), seed 7, scale 0.2, housing crisis doubling unregistered."""
@@ -198,6 +205,7 @@ def test_drivers_grow_and_age_the_population(city):
                                    .population.age_band >= 3)
 
 
+@pytest.mark.slow
 def test_informal_takes_up_low_trust_residents_first(city):
     params = {"run.scale": 0.05, "run.years": 1, "informal.enabled": True}
     model = WelzijnModel(city, params, SEED)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import gc
 
 from mesa import Agent
@@ -10,6 +11,7 @@ from sim.city import load_city
 from sim.model import run_model
 
 
+@pytest.mark.slow
 def test_run_model_releases_its_model():
     city = load_city("den_haag")
     gc.collect()

@@ -52,6 +52,7 @@ def assert_same_results(a, b):
         pd.testing.assert_frame_equal(a.annual(level), b.annual(level))
 
 
+@pytest.mark.slow
 def test_same_seed_gives_identical_results(city):
     params = {**SMALL, "run.warmup_weeks": 8}
     assert_same_results(run_model(city, params, 11), run_model(city, params, 11))
@@ -64,6 +65,7 @@ def test_same_seed_gives_identical_population(city):
         np.testing.assert_array_equal(getattr(a.population, col), getattr(b.population, col), err_msg=col)
 
 
+@pytest.mark.slow
 def test_different_seed_gives_different_results(city):
     a, b = run_model(city, SMALL, 11), run_model(city, SMALL, 12)
     differs = [n for n in ("help_requests", "contacts", "new_episodes") if not np.array_equal(a.counters[n],
@@ -185,6 +187,7 @@ def test_annual_contacts_clients_and_requests_are_ordered(regime_run, level):
     assert np.all(a["first_contacts"] <= a["help_requests"] + waiting_before + eps)
 
 
+@pytest.mark.slow
 def test_people_who_had_contacts_had_asked(traced_run):
     model, _ = traced_run
     asked = {e["person"] for e in model.history if e["event"] == "help_request"}
@@ -286,6 +289,7 @@ def test_traced_events_add_up_to_the_counters(traced_run):
     assert counts["dropped"] == c["dropped_first"] + c["dropped_repeat"]
 
 
+@pytest.mark.slow
 def test_tracing_does_not_change_the_run(traced_run, city):
     _, res = traced_run
     assert_same_results(res, run_model(city, TRACED, SEED))
@@ -369,6 +373,7 @@ def test_contact_capacity_matches_staff_hours(city):
         res.counters["contact_capacity"].sum(), abs=len(model.service_points))
 
 
+@pytest.mark.slow
 def test_nobody_gives_up_when_nobody_may(city):
     res = run_model(city, {**SMALL, "demand.give_up_per_week": 0.0, "demand.leave_pressure": 0.0}, SEED)
     assert res.counters["dropped_first"].sum() == 0
@@ -376,6 +381,7 @@ def test_nobody_gives_up_when_nobody_may(city):
     assert res.counters["help_requests"].sum() > 0
 
 
+@pytest.mark.slow
 def test_without_staff_there_are_no_contacts_and_requests_wait_or_give_up(city):
     res = run_model(city, {**SMALL, "staffing.individual_support_factor": 0.0}, SEED)
     c = res.counters
@@ -384,6 +390,7 @@ def test_without_staff_there_are_no_contacts_and_requests_wait_or_give_up(city):
     assert c["help_requests"].sum() == c["waiting_first"][-1].sum() + c["dropped_first"].sum() > 0
 
 
+@pytest.mark.slow
 def test_with_ample_staff_almost_nobody_waits(city):
     """Ten times today's individual-support staff (seed fixed, scale 0.05): at least 95% of first contacts
     happen in the week of the request and under 2% of requests give up. Not all 100%: at reduced scale a
@@ -394,6 +401,7 @@ def test_with_ample_staff_almost_nobody_waits(city):
     assert c["dropped_first"].sum() <= 0.02 * c["help_requests"].sum()
 
 
+@pytest.mark.slow
 def test_more_staff_means_shorter_waits_and_fewer_give_ups(city):
     """Same seed, 0.5× vs 2× today's individual support: waits and give-ups fall, contacts rise."""
     low = run_model(city, {**SMALL, "staffing.individual_support_factor": 0.5}, SEED).annual("city")

@@ -27,6 +27,7 @@ weights_st = st.lists(st.floats(0.001, 1e6, allow_nan=False), min_size=1, max_si
 
 
 # ---- largest remainder: integers proportional to weights that sum exactly to the total ------------
+@pytest.mark.slow
 @given(total=st.integers(0, 10**7), weights=weights_st)
 def test_largest_remainder_sums_exactly_and_stays_within_one_of_the_share(total, weights):
     out = _largest_remainder(total, weights)

@@ -27,6 +27,7 @@ def study(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_views_work(study):
     r = invoke("query", study, "SELECT count(*) AS n FROM annual WHERE level = 'city'", "--csv")
     assert r.exit_code == 0, r.output

@@ -88,6 +88,7 @@ def test_reference_matches_fast_engine(runs):
             f"mean paired difference {row['diff']:+.4f} beyond ±{row['tol']:.4f}")
 
 
+@pytest.mark.slow
 def test_reference_sees_a_rule_change(city, runs):
     """The comparison has power: the reference with give-up twice as likely (0.2 a week) is told apart from
     the fast engine on the mean wait, one outcome declared in advance, paired t-test at α = 0.01 over 5

@@ -89,6 +89,7 @@ def _scenario_for(tmp_path: Path, city: Path) -> Path:
     return f
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(i=st.integers(min_value=0, max_value=len(SITES) - 1), literal=never_allowed)
 def test_cli_exits_2_on_any_broken_city(tmp_path_factory, i, literal):

@@ -95,6 +95,7 @@ def bad_for(name: str, literal: str) -> bool:
 
 
 # ---- scenario files ----------------------------------------------------------------------------
+@pytest.mark.slow
 @SETTINGS
 @given(name=st.sampled_from(ANY_PARAM), literal=bad_literals, bom=st.booleans())
 def test_generated_bad_scenario_values_exit_2_naming_the_field(tmp_path_factory, name, literal, bom):
@@ -116,6 +117,7 @@ unsafe_names = st.one_of(
 )
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(name=unsafe_names)
 def test_path_unsafe_scenario_names_exit_2(tmp_path_factory, name):
@@ -188,6 +190,7 @@ def test_shipped_base_still_found_from_a_copy(tmp_path):
 
 
 # ---- --set ------------------------------------------------------------------------------------
+@pytest.mark.slow
 @SETTINGS
 @given(name=st.sampled_from(ANY_PARAM), literal=bad_literals)
 def test_generated_bad_set_values_exit_2_naming_the_field(tmp_path_factory, name, literal):
@@ -197,6 +200,7 @@ def test_generated_bad_set_values_exit_2_naming_the_field(tmp_path_factory, name
     assert not (d / "o").exists()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(first=st.sampled_from(NUMERIC), second=st.sampled_from(NUMERIC), sep=st.sampled_from(["\n", "\r\n", "\r"]))
 def test_set_value_with_a_line_break_is_refused(tmp_path_factory, first, second, sep):
@@ -238,6 +242,7 @@ def test_set_scenario_base_is_applied(tmp_path):
     (["--seed", "-1"], ["--seed -1"]),
     (["--seed", str(2**70)], ["--seed"]),
 ])
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "check-model", "staffing", "budget"])
 def test_bad_seed_and_replications_name_the_option(tmp_path, command, args, words):
     r = invoke(command, BASELINE, *args, "--out" if command != "check-model" else "--quiet", *(
@@ -290,6 +295,7 @@ def test_quiet_is_a_flag_in_help():
 bad_counts = st.one_of(st.integers(max_value=0), st.integers(min_value=10_001, max_value=10**30))
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(value=bad_counts, command=st.sampled_from(["run", "staffing", "budget", "study", "check-model"]))
 def test_generated_bad_replications(tmp_path_factory, value, command):
@@ -301,6 +307,7 @@ def test_generated_bad_replications(tmp_path_factory, value, command):
     assert not (d / "o").exists()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(value=st.one_of(st.integers(max_value=-1), st.integers(min_value=2**63, max_value=2**200)))
 def test_generated_bad_seeds(tmp_path_factory, value):
@@ -309,6 +316,7 @@ def test_generated_bad_seeds(tmp_path_factory, value):
     assert not (d / "o").exists()
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(option=st.sampled_from(["--batch-size", "--workers"]), value=st.integers(max_value=-1) | st.just(0))
 def test_generated_bad_study_options(tmp_path_factory, option, value):

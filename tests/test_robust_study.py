@@ -88,6 +88,7 @@ FIELDS = ["kind", "scenarios", "seed", "replications", "options", "identity", "r
 
 @settings(max_examples=40, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@pytest.mark.slow
 @given(field=st.sampled_from(FIELDS), value=json_values)
 def test_generated_manifest_damage_never_tracebacks(study, tmp_path_factory, field, value):
     d = tmp_path_factory.mktemp("m") / "c"
@@ -183,6 +184,7 @@ def test_export_and_compare_csv_to_unusable_paths(copy, tmp_path):
     assert blocker.read_text(encoding="utf-8") == "x"
 
 
+@pytest.mark.slow
 def test_existing_study_directory_rule(copy, tmp_path):
     before = snapshot(copy)
     r = invoke("study", BASELINE, *SMALL, "--replications", 2, "--out", copy)
@@ -198,6 +200,7 @@ def test_existing_study_directory_rule(copy, tmp_path):
     assert len(list((copy / RUN).iterdir())) == 1
 
 
+@pytest.mark.slow
 def test_run_directory_rule_and_force(tmp_path):
     out = tmp_path / "r"
     args = ["run", BASELINE, "--set", "run.scale=0.02", "--set", "run.years=1", "--quiet", "--out", out]
@@ -209,6 +212,7 @@ def test_run_directory_rule_and_force(tmp_path):
     assert r.exit_code == 0, r.output
 
 
+@pytest.mark.slow
 def test_a_finished_run_is_never_lost(tmp_path, monkeypatch):
     import analysis.store as store
 

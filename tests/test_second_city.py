@@ -45,6 +45,7 @@ def run_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_run_city_rows_are_named_after_the_city(run_dir):
     city = pd.read_parquet(run_dir / "annual_city.parquet")
     assert set(city["area"]) == {"Voorbeeldstad"}
@@ -66,12 +67,14 @@ def test_staffing_city_share_is_a_number(tmp_path):
     assert all(math.isfinite(v) for v in values)
 
 
+@pytest.mark.slow
 def test_budget(tmp_path):
     text = cli("budget", SCENARIO, *FAST, "--replications", 2, "--workers", 0, "--quiet", "--out",
                tmp_path / "budget")
     assert "Noord" in text
 
 
+@pytest.mark.slow
 def test_study_compare_query_export(tmp_path):
     out = tmp_path / "study"
     cli("study", SCENARIO, *FAST, "--variant", "more:staffing.individual_support_factor=2",

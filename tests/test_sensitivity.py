@@ -248,6 +248,7 @@ def test_dummy_stays_below_noise_floor_on_the_model(tmp_path):
     assert any(o.startswith("fte_needed_sd@") for o in idx.outcome)
 
 
+@pytest.mark.slow
 def test_prim_finds_a_planted_box():
     """1,000 uniform points in 3 factors (seed 42); failures inside 0 <= a <= 0.3, 0.6 <= b <= 1 (c free),
     plus 3% label noise. Tolerance: box limits within 0.07 of the planted ones, c unrestricted,

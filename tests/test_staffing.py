@@ -74,6 +74,7 @@ def share_within(lam: float, c: int, within_weeks: int, qmax: int = 2000) -> flo
     return float(sum(p_at_least[j] / lam * cdf_q[min(limit - j, qmax)] for j in range(1, min(limit, len(pa) - 1) + 1)))
 
 
+@pytest.mark.slow
 def test_exact_queue_sanity():
     # Light traffic: nearly everyone is seen in the week they ask; overload: hardly anyone.
     assert share_within(1.0, 10, 0) > 0.999

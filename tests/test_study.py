@@ -42,6 +42,7 @@ def small_study(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_store_layout(small_study):
     manifest = json.loads((small_study / "manifest.json").read_text())
     assert manifest["format"] == "welzijnsim-study" and manifest["kind"] == "simulate"
@@ -70,6 +71,7 @@ def test_duckdb_query_in_place(small_study):
     assert r.exit_code == 2 and "query failed" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.slow
 def test_export_xlsx_and_csv(small_study, tmp_path):
     openpyxl = pytest.importorskip("openpyxl")
     r = cli("export", small_study, "--format", "xlsx", "--out", tmp_path / "w.xlsx")

@@ -37,6 +37,7 @@ def triage_run(request, city):
     return model, model.run(), waiting0
 
 
+@pytest.mark.slow
 def test_requests_are_conserved_every_week_and_service_point(triage_run):
     """requests (so far) + waiting at the start = solved at first contact + trajectories started + referred
     + gave up + still waiting, for every week and Servicepunt XL (exact, simulated counts)."""
@@ -75,6 +76,7 @@ def test_triage_shares_follow_the_parameters(triage_run):
         assert share == pytest.approx(q, abs=4 * np.sqrt(q * (1 - q) / n))
 
 
+@pytest.mark.slow
 def test_first_contacts_are_shorter_and_capacity_is_in_hours(city):
     """With every request solved at the first contact and first contacts a third as long, the same staff see
     about three times the contacts when the queue is long (hours, not contacts, are the capacity)."""
@@ -134,6 +136,7 @@ def test_returners_come_back_another_week():
     assert pop.since[back].min() >= 11
 
 
+@pytest.mark.slow
 def test_understaffing_makes_more_walk_ins_leave_in_the_model(city):
     """Metamorphic in the whole model: 40% of today's staff gives a longer queue and a larger share of requests
     that give up than today's staff (three seeds, each must hold; the difference is many times the noise)."""
@@ -175,6 +178,7 @@ def test_no_contract_is_trimmed_to_a_couple_of_hours():
         assert min(hours) >= MIN_CONTRACT_HOURS - 1e-9
 
 
+@pytest.mark.slow
 def test_vacancies_are_a_time_to_fill(city):
     """With turnover t a year and a mean time-to-fill T weeks the share of empty posts is about tT/(52 + tT)
     (3.3% at the defaults): measured over 5 years of weekly states of ~1,000 posts at scale 1, tolerance
@@ -198,6 +202,7 @@ def test_vacancies_are_a_time_to_fill(city):
 
 
 # ---- today ---------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_baseline_2026_passes_its_check_model_targets(city):
     """`welzijnsim check-model` on the baseline (1:1, first reported year, one replication): every target
     in range. The benefit/cost target belongs to the escalation mechanism (issue 10) and is reported, not

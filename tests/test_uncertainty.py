@@ -53,6 +53,7 @@ def test_bad_vary_exits_2():
     assert "demand.episode_rate" in r.output
 
 
+@pytest.mark.slow
 def test_study_runs_use_and_record_their_draws(tmp_path):
     args = ["study", BASELINE, *SMALL, "--replications", 3, "--workers", 0, "--quiet",
             "--vary", "demand.episode_rate=0.05:0.2"]

@@ -121,6 +121,7 @@ def erlang_run(city, c: int, rho: float, hc: float, years: int, seed: int):
 
 
 # ---- 1. Erlang C ------------------------------------------------------------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ERLANG_CASES, ids=[c[0] for c in ERLANG_CASES])
 def test_erlang_c(point_city, case):
     _, c, rho, hc, years, seed = case
@@ -165,6 +166,7 @@ def lindley_run(city, c: int, rho: float, years: int, seed: int):
     return sim, {"p_wait_0_weeks": 1.0 - tail[0], "mean_wait_weeks": float(tail.sum())}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", LINDLEY_CASES, ids=[c[0] for c in LINDLEY_CASES])
 def test_weekly_engine_lindley(point_city, case):
     """The production (weekly) engine is a discrete-time batch-service queue; with Poisson requests,
@@ -195,6 +197,7 @@ LITTLE_RUNS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3])
 @pytest.mark.parametrize("name,params", LITTLE_RUNS, ids=[r[0] for r in LITTLE_RUNS])
 def test_little_weekly_exact(city, name, params, seed):
@@ -206,6 +209,7 @@ def test_little_weekly_exact(city, name, params, seed):
     np.testing.assert_array_equal(lit.stock_weeks, lit.wait_weeks)
 
 
+@pytest.mark.slow
 def test_little_servers_hours_den_haag(city):
     """Den Haag at full scale, 3 years after a 26-week warm-up, give-up and repeats on: L = λW per
     service point within 3% (edge effects of the queues at the start and the end of the run)."""
