@@ -34,9 +34,9 @@ def need_table(annual: pd.DataFrame, years: list[int]) -> str:
     if part.empty or "fte_area_need" not in part:
         return "(no area-based need columns in these results)"
     b = bands_by(part, ["area", "year"], NEED)
-    today = part.groupby("area", sort=False)[[c for wt in AREA_TYPES for c in
-                                               (f"fte_today_{wt}", f"fte_today_{wt}_low", f"fte_today_{wt}_high")]
-                                              ].median()
+    today = part.groupby("area", sort=False)[
+        [c for wt in AREA_TYPES for c in (f"fte_today_{wt}", f"fte_today_{wt}_low", f"fte_today_{wt}_high")]
+    ].median()
     rows = {}
     for r in b.itertuples():
         row = rows.get(r.area)
@@ -44,13 +44,17 @@ def need_table(annual: pd.DataFrame, years: list[int]) -> str:
             t = today.loc[r.area]
             row = rows[r.area] = {
                 f"today {wt}": f"{t[f'fte_today_{wt}']:,.1f} ({t[f'fte_today_{wt}_low']:,.0f}-"
-                               f"{t[f'fte_today_{wt}_high']:,.0f})" for wt in AREA_TYPES}
+                f"{t[f'fte_today_{wt}_high']:,.0f})"
+                for wt in AREA_TYPES
+            }
         for wt in AREA_TYPES:
-            row[f"{r.year} {wt}"] = band(getattr(r, f"fte_need_{wt}_p10"), getattr(r, f"fte_need_{wt}_p50"),
-                                         getattr(r, f"fte_need_{wt}_p90"))
+            row[f"{r.year} {wt}"] = band(
+                getattr(r, f"fte_need_{wt}_p10"), getattr(r, f"fte_need_{wt}_p50"), getattr(r, f"fte_need_{wt}_p90")
+            )
         row[f"{r.year} all"] = band(r.fte_area_need_p10, r.fte_area_need_p50, r.fte_area_need_p90)
-        row[f"{r.year} EUR M"] = band(r.cost_area_need_eur_p10 / 1e6, r.cost_area_need_eur_p50 / 1e6,
-                                      r.cost_area_need_eur_p90 / 1e6, "{:,.2f}")
+        row[f"{r.year} EUR M"] = band(
+            r.cost_area_need_eur_p10 / 1e6, r.cost_area_need_eur_p50 / 1e6, r.cost_area_need_eur_p90 / 1e6, "{:,.2f}"
+        )
         row[f"{r.year} at targets"] = f"{r.fte_area_target_p50:,.1f}"
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "stadsdeel"
@@ -63,19 +67,37 @@ def city_need_by_year(annual: pd.DataFrame) -> str:
     if city.empty or "fte_area_need" not in city:
         return "(no area-based need columns in these results)"
     b = bands_by(city, ["year"], NEED + ["fte_area_today", "youths", "risk_youths", "elderly_alone"])
-    out = pd.DataFrame({
-        "year": b.year,
-        "today": [f"{v:,.1f}" for v in b.fte_area_today_p50],
-        **{f"{wt} need": [band(getattr(r, f"fte_need_{wt}_p10"), getattr(r, f"fte_need_{wt}_p50"),
-                               getattr(r, f"fte_need_{wt}_p90")) for r in b.itertuples()] for wt in AREA_TYPES},
-        "area need": [band(r.fte_area_need_p10, r.fte_area_need_p50, r.fte_area_need_p90) for r in b.itertuples()],
-        "cost (EUR M)": [band(r.cost_area_need_eur_p10 / 1e6, r.cost_area_need_eur_p50 / 1e6,
-                              r.cost_area_need_eur_p90 / 1e6, "{:,.2f}") for r in b.itertuples()],
-        "at targets": [f"{v:,.1f}" for v in b.fte_area_target_p50],
-        "youths 12-23": [f"{v:,.0f}" for v in b.youths_p50],
-        "risk youths": [f"{v:,.0f}" for v in b.risk_youths_p50],
-        "65+ alone": [f"{v:,.0f}" for v in b.elderly_alone_p50],
-    })
+    out = pd.DataFrame(
+        {
+            "year": b.year,
+            "today": [f"{v:,.1f}" for v in b.fte_area_today_p50],
+            **{
+                f"{wt} need": [
+                    band(
+                        getattr(r, f"fte_need_{wt}_p10"),
+                        getattr(r, f"fte_need_{wt}_p50"),
+                        getattr(r, f"fte_need_{wt}_p90"),
+                    )
+                    for r in b.itertuples()
+                ]
+                for wt in AREA_TYPES
+            },
+            "area need": [band(r.fte_area_need_p10, r.fte_area_need_p50, r.fte_area_need_p90) for r in b.itertuples()],
+            "cost (EUR M)": [
+                band(
+                    r.cost_area_need_eur_p10 / 1e6,
+                    r.cost_area_need_eur_p50 / 1e6,
+                    r.cost_area_need_eur_p90 / 1e6,
+                    "{:,.2f}",
+                )
+                for r in b.itertuples()
+            ],
+            "at targets": [f"{v:,.1f}" for v in b.fte_area_target_p50],
+            "youths 12-23": [f"{v:,.0f}" for v in b.youths_p50],
+            "risk youths": [f"{v:,.0f}" for v in b.risk_youths_p50],
+            "65+ alone": [f"{v:,.0f}" for v in b.elderly_alone_p50],
+        }
+    )
     return out.set_index("year").to_string()
 
 
@@ -89,26 +111,33 @@ def both_halves_table(staffing: pd.DataFrame, annual: pd.DataFrame, years: list[
     keys = ["replication", "area", "year"]
     extra = ["non_staff_eur"] if "non_staff_eur" in area else []
     both = ind[keys + ["fte_individual_needed", "cost_per_fte_eur"]].merge(
-        area[keys + ["fte_area_need"] + extra], on=keys, how="inner")
+        area[keys + ["fte_area_need"] + extra], on=keys, how="inner"
+    )
     if both.empty:
         return "(no matching replications)"
     both["fte_needed_both"] = both.fte_individual_needed + both.fte_area_need
     both["cost_both_eur"] = both.fte_needed_both * both.cost_per_fte_eur
     # Non-staff costs (accommodation, activities, volunteer support) are today's, indexed with prices.
     both["total_eur"] = both.cost_both_eur + (both.non_staff_eur if extra else 0.0)
-    b = bands_by(both, ["area", "year"], ["fte_individual_needed", "fte_area_need", "fte_needed_both",
-                                          "cost_both_eur", "total_eur"])
+    b = bands_by(
+        both,
+        ["area", "year"],
+        ["fte_individual_needed", "fte_area_need", "fte_needed_both", "cost_both_eur", "total_eur"],
+    )
     rows = {}
     for r in b.itertuples():
         row = rows.setdefault(r.area, {})
-        row[f"{r.year} individual"] = band(r.fte_individual_needed_p10, r.fte_individual_needed_p50,
-                                           r.fte_individual_needed_p90)
+        row[f"{r.year} individual"] = band(
+            r.fte_individual_needed_p10, r.fte_individual_needed_p50, r.fte_individual_needed_p90
+        )
         row[f"{r.year} area-based"] = band(r.fte_area_need_p10, r.fte_area_need_p50, r.fte_area_need_p90)
         row[f"{r.year} both"] = band(r.fte_needed_both_p10, r.fte_needed_both_p50, r.fte_needed_both_p90)
-        row[f"{r.year} staff EUR M"] = band(r.cost_both_eur_p10 / 1e6, r.cost_both_eur_p50 / 1e6,
-                                            r.cost_both_eur_p90 / 1e6, "{:,.2f}")
-        row[f"{r.year} incl. non-staff"] = band(r.total_eur_p10 / 1e6, r.total_eur_p50 / 1e6, r.total_eur_p90 / 1e6,
-                                                "{:,.2f}")
+        row[f"{r.year} staff EUR M"] = band(
+            r.cost_both_eur_p10 / 1e6, r.cost_both_eur_p50 / 1e6, r.cost_both_eur_p90 / 1e6, "{:,.2f}"
+        )
+        row[f"{r.year} incl. non-staff"] = band(
+            r.total_eur_p10 / 1e6, r.total_eur_p50 / 1e6, r.total_eur_p90 / 1e6, "{:,.2f}"
+        )
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "stadsdeel"
     return table.to_string()

@@ -30,16 +30,18 @@ COUNT_SETS = {
 }
 
 
-def narrowing(trials: int = 30, scale: float = 0.25, seed: int = 7, generator_seeds=(301, 302, 303),
-              tmp_dir: str = "/tmp") -> pd.DataFrame:
+def narrowing(
+    trials: int = 30, scale: float = 0.25, seed: int = 7, generator_seeds=(301, 302, 303), tmp_dir: str = "/tmp"
+) -> pd.DataFrame:
     """One row per count set: need_fte spread over the near-best trials vs over all trials, and verdicts."""
     from pathlib import Path
 
     scenario = load_scenario("baseline", ["run.years=1", "run.warmup_weeks=13"])
     params = {**scenario.params(), "run.scale": scale}
     runs = [simulate(scenario.city(), params, s) for s in generator_seeds]
-    settings = Settings(scale=scale, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2,
-                        verify_scale=0)
+    settings = Settings(
+        scale=scale, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2, verify_scale=0
+    )
     fit = [fit_parameter(name, *PRIORS[name]) for name in FITTED]
     truth = {name: scenario.params()[name] for name in FITTED}
     rows = []
@@ -49,16 +51,30 @@ def narrowing(trials: int = 30, scale: float = 0.25, seed: int = 7, generator_se
             frame.loc[frame.visits == 0, "visits"] = None  # a tiny point's empty quarter: "not known"
         path = Path(tmp_dir) / f"band-narrowing-{len(measures)}.csv"
         frame.to_csv(path, index=False)
-        res = calibrate(scenario, trials=trials, seed=seed, counts=read_counts(path, scenario.city()), fit=fit,
-                        use_face=False, settings=settings, refit=False)
+        res = calibrate(
+            scenario,
+            trials=trials,
+            seed=seed,
+            counts=read_counts(path, scenario.city()),
+            fit=fit,
+            use_face=False,
+            settings=settings,
+            refit=False,
+        )
         near = res.near_best_outputs.set_index("output").loc["need_fte"]
         every = res.trials["out:need_fte"]
         verdicts = {i.parameter: i.verdict for i in res.identifiability}
-        rows.append({"counts": label, "need_fte_best": near["best"], "near_best_low": near["min"],
-                     "near_best_high": near["max"], "all_trials_low": float(every.min()),
-                     "all_trials_high": float(every.max()),
-                     **{f"{k.split('.')[1]} (truth {truth[k]:g})": f"{res.best[k]:.3g}: {verdicts[k]}"
-                        for k in FITTED}})
+        rows.append(
+            {
+                "counts": label,
+                "need_fte_best": near["best"],
+                "near_best_low": near["min"],
+                "near_best_high": near["max"],
+                "all_trials_low": float(every.min()),
+                "all_trials_high": float(every.max()),
+                **{f"{k.split('.')[1]} (truth {truth[k]:g})": f"{res.best[k]:.3g}: {verdicts[k]}" for k in FITTED},
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -19,18 +19,38 @@ HOURS_PER_FTE = 36.0  # CAO Sociaal Werk (service.hours_per_fte default), for ho
 
 
 def _cells(b: pd.DataFrame, metric: str, fmt: str, scale: float = 1.0) -> list[str]:
-    return [band(getattr(r, f"{metric}_p10") / scale, getattr(r, f"{metric}_p50") / scale,
-                 getattr(r, f"{metric}_p90") / scale, fmt) for r in b.itertuples()]
+    return [
+        band(
+            getattr(r, f"{metric}_p10") / scale,
+            getattr(r, f"{metric}_p50") / scale,
+            getattr(r, f"{metric}_p90") / scale,
+            fmt,
+        )
+        for r in b.itertuples()
+    ]
 
 
 def _present(df: pd.DataFrame, metrics: list[str]) -> list[str]:
     return [m for m in metrics if m in df and df[m].notna().any()]
 
 
-CITY_METRICS = ["budget_eur", "spend_eur", "cost_eur", "non_staff_eur", "unspent_vacancies_eur",
-                "unspent_no_posts_eur", "fte_individual_support", "fte_area_based", "fte_area_need",
-                "funded_share_jongerenwerk_deprived", "funded_share_rest", "share_within_target",
-                "mean_wait_weeks", "dropped_first", "help_requests"]
+CITY_METRICS = [
+    "budget_eur",
+    "spend_eur",
+    "cost_eur",
+    "non_staff_eur",
+    "unspent_vacancies_eur",
+    "unspent_no_posts_eur",
+    "fte_individual_support",
+    "fte_area_based",
+    "fte_area_need",
+    "funded_share_jongerenwerk_deprived",
+    "funded_share_rest",
+    "share_within_target",
+    "mean_wait_weeks",
+    "dropped_first",
+    "help_requests",
+]
 
 
 def budget_city_table(annual: pd.DataFrame) -> str:
@@ -52,17 +72,31 @@ def budget_city_table(annual: pd.DataFrame) -> str:
     if "funded_share_rest_p50" in b:
         cols["funded: jw deprived"] = [f"{v:.0%}" for v in b.funded_share_jongerenwerk_deprived_p50]
         cols["funded: rest"] = [f"{v:.0%}" for v in b.funded_share_rest_p50]
-    cols.update({
-        "within 10 days": _cells(b, "share_within_target", "{:.0%}"),
-        "mean wait (wk)": _cells(b, "mean_wait_weeks", "{:.1f}"),
-        "gave up (unmet)": _cells(b, "dropped_first", "{:,.0f}"),
-    })
+    cols.update(
+        {
+            "within 10 days": _cells(b, "share_within_target", "{:.0%}"),
+            "mean wait (wk)": _cells(b, "mean_wait_weeks", "{:.1f}"),
+            "gave up (unmet)": _cells(b, "dropped_first", "{:,.0f}"),
+        }
+    )
     return pd.DataFrame(cols).set_index("year").to_string()
 
 
-AREA_METRICS = ["budget_eur", "spend_eur", "fte_individual_support", "fte_jongerenwerk", "fte_opbouwwerk",
-                "fte_ouderenwerk", "coverage_area_need", "share_within_target", "mean_wait_weeks", "dropped_first",
-                "hidden_started", "informal_helped", "escalations"]
+AREA_METRICS = [
+    "budget_eur",
+    "spend_eur",
+    "fte_individual_support",
+    "fte_jongerenwerk",
+    "fte_opbouwwerk",
+    "fte_ouderenwerk",
+    "coverage_area_need",
+    "share_within_target",
+    "mean_wait_weeks",
+    "dropped_first",
+    "hidden_started",
+    "informal_helped",
+    "escalations",
+]
 
 
 def budget_stadsdeel_table(annual: pd.DataFrame, years: list[int], hours_per_fte: float = HOURS_PER_FTE) -> str:
@@ -76,10 +110,15 @@ def budget_stadsdeel_table(annual: pd.DataFrame, years: list[int], hours_per_fte
         row = rows.setdefault(r.area, {})
         one = pd.DataFrame([r._asdict()])
         y = r.year
-        row[f"{y} EUR M (spent)"] = (f"{r.budget_eur_p50 / 1e6:,.2f} ({r.spend_eur_p50 / 1e6:,.2f})"
-                                     if hasattr(r, "budget_eur_p50") else f"({r.spend_eur_p50 / 1e6:,.2f})")
-        hours = [getattr(r, f"{m}_p50", float("nan")) * hours_per_fte
-                 for m in ("fte_individual_support", "fte_jongerenwerk", "fte_opbouwwerk", "fte_ouderenwerk")]
+        row[f"{y} EUR M (spent)"] = (
+            f"{r.budget_eur_p50 / 1e6:,.2f} ({r.spend_eur_p50 / 1e6:,.2f})"
+            if hasattr(r, "budget_eur_p50")
+            else f"({r.spend_eur_p50 / 1e6:,.2f})"
+        )
+        hours = [
+            getattr(r, f"{m}_p50", float("nan")) * hours_per_fte
+            for m in ("fte_individual_support", "fte_jongerenwerk", "fte_opbouwwerk", "fte_ouderenwerk")
+        ]
         row[f"{y} h/wk ind/jw/ob/ou"] = "/".join(f"{h:,.0f}" for h in hours)
         if hasattr(r, "coverage_area_need_p50"):
             row[f"{y} area need covered"] = _cells(one, "coverage_area_need", "{:.0%}")[0]
@@ -96,8 +135,15 @@ def budget_stadsdeel_table(annual: pd.DataFrame, years: list[int], hours_per_fte
     return table.to_string()
 
 
-SP_METRICS = ["budget_eur", "spend_eur", "fte_individual_support", "share_within_target", "mean_wait_weeks",
-              "dropped_first", "help_requests"]
+SP_METRICS = [
+    "budget_eur",
+    "spend_eur",
+    "fte_individual_support",
+    "share_within_target",
+    "mean_wait_weeks",
+    "dropped_first",
+    "help_requests",
+]
 
 
 def budget_service_point_table(annual: pd.DataFrame, years: list[int], hours_per_fte: float = HOURS_PER_FTE) -> str:

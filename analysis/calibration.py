@@ -58,20 +58,37 @@ from sim.city import City
 from sim.parameters import PARAMETERS
 from sim.streams import replication_seeds
 
-MEASURES = ("contacts", "unique_clients", "help_requests", "waiting_first_end",
-            # the uniform registration from April 2026 (issue 9; docs/validation.md, "Municipality counts")
-            "referred", "referred_debt_help", "referred_wmo_wijkteam", "referred_ggz", "referred_housing",
-            "referred_youth_care", "referred_income_support", "first_within_2_weeks")
+MEASURES = (
+    "contacts",
+    "unique_clients",
+    "help_requests",
+    "waiting_first_end",
+    # the uniform registration from April 2026 (issue 9; docs/validation.md, "Municipality counts")
+    "referred",
+    "referred_debt_help",
+    "referred_wmo_wijkteam",
+    "referred_ggz",
+    "referred_housing",
+    "referred_youth_care",
+    "referred_income_support",
+    "first_within_2_weeks",
+)
 # The registration's own words for two of them: a visit is a contact, a new request a help request.
 ALIASES = {"visits": "contacts", "new_requests": "help_requests"}
 AREA_COLUMNS = {"stadsdeel": "stadsdeel", "servicepunt": "service_point"}
 TEXT_COLUMNS = ("source", "note")
 OUTPUTS = ("help_requests", "need_fte", "unregistered_population", "contacts", "unique_clients")
 # How weakly a verdict pins a parameter (for keeping base values: the weakest are kept first).
-WEAKNESS = {"not identified": 0, "one-sided (bounded above)": 1, "one-sided (bounded below)": 1,
-            "weakly identified": 2, "ridge": 9, "identified": 9}
+WEAKNESS = {
+    "not identified": 0,
+    "one-sided (bounded above)": 1,
+    "one-sided (bounded below)": 1,
+    "weakly identified": 2,
+    "ridge": 9,
+    "identified": 9,
+}
 NARROW = 0.30  # share of the search range below which a slice interval or near-best spread counts as narrow
-WIDE = 0.50    # ... and above which a near-best spread counts as wide (a ridge when the slice is narrow)
+WIDE = 0.50  # ... and above which a near-best spread counts as wide (a ridge when the slice is narrow)
 
 
 class CalibrationError(ValueError):
@@ -117,11 +134,15 @@ def fit_parameter(name: str, low: float, high: float, log: bool = False, where: 
         raise CalibrationError(f"{where}: unknown parameter '{name}'.{hint}")
     p = PARAMETERS[name]
     if p.kind is not float:
-        raise CalibrationError(f"{where}: '{name}' is a {p.kind.__name__} parameter; only real-valued ones can be fitted")
+        raise CalibrationError(
+            f"{where}: '{name}' is a {p.kind.__name__} parameter; only real-valued ones can be fitted"
+        )
     if not low < high:
         raise CalibrationError(f"{where}: '{name}': low ({low}) must be below high ({high})")
     if (p.low is not None and low < p.low) or (p.high is not None and high > p.high):
-        raise CalibrationError(f"{where}: '{name}': search range [{low}, {high}] is outside the allowed range {p.allowed}")
+        raise CalibrationError(
+            f"{where}: '{name}': search range [{low}, {high}] is outside the allowed range {p.allowed}"
+        )
     if log and low <= 0:
         raise CalibrationError(f"{where}: '{name}': a log-scale search needs low > 0")
     return FitParameter(name, float(low), float(high), bool(log))
@@ -155,7 +176,9 @@ def load_settings(path: str | Path | None = None) -> tuple[Settings, list[FitPar
     known = set(Settings.__dataclass_fields__)
     for key in raw:
         if key not in known:
-            raise CalibrationError(f"{path}: field 'calibration.{key}' is not known. Allowed: {', '.join(sorted(known))}, parameter")
+            raise CalibrationError(
+                f"{path}: field 'calibration.{key}' is not known. Allowed: {', '.join(sorted(known))}, parameter"
+            )
     try:
         settings = Settings(**{k: type(getattr(Settings, k))(v) for k, v in raw.items()})
     except (TypeError, ValueError) as exc:
@@ -176,8 +199,8 @@ class Counts:
     """Observed counts: one row per (year, area) with the line of the file it came from."""
 
     path: Path
-    level: str                 # "stadsdeel", "service_point" or "service_point_quarter"
-    table: pd.DataFrame        # columns: row, year, [quarter,] area, and MEASURES present (NaN = not given)
+    level: str  # "stadsdeel", "service_point" or "service_point_quarter"
+    table: pd.DataFrame  # columns: row, year, [quarter,] area, and MEASURES present (NaN = not given)
 
     @property
     def keys(self) -> list[str]:
@@ -195,8 +218,11 @@ class Counts:
 
 def area_names(city: City) -> dict[str, list[str]]:
     """Stadsdeel names and Servicepunt XL names as the model reports them ("SPXL <stadsdeel> <n>")."""
-    sps = [f"SPXL {name} {n + 1}" for name, k in zip(city.stadsdelen, city.servicepunten_per_stadsdeel)
-           for n in range(int(k))]
+    sps = [
+        f"SPXL {name} {n + 1}"
+        for name, k in zip(city.stadsdelen, city.servicepunten_per_stadsdeel)
+        for n in range(int(k))
+    ]
     return {"stadsdeel": list(city.stadsdelen), "service_point": sps}
 
 
@@ -216,8 +242,10 @@ def read_counts(path: str | Path, city: City) -> Counts:
     reader = csv.reader(text.splitlines(), dialect)
     rows = list(reader)
     if not rows or not any(c.strip() for c in rows[0]):
-        raise CalibrationError(f"{path}: the file is empty; expected a header row: year, stadsdeel (or servicepunt), "
-                               f"and at least one of {', '.join(MEASURES)}")
+        raise CalibrationError(
+            f"{path}: the file is empty; expected a header row: year, stadsdeel (or servicepunt), "
+            f"and at least one of {', '.join(MEASURES)}"
+        )
     header = [ALIASES.get(c.strip().lower(), c.strip().lower()) for c in rows[0]]
     original = {h: c.strip() for h, c in zip(header, rows[0])}  # for messages: the file's own column names
     allowed = ["year", "quarter", *AREA_COLUMNS, *MEASURES, *ALIASES, *TEXT_COLUMNS]
@@ -225,22 +253,27 @@ def read_counts(path: str | Path, city: City) -> Counts:
         if col not in allowed:
             close = difflib.get_close_matches(col, allowed, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise CalibrationError(f"{path}, row 1, column {j + 1} ('{rows[0][j]}'): unknown column. "
-                                   f"Allowed: {', '.join(allowed)}.{hint}")
+            raise CalibrationError(
+                f"{path}, row 1, column {j + 1} ('{rows[0][j]}'): unknown column. Allowed: {', '.join(allowed)}.{hint}"
+            )
         if header.count(col) > 1:
             raise CalibrationError(f"{path}, row 1, column '{col}': appears more than once")
     if "year" not in header:
         raise CalibrationError(f"{path}, row 1: missing column 'year'")
     area_cols = [c for c in AREA_COLUMNS if c in header]
     if len(area_cols) != 1:
-        raise CalibrationError(f"{path}, row 1: expected exactly one area column, 'stadsdeel' or 'servicepunt' "
-                               f"(found {', '.join(area_cols) or 'none'})")
+        raise CalibrationError(
+            f"{path}, row 1: expected exactly one area column, 'stadsdeel' or 'servicepunt' "
+            f"(found {', '.join(area_cols) or 'none'})"
+        )
     area_col = area_cols[0]
     level = AREA_COLUMNS[area_col]
     quarterly = "quarter" in header
     if quarterly and level != "service_point":
-        raise CalibrationError(f"{path}, row 1: quarterly counts (column 'quarter') are per Servicepunt XL; use the "
-                               f"column 'servicepunt', not '{area_col}'")
+        raise CalibrationError(
+            f"{path}, row 1: quarterly counts (column 'quarter') are per Servicepunt XL; use the "
+            f"column 'servicepunt', not '{area_col}'"
+        )
     measures = [m for m in MEASURES if m in header]
     if not measures:
         raise CalibrationError(f"{path}, row 1: no count column; give at least one of {', '.join(MEASURES)}")
@@ -258,25 +291,31 @@ def read_counts(path: str | Path, city: City) -> Counts:
         except ValueError:
             raise CalibrationError(f"{path}, row {i}, column 'year': {cell['year']!r} is not a whole year") from None
         if not lo_year <= year <= hi_year:
-            raise CalibrationError(f"{path}, row {i}, column 'year': {year} is outside {lo_year}-{hi_year} "
-                                   f"(the years the model can start in)")
+            raise CalibrationError(
+                f"{path}, row {i}, column 'year': {year} is outside {lo_year}-{hi_year} "
+                f"(the years the model can start in)"
+            )
         quarter = None
         if quarterly:
             if cell["quarter"] not in ("1", "2", "3", "4"):
-                raise CalibrationError(f"{path}, row {i}, column 'quarter': {cell['quarter']!r} is not a quarter "
-                                       f"(allowed: 1, 2, 3, 4)")
+                raise CalibrationError(
+                    f"{path}, row {i}, column 'quarter': {cell['quarter']!r} is not a quarter (allowed: 1, 2, 3, 4)"
+                )
             quarter = int(cell["quarter"])
         area = cell[area_col]
         if area not in names:
             close = difflib.get_close_matches(area, names, n=1)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            raise CalibrationError(f"{path}, row {i}, column '{area_col}': {area!r} is not a {area_col} of "
-                                   f"{city.name}. Allowed: {', '.join(names)}.{hint}")
+            raise CalibrationError(
+                f"{path}, row {i}, column '{area_col}': {area!r} is not a {area_col} of "
+                f"{city.name}. Allowed: {', '.join(names)}.{hint}"
+            )
         key = (year, quarter, area)
         when = f"{year}" + (f" Q{quarter}" if quarterly else "")
         if key in seen:
-            raise CalibrationError(f"{path}, row {i}: {area_col} {area!r} in {when} was already given in row "
-                                   f"{seen[key]}")
+            raise CalibrationError(
+                f"{path}, row {i}: {area_col} {area!r} in {when} was already given in row {seen[key]}"
+            )
         seen[key] = i
         rec = {"row": i, "year": year, "area": area, **({"quarter": quarter} if quarterly else {})}
         for m in measures:
@@ -287,13 +326,17 @@ def read_counts(path: str | Path, city: City) -> Counts:
             try:
                 x = float(v)
             except ValueError:
-                raise CalibrationError(f"{path}, row {i}, column '{m}': {cell[m]!r} is not a number "
-                                       f"(use a plain number such as 2350; leave the cell empty if unknown)") from None
+                raise CalibrationError(
+                    f"{path}, row {i}, column '{m}': {cell[m]!r} is not a number "
+                    f"(use a plain number such as 2350; leave the cell empty if unknown)"
+                ) from None
             if not math.isfinite(x) or x < 0:
                 raise CalibrationError(f"{path}, row {i}, column '{m}': {cell[m]!r} must be a count >= 0")
             if m == "contacts" and x == 0:
-                raise CalibrationError(f"{path}, row {i}, column '{original['contacts']}': 0 contacts cannot be fitted "
-                                       f"with a relative error; leave the cell empty if unknown")
+                raise CalibrationError(
+                    f"{path}, row {i}, column '{original['contacts']}': 0 contacts cannot be fitted "
+                    f"with a relative error; leave the cell empty if unknown"
+                )
             rec[m] = x
         if all(math.isnan(rec[m]) for m in measures):
             raise CalibrationError(f"{path}, row {i}: no count given (all of {', '.join(measures)} are empty)")
@@ -302,8 +345,10 @@ def read_counts(path: str | Path, city: City) -> Counts:
         raise CalibrationError(f"{path}: no data rows below the header")
     table = pd.DataFrame(records)
     if table.year.max() - table.year.min() + 1 > 10:
-        raise CalibrationError(f"{path}, column 'year': the counts span {table.year.min()}-{table.year.max()}; "
-                               f"at most 10 consecutive years can be calibrated at once")
+        raise CalibrationError(
+            f"{path}, column 'year': the counts span {table.year.min()}-{table.year.max()}; "
+            f"at most 10 consecutive years can be calibrated at once"
+        )
     return Counts(path, "service_point_quarter" if quarterly else level, table)
 
 
@@ -324,16 +369,24 @@ def counts_from_measurements(measurements: list[Measurement], level: str, measur
 @dataclass
 class Evaluation:
     loss: float
-    parts: dict[str, float]      # name -> contribution to the loss
-    targets: dict[str, float]    # face target -> simulated value (mean over seeds)
-    outputs: dict[str, float]    # city outputs of the first year (mean over seeds)
+    parts: dict[str, float]  # name -> contribution to the loss
+    targets: dict[str, float]  # face target -> simulated value (mean over seeds)
+    outputs: dict[str, float]  # city outputs of the first year (mean over seeds)
 
 
 class Objective:
     """The calibration loss of a parameter set, with fixed seeds (common random numbers)."""
 
-    def __init__(self, city: City, base_params: dict, fit: list[FitParameter], targets: list[Target],
-                 counts: Counts | None, settings: Settings, seeds: list[int]):
+    def __init__(
+        self,
+        city: City,
+        base_params: dict,
+        fit: list[FitParameter],
+        targets: list[Target],
+        counts: Counts | None,
+        settings: Settings,
+        seeds: list[int],
+    ):
         self.city, self.fit, self.counts, self.settings, self.seeds = city, fit, counts, settings, list(seeds)
         self.targets = [t for t in targets if t.weight > 0]
         p = dict(base_params)
@@ -386,8 +439,11 @@ class Objective:
             z = t.z(v, math.sqrt(self.target_var.get(t.name, 0.0) / n))
             parts[f"target:{t.name}"] = t.weight * min(z * z, 1e6)
         if self.counts is not None:
-            sim = pd.concat([m.table(self.counts.level) for m in runs]).groupby(self.counts.keys)[
-                self.counts.measures].mean()
+            sim = (
+                pd.concat([m.table(self.counts.level) for m in runs])
+                .groupby(self.counts.keys)[self.counts.measures]
+                .mean()
+            )
             err = self.settings.relative_error
             for m in self.counts.measures:
                 obs = self.counts.table.set_index(self.counts.keys)[m].dropna()
@@ -396,7 +452,7 @@ class Objective:
                 o = np.maximum(obs.to_numpy(), 1.0)
                 # Relative error of the count, the Monte Carlo error of the simulated mean and (issue 9) the
                 # count's own Poisson noise, which matters for small counts (a Servicepunt XL in one quarter).
-                sd = np.sqrt(o ** 2 * (err ** 2 + cv2 / n) + o)
+                sd = np.sqrt(o**2 * (err**2 + cv2 / n) + o)
                 z2 = np.nan_to_num(((s - obs.to_numpy()) / sd) ** 2, nan=1e6)
                 parts[f"counts:{m}"] = float(np.minimum(z2, 1e6).sum())
         outputs = {k: float(np.nanmean([row[k] for row in first])) for k in OUTPUTS}
@@ -408,14 +464,14 @@ class Objective:
 class Identifiability:
     parameter: str
     best: float
-    slice_low: float       # slice interval (grid values with loss <= slice minimum + delta)
+    slice_low: float  # slice interval (grid values with loss <= slice minimum + delta)
     slice_high: float
-    slice_width: float     # as a share of the search range (on the search scale)
-    spread_low: float      # near-best trials
+    slice_width: float  # as a share of the search range (on the search scale)
+    spread_low: float  # near-best trials
     spread_high: float
     spread_width: float
     verdict: str
-    trades_off: str = ""   # the parameter it is most correlated with among the near-best trials, if |r| >= 0.6
+    trades_off: str = ""  # the parameter it is most correlated with among the near-best trials, if |r| >= 0.6
 
 
 @dataclass
@@ -425,23 +481,23 @@ class CalibrationResult:
     settings: Settings
     seed: int
     seeds: list[int]
-    trials: pd.DataFrame          # one row per trial: trial, phase, loss, parameters, outputs
-    best: dict[str, float]        # best trial of the search over all parameters
+    trials: pd.DataFrame  # one row per trial: trial, phase, loss, parameters, outputs
+    best: dict[str, float]  # best trial of the search over all parameters
     best_eval: Evaluation
     start_eval: Evaluation
     noise_sd: float
     delta: float
-    slices: pd.DataFrame          # parameter, value, loss
+    slices: pd.DataFrame  # parameter, value, loss
     identifiability: list[Identifiability]
     near_best_outputs: pd.DataFrame  # output, best, min, max over the near-best trials
     counts: Counts | None
     use_face: bool
     base_values: dict[str, float] = field(default_factory=dict)
-    final: dict[str, float] = field(default_factory=dict)        # the set written to the scenario file
+    final: dict[str, float] = field(default_factory=dict)  # the set written to the scenario file
     final_eval: Evaluation | None = None
-    final_reason: dict[str, str] = field(default_factory=dict)   # parameter -> why this value
-    verify_eval: Evaluation | None = None                        # the final set at settings.verify_scale
-    notes: list[str] = field(default_factory=list)               # what the keep-at-base refits found
+    final_reason: dict[str, str] = field(default_factory=dict)  # parameter -> why this value
+    verify_eval: Evaluation | None = None  # the final set at settings.verify_scale
+    notes: list[str] = field(default_factory=list)  # what the keep-at-base refits found
 
 
 def _verdict(fp: FitParameter, lo: float, hi: float, slice_width: float, spread_width: float) -> str:
@@ -484,20 +540,34 @@ def trade_offs(near: pd.DataFrame, fit: list[FitParameter], threshold: float = 0
 def kept_at_base(idents: list[Identifiability], base_values: dict[str, float]) -> dict[str, float]:
     """Parameters the data do not pin (not identified, one-sided or weakly identified) whose base value lies
     in their slice interval: they keep the base value, since the data give no reason to move them."""
-    return {i.parameter: base_values[i.parameter] for i in idents
-            if i.verdict != "identified" and i.verdict != "ridge"
-            and i.slice_low <= base_values[i.parameter] <= i.slice_high}
+    return {
+        i.parameter: base_values[i.parameter]
+        for i in idents
+        if i.verdict != "identified"
+        and i.verdict != "ridge"
+        and i.slice_low <= base_values[i.parameter] <= i.slice_high
+    }
 
 
-def _search(objective: Objective, fit: list[FitParameter], fixed: dict[str, float], trials: int, seed: int,
-            start: dict[str, float], phase: str, records: list[dict], evals: dict[int, Evaluation],
-            progress: Callable[[str, int, int], None] | None) -> int:
+def _search(
+    objective: Objective,
+    fit: list[FitParameter],
+    fixed: dict[str, float],
+    trials: int,
+    seed: int,
+    start: dict[str, float],
+    phase: str,
+    records: list[dict],
+    evals: dict[int, Evaluation],
+    progress: Callable[[str, int, int], None] | None,
+) -> int:
     """One optuna TPE search over `fit` (others held at `fixed`); returns the number of its best trial."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    sampler = optuna.samplers.TPESampler(seed=seed % 2**32, multivariate=True,
-                                         n_startup_trials=min(20, max(5, trials // 5)))
+    sampler = optuna.samplers.TPESampler(
+        seed=seed % 2**32, multivariate=True, n_startup_trials=min(20, max(5, trials // 5))
+    )
     study = optuna.create_study(direction="minimize", sampler=sampler)
     study.enqueue_trial({fp.name: min(max(start[fp.name], fp.low), fp.high) for fp in fit})
     offset = len(records)
@@ -507,8 +577,16 @@ def _search(objective: Objective, fit: list[FitParameter], fixed: dict[str, floa
         ev = objective.evaluate({**fixed, **values})
         number = offset + trial.number
         evals[number] = ev
-        records.append({"trial": number, "phase": phase, "loss": ev.loss, **fixed, **values,
-                        **{f"out:{k}": v for k, v in ev.outputs.items()}})
+        records.append(
+            {
+                "trial": number,
+                "phase": phase,
+                "loss": ev.loss,
+                **fixed,
+                **values,
+                **{f"out:{k}": v for k, v in ev.outputs.items()},
+            }
+        )
         if progress:
             progress(phase, trial.number + 1, trials)
         return ev.loss
@@ -517,10 +595,20 @@ def _search(objective: Objective, fit: list[FitParameter], fixed: dict[str, floa
     return offset + study.best_trial.number
 
 
-def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, counts: Counts | None = None,
-              fit: list[FitParameter] | None = None, use_face: bool = True, settings: Settings | None = None,
-              targets: list[Target] | None = None, progress: Callable[[str, int, int], None] | None = None,
-              slices: bool = True, refit: bool = True, write_all: bool = False) -> CalibrationResult:
+def calibrate(
+    scenario: Scenario,
+    trials: int = 100,
+    seed: int | None = None,
+    counts: Counts | None = None,
+    fit: list[FitParameter] | None = None,
+    use_face: bool = True,
+    settings: Settings | None = None,
+    targets: list[Target] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+    slices: bool = True,
+    refit: bool = True,
+    write_all: bool = False,
+) -> CalibrationResult:
     """Fit `fit` (default: the [calibration] parameters of targets.toml) to the face targets and/or counts.
 
     Steps: (1) TPE search over all parameters from the scenario's values; (2) noise of the loss at the
@@ -558,7 +646,7 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
     # Monte Carlo noise of the loss at the best point: the same parameters with other seed sets.
     noise = [best_eval.loss]
     for k in range(settings.noise_seeds):
-        other = all_seeds[settings.replications * (k + 1): settings.replications * (k + 2)]
+        other = all_seeds[settings.replications * (k + 1) : settings.replications * (k + 2)]
         noise.append(objective.evaluate(best, other).loss)
         if progress:
             progress("noise", k + 1, settings.noise_seeds)
@@ -590,16 +678,37 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
             lo, hi, width = fp.low, fp.high, 1.0
         slo, shi = float(near[fp.name].min()), float(near[fp.name].max())
         spread = fp.position(shi) - fp.position(slo)
-        idents.append(Identifiability(fp.name, best[fp.name], lo, hi, width, slo, shi, spread,
-                                      _verdict(fp, lo, hi, width, spread), partners.get(fp.name, "")))
+        idents.append(
+            Identifiability(
+                fp.name,
+                best[fp.name],
+                lo,
+                hi,
+                width,
+                slo,
+                shi,
+                spread,
+                _verdict(fp, lo, hi, width, spread),
+                partners.get(fp.name, ""),
+            )
+        )
     # A parameter that trades off with one the data do not pin is only pinned jointly with it.
     by_name = {i.parameter: i for i in idents}
     for i in idents:
         partner = i.trades_off.split(" (")[0]
         if i.verdict == "identified" and partner in by_name and by_name[partner].verdict != "identified":
             i.verdict = "ridge"
-    near_out = pd.DataFrame([{"output": k, "best": best_eval.outputs[k], "min": float(near[f"out:{k}"].min()),
-                              "max": float(near[f"out:{k}"].max())} for k in OUTPUTS])
+    near_out = pd.DataFrame(
+        [
+            {
+                "output": k,
+                "best": best_eval.outputs[k],
+                "min": float(near[f"out:{k}"].min()),
+                "max": float(near[f"out:{k}"].max()),
+            }
+            for k in OUTPUTS
+        ]
+    )
 
     # The set to write: parameters the data do not pin keep the scenario's value if it fits. Keeping them
     # all at once may not fit (they trade off against each other); then fewer are kept, weakest first.
@@ -617,8 +726,18 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
             tried.append(keep)
             free = [fp for fp in fit if fp.name not in keep]
             if free:
-                number = _search(objective, free, keep, max(10, trials // 4), seed + 1 + len(tried), best, "refit",
-                                 records, evals, progress)
+                number = _search(
+                    objective,
+                    free,
+                    keep,
+                    max(10, trials // 4),
+                    seed + 1 + len(tried),
+                    best,
+                    "refit",
+                    records,
+                    evals,
+                    progress,
+                )
                 cand, cand_eval = {fp.name: float(records[number][fp.name]) for fp in fit}, evals[number]
             else:
                 cand, cand_eval = dict(keep), objective.evaluate(keep)
@@ -626,8 +745,10 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
                 final, final_eval, kept = cand, cand_eval, keep
                 notes.append(f"kept at the base scenario's values: {', '.join(keep)} (refit loss {cand_eval.loss:.3g})")
                 break
-            notes.append(f"keeping {', '.join(keep)} at the base scenario's values does not fit (refit loss "
-                         f"{cand_eval.loss:.3g} > best + delta = {best_eval.loss + delta:.3g})")
+            notes.append(
+                f"keeping {', '.join(keep)} at the base scenario's values does not fit (refit loss "
+                f"{cand_eval.loss:.3g} > best + delta = {best_eval.loss + delta:.3g})"
+            )
     reason = {}
     for fp in fit:
         v = verdict.get(fp.name, "no slices")
@@ -639,15 +760,37 @@ def calibrate(scenario: Scenario, trials: int = 100, seed: int | None = None, co
     verify = None
     if settings.verify_scale > 0:
         # The same set at a larger scale: queue outputs (unique clients, waits, drops) depend on run.scale.
-        check = Objective(city, scenario.params(), fit, targets, counts, replace(settings, scale=settings.verify_scale),
-                          seeds[:1])
+        check = Objective(
+            city, scenario.params(), fit, targets, counts, replace(settings, scale=settings.verify_scale), seeds[:1]
+        )
         check.target_var, check.count_cv2 = objective.target_var, objective.count_cv2
         verify = check.evaluate(final)
         if progress:
             progress("verify", 1, 1)
-    return CalibrationResult(scenario, fit, settings, seed, seeds, table, best, best_eval, start_eval, noise_sd,
-                             delta, slice_df, idents, near_out, counts, use_face, base_values, final, final_eval,
-                             reason, verify, notes)
+    return CalibrationResult(
+        scenario,
+        fit,
+        settings,
+        seed,
+        seeds,
+        table,
+        best,
+        best_eval,
+        start_eval,
+        noise_sd,
+        delta,
+        slice_df,
+        idents,
+        near_out,
+        counts,
+        use_face,
+        base_values,
+        final,
+        final_eval,
+        reason,
+        verify,
+        notes,
+    )
 
 
 # ---- reporting and the calibrated scenario file -----------------------------------------------------
@@ -658,31 +801,43 @@ def _g(x: float) -> str:
 def report(result: CalibrationResult) -> str:
     r = result
     n_refit = int((r.trials.phase == "refit").sum())
-    lines = [f"Calibration of '{r.scenario.name}': {len(r.trials) - n_refit} search trials (--trials) + {n_refit} "
-             f"refit trials (optuna TPE, seed {r.seed}); each trial "
-             f"{r.settings.replications} model seed(s), the same for every trial, scale {r.settings.scale:g}"]
+    lines = [
+        f"Calibration of '{r.scenario.name}': {len(r.trials) - n_refit} search trials (--trials) + {n_refit} "
+        f"refit trials (optuna TPE, seed {r.seed}); each trial "
+        f"{r.settings.replications} model seed(s), the same for every trial, scale {r.settings.scale:g}"
+    ]
     basis = []
     if r.use_face:
         basis.append("face targets (analysis/targets.toml, weight > 0)")
     if r.counts is not None:
-        basis.append(f"counts {r.counts.path} ({len(r.counts.table)} rows per {r.counts.level}, "
-                     f"{', '.join(r.counts.measures)}; relative error {r.settings.relative_error:g})")
+        basis.append(
+            f"counts {r.counts.path} ({len(r.counts.table)} rows per {r.counts.level}, "
+            f"{', '.join(r.counts.measures)}; relative error {r.settings.relative_error:g})"
+        )
     lines.append("Fitted to: " + " + ".join(basis))
-    lines.append(f"Loss: start {r.start_eval.loss:.3g} -> best {r.best_eval.loss:.3g}; Monte Carlo noise SD at the "
-                 f"best point {r.noise_sd:.3g} (other seeds); threshold delta = {r.delta:.3g}")
+    lines.append(
+        f"Loss: start {r.start_eval.loss:.3g} -> best {r.best_eval.loss:.3g}; Monte Carlo noise SD at the "
+        f"best point {r.noise_sd:.3g} (other seeds); threshold delta = {r.delta:.3g}"
+    )
     lines.append("")
     w = max(len(i.parameter) for i in r.identifiability)
-    lines.append(f"{'parameter':<{w}}  {'start':>8}  {'best':>8}  {'slice interval (delta)':<24}  "
-                 f"{'near-best spread':<20}  verdict")
+    lines.append(
+        f"{'parameter':<{w}}  {'start':>8}  {'best':>8}  {'slice interval (delta)':<24}  "
+        f"{'near-best spread':<20}  verdict"
+    )
     for i in r.identifiability:
-        lines.append(f"{i.parameter:<{w}}  {_g(r.base_values[i.parameter]):>8}  {_g(i.best):>8}  "
-                     f"{_g(i.slice_low) + ' to ' + _g(i.slice_high) + f' ({100 * i.slice_width:.0f}%)':<24}  "
-                     f"{_g(i.spread_low) + ' to ' + _g(i.spread_high) + f' ({100 * i.spread_width:.0f}%)':<20}  "
-                     f"{i.verdict}" + (f"; trades off with {i.trades_off}" if i.trades_off else ""))
+        lines.append(
+            f"{i.parameter:<{w}}  {_g(r.base_values[i.parameter]):>8}  {_g(i.best):>8}  "
+            f"{_g(i.slice_low) + ' to ' + _g(i.slice_high) + f' ({100 * i.slice_width:.0f}%)':<24}  "
+            f"{_g(i.spread_low) + ' to ' + _g(i.spread_high) + f' ({100 * i.spread_width:.0f}%)':<20}  "
+            f"{i.verdict}" + (f"; trades off with {i.trades_off}" if i.trades_off else "")
+        )
     search = r.trials[r.trials.phase == "search"]
-    lines.append("(% = share of the search range; near-best = search trials with loss <= best + delta, at least the "
-                 f"best 10%: {len(near_best(search, r.best_eval.loss, r.delta))} of {len(search)}; trades off = rank "
-                 "correlation |r| >= 0.6 over them)")
+    lines.append(
+        "(% = share of the search range; near-best = search trials with loss <= best + delta, at least the "
+        f"best 10%: {len(near_best(search, r.best_eval.loss, r.delta))} of {len(search)}; trades off = rank "
+        "correlation |r| >= 0.6 over them)"
+    )
     lines += [
         "In plain words:",
         "  slice interval   the values this parameter can take, the others held at the best set, and still fit",
@@ -705,7 +860,9 @@ def report(result: CalibrationResult) -> str:
     lines.append("")
     lines.append("Outputs of the first year over the near-best trials (whole city):")
     for _, row in r.near_best_outputs.iterrows():
-        lines.append(f"  {row.output:<24} best {row['best']:>10,.1f}   range {row['min']:>10,.1f} to {row['max']:>10,.1f}")
+        lines.append(
+            f"  {row.output:<24} best {row['best']:>10,.1f}   range {row['min']:>10,.1f} to {row['max']:>10,.1f}"
+        )
     fe = r.final_eval or r.best_eval
     lines.append("")
     head = f"Loss contributions of the calibrated set at scale {r.settings.scale:g}"
@@ -735,8 +892,9 @@ def _base_reference(scenario: Scenario, out: Path) -> str:
 
     src = scenario.path.resolve()
     here = out.resolve().parent
-    if (here / f"{src.stem}.toml") == src or (src.parent == SCENARIO_DIR.resolve()
-                                             and not (here / f"{src.stem}.toml").exists()):
+    if (here / f"{src.stem}.toml") == src or (
+        src.parent == SCENARIO_DIR.resolve() and not (here / f"{src.stem}.toml").exists()
+    ):
         return src.stem
     try:
         return Path(os.path.relpath(src, here)).as_posix()
@@ -744,8 +902,9 @@ def _base_reference(scenario: Scenario, out: Path) -> str:
         return str(src)
 
 
-def write_scenario(result: CalibrationResult, out: str | Path, name: str | None = None,
-                   command: str | None = None) -> Path:
+def write_scenario(
+    result: CalibrationResult, out: str | Path, name: str | None = None, command: str | None = None
+) -> Path:
     """Write the calibrated parameter set as a scenario file based on the calibrated scenario."""
     r = result
     out = Path(out)
@@ -753,32 +912,46 @@ def write_scenario(result: CalibrationResult, out: str | Path, name: str | None 
     values = dict(r.final)
     reasons = dict(r.final_reason)
     base_min = r.scenario.params()["demand.seek_help_min"]
-    if "demand.seek_help_max" in values and values["demand.seek_help_max"] < base_min and \
-            "demand.seek_help_min" not in values:
+    if (
+        "demand.seek_help_max" in values
+        and values["demand.seek_help_max"] < base_min
+        and "demand.seek_help_min" not in values
+    ):
         values["demand.seek_help_min"] = values["demand.seek_help_max"]
         reasons["demand.seek_help_min"] = "lowered to seek_help_max (the model runs used min <= max)"
-    lines = [f"# Calibrated hidden parameters for '{r.scenario.name}', written by `welzijnsim calibrate`.",
-             f"# Command: {command}" if command else "#",
-             f"# Method: optuna TPE (seed {r.seed}), {len(r.trials)} trials; every trial ran the same "
-             f"{r.settings.replications} model seed(s) (common random numbers) at run.scale {r.settings.scale:g}.",
-             "# Loss: sum of squared standardised distances to "
-             + ("the face targets of analysis/targets.toml" if r.use_face else "")
-             + (" and " if r.use_face and r.counts is not None else "")
-             + (f"the counts in {r.counts.path.name}" if r.counts is not None else "") + ".",
-             f"# Best loss {r.best_eval.loss:.3g} (start {r.start_eval.loss:.3g}); this set "
-             f"{(r.final_eval or r.best_eval).loss:.3g}; Monte Carlo noise SD {r.noise_sd:.3g}; delta {r.delta:.3g}.",
-             *[f"# Refit: {note}." for note in r.notes],
-             "# Identifiability (slice interval within delta of the best loss | spread of the near-best trials):"]
+    lines = [
+        f"# Calibrated hidden parameters for '{r.scenario.name}', written by `welzijnsim calibrate`.",
+        f"# Command: {command}" if command else "#",
+        f"# Method: optuna TPE (seed {r.seed}), {len(r.trials)} trials; every trial ran the same "
+        f"{r.settings.replications} model seed(s) (common random numbers) at run.scale {r.settings.scale:g}.",
+        "# Loss: sum of squared standardised distances to "
+        + ("the face targets of analysis/targets.toml" if r.use_face else "")
+        + (" and " if r.use_face and r.counts is not None else "")
+        + (f"the counts in {r.counts.path.name}" if r.counts is not None else "")
+        + ".",
+        f"# Best loss {r.best_eval.loss:.3g} (start {r.start_eval.loss:.3g}); this set "
+        f"{(r.final_eval or r.best_eval).loss:.3g}; Monte Carlo noise SD {r.noise_sd:.3g}; delta {r.delta:.3g}.",
+        *[f"# Refit: {note}." for note in r.notes],
+        "# Identifiability (slice interval within delta of the best loss | spread of the near-best trials):",
+    ]
     for i in r.identifiability:
-        lines.append(f"#   {i.parameter}: {i.verdict}; slice {_g(i.slice_low)}-{_g(i.slice_high)}, "
-                     f"near-best {_g(i.spread_low)}-{_g(i.spread_high)}"
-                     + (f"; trades off with {i.trades_off}" if i.trades_off else ""))
+        lines.append(
+            f"#   {i.parameter}: {i.verdict}; slice {_g(i.slice_low)}-{_g(i.slice_high)}, "
+            f"near-best {_g(i.spread_low)}-{_g(i.spread_high)}"
+            + (f"; trades off with {i.trades_off}" if i.trades_off else "")
+        )
     lines.append("# Counted contacts are capacity-bound at today's staffing (docs/model.md §9.1), so they do not")
-    lines.append("# identify demand. Parameters the data do not pin keep the base scenario's value where that still fits")
+    lines.append(
+        "# identify demand. Parameters the data do not pin keep the base scenario's value where that still fits"
+    )
     lines.append("# (see Refit above). See docs/validation.md for the method and what the targets can and cannot say.")
-    lines += ["", "[scenario]", f'name = "{name}"',
-              f'question = "{r.scenario.meta.question or r.scenario.name}, with calibrated hidden parameters"',
-              f'base = "{_base_reference(r.scenario, out)}"']
+    lines += [
+        "",
+        "[scenario]",
+        f'name = "{name}"',
+        f'question = "{r.scenario.meta.question or r.scenario.name}, with calibrated hidden parameters"',
+        f'base = "{_base_reference(r.scenario, out)}"',
+    ]
     groups: dict[str, list[str]] = {}
     for pname, v in values.items():
         group, key = pname.split(".", 1)
@@ -796,18 +969,46 @@ def default_out(scenario: Scenario) -> Path:
     return Path("results") / "calibration" / f"{scenario.name}-calibrated.toml"
 
 
-__all__ = ["CalibrationError", "Counts", "FitParameter", "Settings", "calibrate", "load_settings", "parse_param",
-           "read_counts", "report", "write_scenario", "counts_from_measurements", "SCENARIO_DIR", "TargetError"]
+__all__ = [
+    "CalibrationError",
+    "Counts",
+    "FitParameter",
+    "Settings",
+    "calibrate",
+    "load_settings",
+    "parse_param",
+    "read_counts",
+    "report",
+    "write_scenario",
+    "counts_from_measurements",
+    "SCENARIO_DIR",
+    "TargetError",
+]
 
 
 # ---- the counts schema of the uniform registration (issue 9) --------------------------------------------------
-QUARTERLY_COLUMNS = ("year", "quarter", "servicepunt", "visits", "unique_clients", "new_requests", "referred",
-                     "referred_debt_help", "referred_wmo_wijkteam", "referred_ggz", "referred_housing",
-                     "referred_youth_care", "referred_income_support", "first_within_2_weeks", "waiting_first_end")
+QUARTERLY_COLUMNS = (
+    "year",
+    "quarter",
+    "servicepunt",
+    "visits",
+    "unique_clients",
+    "new_requests",
+    "referred",
+    "referred_debt_help",
+    "referred_wmo_wijkteam",
+    "referred_ggz",
+    "referred_housing",
+    "referred_youth_care",
+    "referred_income_support",
+    "first_within_2_weeks",
+    "waiting_first_end",
+)
 
 
-def example_counts(scenario: Scenario, seed: int | None = None, scale: float = 1.0, years: int = 1,
-                   params: dict | None = None) -> pd.DataFrame:
+def example_counts(
+    scenario: Scenario, seed: int | None = None, scale: float = 1.0, years: int = 1, params: dict | None = None
+) -> pd.DataFrame:
     """Synthetic counts in the quarterly per-Servicepunt XL layout, made by the model (one run of `scenario`,
     first `years` reported years, whole numbers), with a `source` column saying so."""
     p = {**scenario.params(), "run.scale": scale, "run.years": years, **(params or {})}
@@ -834,8 +1035,10 @@ def _main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     frame = example_counts(load_scenario(args.scenario), args.seed, args.scale)
     frame.to_csv(args.example_counts, index=False)
-    print(f"{args.example_counts}: {len(frame)} rows ({frame.servicepunt.nunique()} Servicepunten XL x "
-          f"{frame.quarter.nunique()} quarters)")
+    print(
+        f"{args.example_counts}: {len(frame)} rows ({frame.servicepunt.nunique()} Servicepunten XL x "
+        f"{frame.quarter.nunique()} quarters)"
+    )
     return 0
 
 

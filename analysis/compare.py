@@ -18,8 +18,13 @@ DEFAULT_METRICS = {
 }
 # Shown by default too when both studies have them (mechanisms on): escalation split by route, lever prices.
 OPTIONAL_METRICS = {
-    "annual": ["escalation_cost", "escalation_cost_staffing", "escalation_cost_never_reached", "earmark_eur",
-               "travel_cost_eur"],
+    "annual": [
+        "escalation_cost",
+        "escalation_cost_staffing",
+        "escalation_cost_never_reached",
+        "earmark_eur",
+        "travel_cost_eur",
+    ],
     "staffing": [],
 }
 
@@ -36,8 +41,15 @@ def _pick(directory: Path, scenario: str | None, avoid: str | None = None) -> tu
     return PRIMARY[manifest["kind"]], scenario
 
 
-def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, years: list[int] | None = None,
-                    level: str = "stadsdeel", scenario_a: str | None = None, scenario_b: str | None = None) -> pd.DataFrame:
+def compare_studies(
+    dir_a: Path,
+    dir_b: Path,
+    metrics: list[str] | None = None,
+    years: list[int] | None = None,
+    level: str = "stadsdeel",
+    scenario_a: str | None = None,
+    scenario_b: str | None = None,
+) -> pd.DataFrame:
     table_a, sa = _pick(dir_a, scenario_a)
     table_b, sb = _pick(dir_b, scenario_b, avoid=sa)
     if table_a != table_b:
@@ -60,19 +72,34 @@ def compare_studies(dir_a: Path, dir_b: Path, metrics: list[str] | None = None, 
         a, b = a[a.year.isin(years)], b[b.year.isin(years)]
     paired = a[keys + metrics].merge(b[keys + metrics], on=keys, suffixes=("_a", "_b"))
     if paired.empty:
-        raise StudyError(f"{dir_a} and {dir_b} share no seeds (or years/areas): runs cannot be paired. "
-                         "Use the same study seed (--seed) for both.")
+        raise StudyError(
+            f"{dir_a} and {dir_b} share no seeds (or years/areas): runs cannot be paired. "
+            "Use the same study seed (--seed) for both."
+        )
     rows = []
     for (area, year), g in paired.groupby(["area", "year"], sort=False):
         for m in metrics:
             d = g[f"{m}_b"] - g[f"{m}_a"]
-            rows.append({"area": area, "year": year, "metric": m, "pairs": int(d.notna().sum()),
-                         "a_mean": g[f"{m}_a"].mean(), "b_mean": g[f"{m}_b"].mean(),
-                         "diff_p10": d.quantile(0.1), "diff_p50": d.quantile(0.5), "diff_p90": d.quantile(0.9),
-                         "diff_mean": d.mean()})
+            rows.append(
+                {
+                    "area": area,
+                    "year": year,
+                    "metric": m,
+                    "pairs": int(d.notna().sum()),
+                    "a_mean": g[f"{m}_a"].mean(),
+                    "b_mean": g[f"{m}_b"].mean(),
+                    "diff_p10": d.quantile(0.1),
+                    "diff_p50": d.quantile(0.5),
+                    "diff_p90": d.quantile(0.9),
+                    "diff_mean": d.mean(),
+                }
+            )
     out = pd.DataFrame(rows)
-    out.attrs.update(a=f"{dir_a} scenario '{sa}'", b=f"{dir_b} scenario '{sb}'",
-                     same=Path(dir_a).resolve() == Path(dir_b).resolve() and sa == sb)
+    out.attrs.update(
+        a=f"{dir_a} scenario '{sa}'",
+        b=f"{dir_b} scenario '{sb}'",
+        same=Path(dir_a).resolve() == Path(dir_b).resolve() and sa == sb,
+    )
     return out
 
 
@@ -87,8 +114,12 @@ def format_comparison(diff: pd.DataFrame) -> str:
         money = m.endswith("_eur") or m.startswith("escalation_cost") or m.startswith("avoided_cost")
         scale, unit = (1e6, " (EUR M)") if money else (1.0, "")
         fmt = "{:,.3f}" if m.startswith("share") else "{:,.2f}" if scale != 1.0 else "{:,.1f}"
-        cells = g.assign(cell=[f"{fmt.format(r.diff_p50 / scale)} [{fmt.format(r.diff_p10 / scale)}, "
-                               f"{fmt.format(r.diff_p90 / scale)}]" for r in g.itertuples()])
+        cells = g.assign(
+            cell=[
+                f"{fmt.format(r.diff_p50 / scale)} [{fmt.format(r.diff_p10 / scale)}, {fmt.format(r.diff_p90 / scale)}]"
+                for r in g.itertuples()
+            ]
+        )
         wide = cells.pivot(index="area", columns="year", values="cell")
         wide = wide.reindex(list(dict.fromkeys(g.area)))
         blocks.append(f"{m}{unit}: B - A, median [p10, p90] over {int(g.pairs.max())} paired seeds\n{wide.to_string()}")

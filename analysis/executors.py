@@ -36,8 +36,9 @@ def check_scheduler_address(address: str, timeout: float = 3.0) -> tuple[str, in
     import re
     import socket
 
-    m = re.fullmatch(r"(?:(?P<proto>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})",
-                     address.strip())
+    m = re.fullmatch(
+        r"(?:(?P<proto>[a-z]+)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):(?P<port>[0-9]{1,5})", address.strip()
+    )
     example = "tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786"
     if not m:
         raise ExecutorError(f"--scheduler {address}: not a scheduler address; expected {example}")
@@ -53,8 +54,10 @@ def check_scheduler_address(address: str, timeout: float = 3.0) -> tuple[str, in
     except socket.gaierror:
         raise ExecutorError(f"--scheduler {address}: unknown host {host!r}") from None
     except OSError as exc:
-        raise ExecutorError(f"--scheduler {address}: cannot connect, no Dask scheduler answers there "
-                            f"({exc.strerror or exc}); start one with `dask scheduler`") from None
+        raise ExecutorError(
+            f"--scheduler {address}: cannot connect, no Dask scheduler answers there "
+            f"({exc.strerror or exc}); start one with `dask scheduler`"
+        ) from None
     return host, port
 
 
@@ -94,8 +97,7 @@ class LocalExecutor:
 
     def _ensure(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers,
-                                             mp_context=multiprocessing.get_context("spawn"))
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
     def imap_unordered(self, fn: Callable, tasks: list) -> Iterator[tuple[int, Any]]:
@@ -146,8 +148,11 @@ class DaskExecutor:
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except Exception as exc:  # noqa: BLE001 - something listens there, but it is not a Dask scheduler
             raise ExecutorError(f"--scheduler {address}: cannot connect to a Dask scheduler ({exc})") from None
-        n = len(self.client.scheduler_info(n_workers=-1).get("workers", {})) if _accepts_n_workers() else \
-            len(self.client.scheduler_info().get("workers", {}))
+        n = (
+            len(self.client.scheduler_info(n_workers=-1).get("workers", {}))
+            if _accepts_n_workers()
+            else len(self.client.scheduler_info().get("workers", {}))
+        )
         self.workers = max(n, 1)
         self.description = f"Dask cluster at {address} ({n} worker(s))"
 
@@ -156,7 +161,9 @@ class DaskExecutor:
 
         futures = {}
         for i, task in enumerate(tasks):
-            futures[self.client.submit(fn, task, pure=False, key=f"{fn.__name__}-{os.getpid()}-{time.time_ns()}-{i}")] = i
+            futures[
+                self.client.submit(fn, task, pure=False, key=f"{fn.__name__}-{os.getpid()}-{time.time_ns()}-{i}")
+            ] = i
         try:
             for fut in as_completed(list(futures), loop=self.client.loop):
                 yield futures[fut], fut.result()
@@ -199,7 +206,7 @@ def batches(items: list, n_workers: int, batch_size: int | None = None, per_work
         return []
     if batch_size is None:
         batch_size = max(1, -(-len(items) // (per_worker * max(n_workers, 1))))
-    return [items[i:i + batch_size] for i in range(0, len(items), batch_size)]
+    return [items[i : i + batch_size] for i in range(0, len(items), batch_size)]
 
 
 class Progress:
@@ -208,8 +215,16 @@ class Progress:
     A heartbeat thread redraws it (every second on a terminal, every minute in a log) so the elapsed time
     moves before the first run ends: a staffing replication is a whole search and can take minutes."""
 
-    def __init__(self, total: int, label: str = "runs", stream: TextIO | None = None, quiet: bool = False,
-                 already: int = 0, heartbeat: bool = True, interval: float | None = None):
+    def __init__(
+        self,
+        total: int,
+        label: str = "runs",
+        stream: TextIO | None = None,
+        quiet: bool = False,
+        already: int = 0,
+        heartbeat: bool = True,
+        interval: float | None = None,
+    ):
         self.total, self.done, self.label = total, already, label
         self.already = already
         self.stream = stream or sys.stderr

@@ -62,8 +62,9 @@ def load_lever_targets(path: str | Path | None = None) -> list[LeverTarget]:
     return out
 
 
-def check_levers(city: City, params: dict, seed: int, replications: int,
-                 targets: list[LeverTarget] | None = None) -> list[dict]:
+def check_levers(
+    city: City, params: dict, seed: int, replications: int, targets: list[LeverTarget] | None = None
+) -> list[dict]:
     """One row per target: the paired value per seed, its mean, and whether the mean is in [low, high]."""
     targets = targets if targets is not None else load_lever_targets()
     seeds = replication_seeds(seed, replications)
@@ -81,22 +82,37 @@ def check_levers(city: City, params: dict, seed: int, replications: int,
         values = np.array([r[t.column] for r in cache[key]], dtype=float)
         mean = float(np.nanmean(values)) if np.isfinite(values).any() else math.nan
         status = "n/a" if not math.isfinite(mean) else "LOW" if mean < t.low else "HIGH" if mean > t.high else "ok"
-        rows.append({"target": t, "values": values, "mean": mean, "status": status,
-                     "cost_eur": float(np.mean([r["cost_eur"] for r in cache[key]])),
-                     "benefit_net_eur": float(np.mean([r["benefit_net_eur"] for r in cache[key]])),
-                     "benefit_gross_eur": float(np.mean([r["benefit_gross_eur"] for r in cache[key]]))})
+        rows.append(
+            {
+                "target": t,
+                "values": values,
+                "mean": mean,
+                "status": status,
+                "cost_eur": float(np.mean([r["cost_eur"] for r in cache[key]])),
+                "benefit_net_eur": float(np.mean([r["benefit_net_eur"] for r in cache[key]])),
+                "benefit_gross_eur": float(np.mean([r["benefit_gross_eur"] for r in cache[key]])),
+            }
+        )
     return rows
 
 
 def format_levers(rows: list[dict]) -> str:
-    lines = ["", "Levers: benefit/cost from paired runs (same seed without and with the lever; all simulated years)",
-             ""]
+    lines = [
+        "",
+        "Levers: benefit/cost from paired runs (same seed without and with the lever; all simulated years)",
+        "",
+    ]
     for r in rows:
         t = r["target"]
-        spread = (f" ({np.nanmin(r['values']):.3g} to {np.nanmax(r['values']):.3g})"
-                  if len(r["values"]) > 1 and np.isfinite(r["values"]).any() else "")
+        spread = (
+            f" ({np.nanmin(r['values']):.3g} to {np.nanmax(r['values']):.3g})"
+            if len(r["values"]) > 1 and np.isfinite(r["values"]).any()
+            else ""
+        )
         lines.append(f"{t.label}: {t.column} {r['mean']:.3g}{spread}; range {t.low:g} to {t.high:g}  {r['status']}")
-        lines.append(f"    cost EUR {r['cost_eur'] / 1e6:,.2f}M, net benefit EUR {r['benefit_net_eur'] / 1e6:,.2f}M, "
-                     f"gross benefit EUR {r['benefit_gross_eur'] / 1e6:,.2f}M")
+        lines.append(
+            f"    cost EUR {r['cost_eur'] / 1e6:,.2f}M, net benefit EUR {r['benefit_net_eur'] / 1e6:,.2f}M, "
+            f"gross benefit EUR {r['benefit_gross_eur'] / 1e6:,.2f}M"
+        )
         lines.append(f"    [{t.name}] source: {t.source}")
     return "\n".join(lines)

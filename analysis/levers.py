@@ -31,28 +31,37 @@ GROSS_COLUMNS = ("avoided_cost", "avoided_cost_informal", "avoided_cost_preventi
 @dataclass(frozen=True)
 class Lever:
     parameter: str
-    cost: str       # "spending": the paired difference of spending; otherwise the column with the moved money
-    capacity: str   # what capacity it changes (for people)
+    cost: str  # "spending": the paired difference of spending; otherwise the column with the moved money
+    capacity: str  # what capacity it changes (for people)
 
 
 # Every parameter marked "scenario lever" in sim/parameters.py that changes capacity, and its price.
 LEVERS: dict[str, Lever] = {
-    "staffing.individual_support_factor": Lever("staffing.individual_support_factor", "spending",
-                                                "individual-support posts in every stadsdeel"),
-    "staffing.individual_support_by_stadsdeel": Lever("staffing.individual_support_by_stadsdeel", "spending",
-                                                      "individual-support posts in the named stadsdelen"),
+    "staffing.individual_support_factor": Lever(
+        "staffing.individual_support_factor", "spending", "individual-support posts in every stadsdeel"
+    ),
+    "staffing.individual_support_by_stadsdeel": Lever(
+        "staffing.individual_support_by_stadsdeel", "spending", "individual-support posts in the named stadsdelen"
+    ),
     "staffing.area_based_factor": Lever("staffing.area_based_factor", "spending", "area-based posts"),
-    "staffing.area_based_by_stadsdeel": Lever("staffing.area_based_by_stadsdeel", "spending",
-                                              "area-based posts in the named stadsdelen"),
-    "staffing.individual_support_by_servicepunt": Lever("staffing.individual_support_by_servicepunt", "spending",
-                                                        "individual-support posts at the named Servicepunten XL"),
-    "prevention.youth_factor_deprived": Lever("prevention.youth_factor_deprived", "spending",
-                                              "jongerenwerk posts in the most deprived stadsdelen"),
-    "prevention.push_funding": Lever("prevention.push_funding", "reallocated_eur",
-                                     "jongerenwerk posts taken from opbouwwerk and ouderenwerk"),
+    "staffing.area_based_by_stadsdeel": Lever(
+        "staffing.area_based_by_stadsdeel", "spending", "area-based posts in the named stadsdelen"
+    ),
+    "staffing.individual_support_by_servicepunt": Lever(
+        "staffing.individual_support_by_servicepunt",
+        "spending",
+        "individual-support posts at the named Servicepunten XL",
+    ),
+    "prevention.youth_factor_deprived": Lever(
+        "prevention.youth_factor_deprived", "spending", "jongerenwerk posts in the most deprived stadsdelen"
+    ),
+    "prevention.push_funding": Lever(
+        "prevention.push_funding", "reallocated_eur", "jongerenwerk posts taken from opbouwwerk and ouderenwerk"
+    ),
     "informal.earmark": Lever("informal.earmark", "earmark_eur", "area-based posts moved to informal organisations"),
-    "deployment.pool_share": Lever("deployment.pool_share", "travel_cost_eur",
-                                   "individual-support hours moved to the busiest Servicepunten XL"),
+    "deployment.pool_share": Lever(
+        "deployment.pool_share", "travel_cost_eur", "individual-support hours moved to the busiest Servicepunten XL"
+    ),
     "budget.ravijnjaar_cut": Lever("budget.ravijnjaar_cut", "spending", "funded hours of every post"),
     "budget.azwa_extra": Lever("budget.azwa_extra", "spending", "funded hours of every post"),
 }
@@ -110,9 +119,16 @@ def benefit_cost(without: pd.DataFrame, with_: pd.DataFrame, lever: str, moved_e
     def ratio(x: float) -> float:
         return x / cost if cost else np.nan
 
-    return {"lever": lever, "cost_eur": cost, "extra_spending_eur": extra, "benefit_net_eur": net,
-            "benefit_gross_eur": gross, "bc_net": ratio(net), "bc_gross": ratio(gross),
-            "net_share": net / gross if gross else np.nan}
+    return {
+        "lever": lever,
+        "cost_eur": cost,
+        "extra_spending_eur": extra,
+        "benefit_net_eur": net,
+        "benefit_gross_eur": gross,
+        "bc_net": ratio(net),
+        "bc_gross": ratio(gross),
+        "net_share": net / gross if gross else np.nan,
+    }
 
 
 def paired_table(pairs: list[tuple[pd.DataFrame, pd.DataFrame]], lever: str) -> pd.DataFrame:

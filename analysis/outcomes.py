@@ -42,8 +42,12 @@ def year_counts(res, within_weeks: int = WITHIN_WEEKS) -> dict[str, np.ndarray]:
     first = res.counters["first_contacts"][: 52 * years].reshape(years, 52, n_sp).sum(axis=1)
     dropped = res.counters["dropped_first"][: 52 * years].reshape(years, 52, n_sp).sum(axis=1)
     requests = res.counters["help_requests"][: 52 * years].reshape(years, 52, n_sp).sum(axis=1)
-    return {"within": within.astype(float), "first": first.astype(float), "dropped": dropped.astype(float),
-            "requests": requests.astype(float)}
+    return {
+        "within": within.astype(float),
+        "first": first.astype(float),
+        "dropped": dropped.astype(float),
+        "requests": requests.astype(float),
+    }
 
 
 def shares(within: np.ndarray, first: np.ndarray, dropped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,12 +64,14 @@ def service_levels(res, level: str, within_weeks: int = WITHIN_WEEKS) -> pd.Data
     agg = {n: np.stack([v[:, group == g].sum(axis=1) for g in range(k)], axis=1) for n, v in c.items()}
     within, dropped = shares(agg["within"], agg["first"], agg["dropped"])
     years = agg["within"].shape[0]
-    return pd.DataFrame({
-        "year": np.repeat(res.start_year + np.arange(years), k),
-        "area": np.tile(names, years),
-        "share_within_target": within.ravel(),
-        "share_dropped": dropped.ravel(),
-    })
+    return pd.DataFrame(
+        {
+            "year": np.repeat(res.start_year + np.arange(years), k),
+            "area": np.tile(names, years),
+            "share_within_target": within.ravel(),
+            "share_dropped": dropped.ravel(),
+        }
+    )
 
 
 def staff_cost_at_start(res) -> float:
@@ -83,8 +89,9 @@ def check_spending(rows: pd.DataFrame, rel_tol: float = 1e-9) -> None:
     over = rows.spend_eur.to_numpy(float) > rows.budget_eur.to_numpy(float) * (1 + rel_tol) + 1e-6
     if over.any():
         r = rows[over].iloc[0]
-        raise BudgetExceeded(f"{r.area} {int(r.year)}: spending EUR {r.spend_eur:,.0f} exceeds the budget "
-                             f"EUR {r.budget_eur:,.0f}")
+        raise BudgetExceeded(
+            f"{r.area} {int(r.year)}: spending EUR {r.spend_eur:,.0f} exceeds the budget EUR {r.budget_eur:,.0f}"
+        )
 
 
 def check_budget(city_rows: pd.DataFrame, budget: np.ndarray, rel_tol: float = 1e-9) -> None:
@@ -93,8 +100,10 @@ def check_budget(city_rows: pd.DataFrame, budget: np.ndarray, rel_tol: float = 1
     over = cost > budget[: len(cost)] * (1 + rel_tol) + 1e-6
     if over.any():
         y = int(np.flatnonzero(over)[0])
-        raise BudgetExceeded(f"year {int(city_rows.year.min()) + y}: staff cost EUR {cost[y]:,.0f} exceeds "
-                             f"the budget EUR {budget[y]:,.0f}")
+        raise BudgetExceeded(
+            f"year {int(city_rows.year.min()) + y}: staff cost EUR {cost[y]:,.0f} exceeds "
+            f"the budget EUR {budget[y]:,.0f}"
+        )
 
 
 def annual_outcomes(res, city: City, params: dict, within_weeks: int = WITHIN_WEEKS) -> pd.DataFrame:

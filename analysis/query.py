@@ -41,8 +41,10 @@ def _read_parquet(path: Path):
     try:
         return pq.read_table(path)
     except Exception as exc:  # noqa: BLE001 - truncated, foreign or not Parquet
-        raise QueryError(f"{path}: corrupt or not a Parquet file ({str(exc)[:160]}); rebuild the study's tables "
-                         f"with: welzijnsim study --resume --out {path.parent}") from None
+        raise QueryError(
+            f"{path}: corrupt or not a Parquet file ({str(exc)[:160]}); rebuild the study's tables "
+            f"with: welzijnsim study --resume --out {path.parent}"
+        ) from None
 
 
 def _outcome_table(directory: Path, table: str, spec):
@@ -102,8 +104,10 @@ def available_views(directory: Path) -> list[str]:
 
 def run_query(directory: Path, sql: str) -> pd.DataFrame:
     if not sql.strip():
-        raise QueryError(f"no SQL given; e.g. welzijnsim query {directory} \"SELECT * FROM summary LIMIT 5\" "
-                         f"(views: {', '.join(available_views(directory)) or '(none)'})")
+        raise QueryError(
+            f'no SQL given; e.g. welzijnsim query {directory} "SELECT * FROM summary LIMIT 5" '
+            f"(views: {', '.join(available_views(directory)) or '(none)'})"
+        )
     con, views = None, []
     try:
         con, views = connect(directory, sql)
@@ -116,10 +120,13 @@ def run_query(directory: Path, sql: str) -> pd.DataFrame:
     except Exception as exc:  # noqa: BLE001 - duckdb errors do not share one base class
         text = str(exc)
         if "file system operations are disabled" in text or "external" in text.lower():
-            text += ("\nwelzijnsim query is read-only and confined to the study directory: it can read the "
-                     "study's views, not other files, and cannot write or attach.")
-        raise QueryError(f"query failed: {text}\nAvailable views: "
-                         f"{', '.join(available_views(directory)) or '(none)'}") from None
+            text += (
+                "\nwelzijnsim query is read-only and confined to the study directory: it can read the "
+                "study's views, not other files, and cannot write or attach."
+            )
+        raise QueryError(
+            f"query failed: {text}\nAvailable views: {', '.join(available_views(directory)) or '(none)'}"
+        ) from None
     finally:
         if con is not None:
             con.close()

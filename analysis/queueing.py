@@ -74,14 +74,14 @@ def lindley_wait_tail(lam: float, c: int, weeks: int = 60, qmax: int | None = No
         conv = np.convolve(pi, pa)[: qmax + c + 1]
         nxt = np.zeros(qmax + 1)
         nxt[0] = conv[: c + 1].sum()
-        nxt[1:] = conv[c + 1: qmax + c + 1]
-        nxt[-1] += 1.0 - nxt.sum()          # mass beyond the truncation stays in the last state
+        nxt[1:] = conv[c + 1 : qmax + c + 1]
+        nxt[-1] += 1.0 - nxt.sum()  # mass beyond the truncation stays in the last state
         done = np.abs(nxt - pi).sum() < tol
         pi = nxt
         if done:
             break
     cdf_q = np.cumsum(pi)
-    p_at_least = 1.0 - np.concatenate([[0.0], np.cumsum(pa)[:-1]])   # P(A >= j), j = 0..amax
+    p_at_least = 1.0 - np.concatenate([[0.0], np.cumsum(pa)[:-1]])  # P(A >= j), j = 0..amax
     j = np.arange(1, amax + 1)
     tail = np.empty(weeks)
     for w in range(weeks):
@@ -92,25 +92,49 @@ def lindley_wait_tail(lam: float, c: int, weeks: int = 60, qmax: int | None = No
 
 
 # ---- the one-point configuration -------------------------------------------------------------------
-def one_point_params(arrivals_per_week: float, residents: int, *, years: int, warmup_weeks: int = 0,
-                     hours_per_contact: float = 2.5, contacts_mean: float = 1.0, give_up: float = 0.0,
-                     engine: str = "servers", duration: str = "exponential", client_time_share: float = 0.65,
-                     **extra) -> dict:
+def one_point_params(
+    arrivals_per_week: float,
+    residents: int,
+    *,
+    years: int,
+    warmup_weeks: int = 0,
+    hours_per_contact: float = 2.5,
+    contacts_mean: float = 1.0,
+    give_up: float = 0.0,
+    engine: str = "servers",
+    duration: str = "exponential",
+    client_time_share: float = 0.65,
+    **extra,
+) -> dict:
     """Parameters under which the one-point test city is a single queue fed by help requests that arrive
     as Binomial(residents, h) per week (≈ Poisson), h = arrivals_per_week / residents: no risk factors, no
     network protection, nobody solves alone, everyone asks, no sickness, no leave."""
     h = arrivals_per_week / residents
     return {
-        "run.years": years, "run.warmup_weeks": warmup_weeks, "run.scale": 1.0,
+        "run.years": years,
+        "run.warmup_weeks": warmup_weeks,
+        "run.scale": 1.0,
         "demand.episode_rate": -52.0 * math.log1p(-h),  # weekly hazard h for everyone
-        "demand.rr_youth": 1.0, "demand.rr_senior": 1.0, "demand.network_protection": 0.0, "demand.self_solve_share": 0.0,
-        "demand.self_solve_network_effect": 0.0, "demand.seek_help_min": 1.0, "demand.seek_help_max": 1.0,
-        "demand.contacts_mean": contacts_mean, "demand.give_up_per_week": give_up,
-        "service.sickness_absence": 0.0, "service.working_weeks": 52.0, "service.hours_per_fte": 36.0,
-        "service.client_time_share": client_time_share, "service.hours_per_contact": hours_per_contact,
-        "service.engine": engine, "service.duration": duration,
+        "demand.rr_youth": 1.0,
+        "demand.rr_senior": 1.0,
+        "demand.network_protection": 0.0,
+        "demand.self_solve_share": 0.0,
+        "demand.self_solve_network_effect": 0.0,
+        "demand.seek_help_min": 1.0,
+        "demand.seek_help_max": 1.0,
+        "demand.contacts_mean": contacts_mean,
+        "demand.give_up_per_week": give_up,
+        "service.sickness_absence": 0.0,
+        "service.working_weeks": 52.0,
+        "service.hours_per_fte": 36.0,
+        "service.client_time_share": client_time_share,
+        "service.hours_per_contact": hours_per_contact,
+        "service.engine": engine,
+        "service.duration": duration,
         # No triage, no walk-in leaving, first contacts as long as the others: the queue theory's assumptions.
-        **FOUNDATION_RULES, "service.hours_first_contact": hours_per_contact, **extra,
+        **FOUNDATION_RULES,
+        "service.hours_first_contact": hours_per_contact,
+        **extra,
     }
 
 
@@ -151,7 +175,7 @@ class WeeklyLittle:
     served: np.ndarray
     dropped: np.ndarray
     still_waiting: np.ndarray
-    capped: int   # waits in the last (open) histogram bin: the identity is then not exact
+    capped: int  # waits in the last (open) histogram bin: the identity is then not exact
 
     @property
     def holds(self) -> bool:
@@ -171,8 +195,11 @@ def little_weekly(results, model, initial: tuple[np.ndarray, np.ndarray]) -> Wee
     return WeeklyLittle(
         stock_weeks=results.counters["waiting_first"].sum(axis=0).astype(np.int64),
         wait_weeks=np.rint(served_w + dropped_w + still_w + before).astype(np.int64),
-        served=results.wait_hist.sum(axis=(0, 2)), dropped=results.drop_wait_hist.sum(axis=(0, 2)),
-        still_waiting=np.bincount(sp_end, minlength=n_sp), capped=capped)
+        served=results.wait_hist.sum(axis=(0, 2)),
+        dropped=results.drop_wait_hist.sum(axis=(0, 2)),
+        still_waiting=np.bincount(sp_end, minlength=n_sp),
+        capped=capped,
+    )
 
 
 @dataclass

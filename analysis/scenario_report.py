@@ -21,10 +21,15 @@ from sim.model import run_model
 from sim.streams import replication_seeds
 
 # Shipped scenario -> the lever whose price its benefit/cost is measured against (None: a world scenario).
-SCENARIOS = {"laak-double": "staffing.individual_support_by_stadsdeel",
-             "prevention-push": "prevention.youth_factor_deprived", "informal-partners": "informal.earmark",
-             "flexible-pool": "deployment.pool_share",
-             "budget-frozen": "budget.ravijnjaar_cut", "budget-cut": "budget.ravijnjaar_cut", "housing-crisis": None}
+SCENARIOS = {
+    "laak-double": "staffing.individual_support_by_stadsdeel",
+    "prevention-push": "prevention.youth_factor_deprived",
+    "informal-partners": "informal.earmark",
+    "flexible-pool": "deployment.pool_share",
+    "budget-frozen": "budget.ravijnjaar_cut",
+    "budget-cut": "budget.ravijnjaar_cut",
+    "housing-crisis": None,
+}
 
 
 def run_pairs(scale: float, replications: int, years: int | None = None, scenarios=None) -> dict:
@@ -75,25 +80,33 @@ def baseline_table(d: dict) -> str:
     years = sorted(b[0].year)
     show = [years[0], years[len(years) // 2], years[-1]]
     rows = {}
-    money = {"staff cost (EUR M)": "cost_eur", "escalation cost (EUR M)": "escalation_cost",
-             "... staffing can change it (gave up, late)": "escalation_cost_staffing",
-             "... never reached a service": "escalation_cost_never_reached",
-             "... informal help failed": "escalation_cost_informal",
-             "... paid by gemeente": "escalation_cost_gemeente",
-             "... paid by zorgverzekeraar": "escalation_cost_zorgverzekeraar",
-             "... paid by Rijk": "escalation_cost_rijk"}
+    money = {
+        "staff cost (EUR M)": "cost_eur",
+        "escalation cost (EUR M)": "escalation_cost",
+        "... staffing can change it (gave up, late)": "escalation_cost_staffing",
+        "... never reached a service": "escalation_cost_never_reached",
+        "... informal help failed": "escalation_cost_informal",
+        "... paid by gemeente": "escalation_cost_gemeente",
+        "... paid by zorgverzekeraar": "escalation_cost_zorgverzekeraar",
+        "... paid by Rijk": "escalation_cost_rijk",
+    }
     for y in show:
-        r = {"help requests": _band([_val(x, "help_requests", y) for x in b], "{:,.0f}"),
-             "mean wait (weeks)": _band([_val(x, "mean_wait_weeks", y) for x in b], "{:.1f}"),
-             "gave up before a first contact": _band([_val(x, "dropped_first", y) for x in b], "{:,.0f}"),
-             "FTE (all welfare staff)": _band([_val(x, "fte_total", y) for x in b], "{:.0f}")}
+        r = {
+            "help requests": _band([_val(x, "help_requests", y) for x in b], "{:,.0f}"),
+            "mean wait (weeks)": _band([_val(x, "mean_wait_weeks", y) for x in b], "{:.1f}"),
+            "gave up before a first contact": _band([_val(x, "dropped_first", y) for x in b], "{:,.0f}"),
+            "FTE (all welfare staff)": _band([_val(x, "fte_total", y) for x in b], "{:.0f}"),
+        }
         r.update({k: _band([_val(x, c, y) / 1e6 for x in b], "{:.1f}") for k, c in money.items()})
-        r["gross B/C of individual support (in-run)"] = _band([_val(x, "benefit_cost_ratio_gross", y) for x in b],
-                                                               "{:.2f}")
+        r["gross B/C of individual support (in-run)"] = _band(
+            [_val(x, "benefit_cost_ratio_gross", y) for x in b], "{:.2f}"
+        )
         rows[y] = r
     share = [_tot(x, "escalation_cost_never_reached") / _tot(x, "escalation_cost") for x in b]
-    return _md(pd.DataFrame(rows)) + f"\n\nShare of escalation cost {show[0]}-{show[-1]} from problems that never " \
-                                     f"reached a service: {_band(share, '{:.2f}')}"
+    return (
+        _md(pd.DataFrame(rows)) + f"\n\nShare of escalation cost {show[0]}-{show[-1]} from problems that never "
+        f"reached a service: {_band(share, '{:.2f}')}"
+    )
 
 
 def paired_table(d: dict) -> str:
@@ -147,27 +160,49 @@ def area_table(d: dict, scenario: str = "laak-double", areas=("Laak", "Escamp", 
         B = [runs[(scenario, s)][1] for s in seeds]
         A, B = [x[x.area == area] for x in A], [x[x.area == area] for x in B]
         rows[area] = {
-            f"Δ individual-support FTE {years[0]}": _band([_val(b, "fte_individual_support", years[0])
-                                                           - _val(a, "fte_individual_support", years[0])
-                                                           for a, b in zip(A, B)], "{:+.1f}"),
-            "Δ staff cost, all years (EUR M)": _band([(_tot(b, "cost_eur") - _tot(a, "cost_eur")) / 1e6
-                                                      for a, b in zip(A, B)], "{:+.1f}"),
+            f"Δ individual-support FTE {years[0]}": _band(
+                [
+                    _val(b, "fte_individual_support", years[0]) - _val(a, "fte_individual_support", years[0])
+                    for a, b in zip(A, B)
+                ],
+                "{:+.1f}",
+            ),
+            "Δ staff cost, all years (EUR M)": _band(
+                [(_tot(b, "cost_eur") - _tot(a, "cost_eur")) / 1e6 for a, b in zip(A, B)], "{:+.1f}"
+            ),
             f"mean wait {mid}, baseline (weeks)": _band([_val(a, "mean_wait_weeks", mid) for a in A], "{:.1f}"),
-            f"Δ mean wait {mid} (weeks)": _band([_val(b, "mean_wait_weeks", mid) - _val(a, "mean_wait_weeks", mid)
-                                                 for a, b in zip(A, B)], "{:+.2f}"),
-            "Δ gave up, all years": _band([_tot(b, "dropped_first") - _tot(a, "dropped_first")
-                                           for a, b in zip(A, B)], "{:+,.0f}"),
-            "Δ escalation, all years (EUR M)": _band([(_tot(b, "escalation_cost") - _tot(a, "escalation_cost")) / 1e6
-                                                      for a, b in zip(A, B)], "{:+.1f}"),
+            f"Δ mean wait {mid} (weeks)": _band(
+                [_val(b, "mean_wait_weeks", mid) - _val(a, "mean_wait_weeks", mid) for a, b in zip(A, B)], "{:+.2f}"
+            ),
+            "Δ gave up, all years": _band(
+                [_tot(b, "dropped_first") - _tot(a, "dropped_first") for a, b in zip(A, B)], "{:+,.0f}"
+            ),
+            "Δ escalation, all years (EUR M)": _band(
+                [(_tot(b, "escalation_cost") - _tot(a, "escalation_cost")) / 1e6 for a, b in zip(A, B)], "{:+.1f}"
+            ),
         }
     return _md(pd.DataFrame(rows))
 
 
 def report(d: dict) -> str:
-    head = (f"Paired runs at run.scale {d['scale']}, {len(d['seeds'])} seed(s) ({', '.join(map(str, d['seeds']))}); "
-            "cells: median [p10, p90] over seeds.")
-    return "\n\n".join([head, "### Baseline", baseline_table(d), "### Each scenario minus the baseline, same seed",
-                        paired_table(d), "### laak-double per stadsdeel", area_table(d)]) + "\n"
+    head = (
+        f"Paired runs at run.scale {d['scale']}, {len(d['seeds'])} seed(s) ({', '.join(map(str, d['seeds']))}); "
+        "cells: median [p10, p90] over seeds."
+    )
+    return (
+        "\n\n".join(
+            [
+                head,
+                "### Baseline",
+                baseline_table(d),
+                "### Each scenario minus the baseline, same seed",
+                paired_table(d),
+                "### laak-double per stadsdeel",
+                area_table(d),
+            ]
+        )
+        + "\n"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

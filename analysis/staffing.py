@@ -34,11 +34,11 @@ from analysis.outcomes import WITHIN_WEEKS, shares, year_counts
 
 @dataclass(frozen=True)
 class Target:
-    within_weeks: int = WITHIN_WEEKS   # "10 working days" = first contact after at most 2 whole weeks
-    share_within: float = 0.80          # share of help requests with a first contact within target
-    max_dropped: float = 0.05           # share of help requests that give up before a first contact
-    rel_tol: float = 0.03               # bisection stops at hi - lo <= max(rel_tol * hi, abs_tol)
-    abs_tol: float = 0.05               # FTE
+    within_weeks: int = WITHIN_WEEKS  # "10 working days" = first contact after at most 2 whole weeks
+    share_within: float = 0.80  # share of help requests with a first contact within target
+    max_dropped: float = 0.05  # share of help requests that give up before a first contact
+    rel_tol: float = 0.03  # bisection stops at hi - lo <= max(rel_tol * hi, abs_tol)
+    abs_tol: float = 0.05  # FTE
     max_doublings: int = 8
 
     def options(self) -> dict:
@@ -54,16 +54,23 @@ def _meets(res, target: Target) -> tuple[np.ndarray, dict[str, np.ndarray]]:
 
 def _capacity_per_fte(p: dict) -> float:
     """Contacts per week (simulated population) one FTE gives, on average."""
-    return (p["service.hours_per_fte"] * p["service.working_weeks"] / 52.0 * (1.0 - p["service.sickness_absence"])
-            * p["service.client_time_share"] / p["service.hours_per_contact"] * p["run.scale"])
+    return (
+        p["service.hours_per_fte"]
+        * p["service.working_weeks"]
+        / 52.0
+        * (1.0 - p["service.sickness_absence"])
+        * p["service.client_time_share"]
+        / p["service.hours_per_contact"]
+        * p["run.scale"]
+    )
 
 
 @dataclass
 class SearchResult:
-    fte_needed: np.ndarray       # (years, service points); NaN where no FTE up to the limit met the target
-    counts_at_need: dict         # year_counts of the run that set fte_needed, per (year, sp)
-    pilot: object                # RunResults at today's staffing
-    runs: int                    # model runs used
+    fte_needed: np.ndarray  # (years, service points); NaN where no FTE up to the limit met the target
+    counts_at_need: dict  # year_counts of the run that set fte_needed, per (year, sp)
+    pilot: object  # RunResults at today's staffing
+    runs: int  # model runs used
 
 
 def search_fte(city, params: dict, seed: int, target: Target = Target(), run=None) -> SearchResult:
@@ -126,8 +133,9 @@ def search_fte(city, params: dict, seed: int, target: Target = Target(), run=Non
         per_sp = [np.unique(mids[active[:, s], s]) for s in range(n_sp)]
         rounds = max(len(m) for m in per_sp)
         for r in range(rounds):
-            cand = np.array([m[min(r, len(m) - 1)] if len(m) else np.nanmax(np.r_[hi[:, s], 0.0])
-                             for s, m in enumerate(per_sp)])
+            cand = np.array(
+                [m[min(r, len(m) - 1)] if len(m) else np.nanmax(np.r_[hi[:, s], 0.0]) for s, m in enumerate(per_sp)]
+            )
             ok, counts = _meets(run(city, p, seed, sp_fte=cand), target)
             n_runs += 1
             inside = (cand[None, :] > lo) & (cand[None, :] < hi)
@@ -146,16 +154,19 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
     district = np.asarray(pilot.sp_district, dtype=np.int64)
     stadsdelen = list(pilot.stadsdelen)
     cost_index = getattr(pilot, "cost_index", None)
-    cost_by_year = float(p["service.cost_per_fte"]) * (np.ones(years) if cost_index is None
-                                                        else np.asarray(cost_index, dtype=float)[:years])
+    cost_by_year = float(p["service.cost_per_fte"]) * (
+        np.ones(years) if cost_index is None else np.asarray(cost_index, dtype=float)[:years]
+    )
     scale = float(pilot.scale)
     area_fte = pilot.fte.drop(columns="individual_support").sum(axis=1).to_numpy(dtype=float)
     # Today's individual support, two different numbers never mixed (issue 9): posts = the funded FTE of the
     # Servicepunt XL's posts (budget-derived, sim.city); filled = FTE of the posts filled at the start of each
     # year (vacancies while posts are being filled), times the year's funded factor.
     today_sp = np.asarray(pilot.sp_fte, dtype=float)
-    filled_sp = (np.asarray(pilot.sp_fte_by_year, dtype=float)[:years]
-                 * np.asarray(pilot.fte_factor_by_year, dtype=float)[:years, None])
+    filled_sp = (
+        np.asarray(pilot.sp_fte_by_year, dtype=float)[:years]
+        * np.asarray(pilot.fte_factor_by_year, dtype=float)[:years, None]
+    )
     c = found.counts_at_need
     req0 = year_counts(pilot, target.within_weeks)["requests"]
 
@@ -166,29 +177,36 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
             for y in range(years):
                 need = found.fte_needed[y, m]
                 need_sum = float(need.sum()) if not np.isnan(need).any() else np.nan
-                within, dropped = shares(np.nansum(c["within"][y, m]), np.nansum(c["first"][y, m]),
-                                         np.nansum(c["dropped"][y, m]))
+                within, dropped = shares(
+                    np.nansum(c["within"][y, m]), np.nansum(c["first"][y, m]), np.nansum(c["dropped"][y, m])
+                )
                 ab = float(area_based[g])
                 cost = cost_by_year[y]
-                out.append({
-                    "level": level, "area": name, "stadsdeel": stadsdeel_of(g), "year": int(year_labels[y]),
-                    "fte_individual_needed": need_sum,
-                    "fte_individual_today": float(today_sp[m].sum()),
-                    "fte_individual_posts": float(today_sp[m].sum()),
-                    "fte_individual_filled": float(filled_sp[y, m].sum()),
-                    "fte_area_based": ab,
-                    "fte_total_needed": need_sum + ab,
-                    "cost_individual_eur": need_sum * cost,
-                    "cost_total_eur": (need_sum + ab) * cost,
-                    "cost_per_fte_eur": cost,
-                    "help_requests": float(req0[y, m].sum()) / scale,
-                    "share_within_at_need": float(within),
-                    "share_dropped_at_need": float(dropped),
-                })
+                out.append(
+                    {
+                        "level": level,
+                        "area": name,
+                        "stadsdeel": stadsdeel_of(g),
+                        "year": int(year_labels[y]),
+                        "fte_individual_needed": need_sum,
+                        "fte_individual_today": float(today_sp[m].sum()),
+                        "fte_individual_posts": float(today_sp[m].sum()),
+                        "fte_individual_filled": float(filled_sp[y, m].sum()),
+                        "fte_area_based": ab,
+                        "fte_total_needed": need_sum + ab,
+                        "cost_individual_eur": need_sum * cost,
+                        "cost_total_eur": (need_sum + ab) * cost,
+                        "cost_per_fte_eur": cost,
+                        "help_requests": float(req0[y, m].sum()) / scale,
+                        "share_within_at_need": float(within),
+                        "share_dropped_at_need": float(dropped),
+                    }
+                )
         return out
 
-    parts = rows("service_point", list(pilot.service_points), np.arange(n_sp), np.zeros(n_sp),
-                 lambda g: stadsdelen[district[g]])
+    parts = rows(
+        "service_point", list(pilot.service_points), np.arange(n_sp), np.zeros(n_sp), lambda g: stadsdelen[district[g]]
+    )
     parts += rows("stadsdeel", stadsdelen, district, area_fte, lambda g: stadsdelen[g])
     parts += rows("city", [city.name], np.zeros(n_sp, dtype=np.int64), np.array([area_fte.sum()]), lambda g: "")
     df = pd.DataFrame(parts)
@@ -223,20 +241,37 @@ def bands_by(df: pd.DataFrame, keys: list[str], metrics: list[str]) -> pd.DataFr
 def city_table(staffing: pd.DataFrame) -> str:
     city = staffing[staffing.level == "city"]
     filled = "fte_individual_filled" if "fte_individual_filled" in city else "fte_individual_today"
-    b = bands_by(city, ["year"], ["fte_individual_needed", "fte_individual_today", filled, "fte_area_based",
-                                  "fte_total_needed", "cost_total_eur"])
-    out = pd.DataFrame({
-        "year": b.year,
-        "individual support needed": [band(r.fte_individual_needed_p10, r.fte_individual_needed_p50,
-                                           r.fte_individual_needed_p90) for r in b.itertuples()],
-        "posts today (funded FTE)": [f"{v:,.1f}" for v in b.fte_individual_today_p50],
-        "filled (FTE, same year)": [f"{v:,.1f}" for v in getattr(b, f"{filled}_p50")],
-        "area-based (today x levers)": [f"{v:,.1f}" for v in b.fte_area_based_p50],
-        "total FTE": [band(r.fte_total_needed_p10, r.fte_total_needed_p50, r.fte_total_needed_p90)
-                      for r in b.itertuples()],
-        "cost (EUR M)": [band(r.cost_total_eur_p10 / 1e6, r.cost_total_eur_p50 / 1e6, r.cost_total_eur_p90 / 1e6,
-                              "{:,.2f}") for r in b.itertuples()],
-    })
+    b = bands_by(
+        city,
+        ["year"],
+        [
+            "fte_individual_needed",
+            "fte_individual_today",
+            filled,
+            "fte_area_based",
+            "fte_total_needed",
+            "cost_total_eur",
+        ],
+    )
+    out = pd.DataFrame(
+        {
+            "year": b.year,
+            "individual support needed": [
+                band(r.fte_individual_needed_p10, r.fte_individual_needed_p50, r.fte_individual_needed_p90)
+                for r in b.itertuples()
+            ],
+            "posts today (funded FTE)": [f"{v:,.1f}" for v in b.fte_individual_today_p50],
+            "filled (FTE, same year)": [f"{v:,.1f}" for v in getattr(b, f"{filled}_p50")],
+            "area-based (today x levers)": [f"{v:,.1f}" for v in b.fte_area_based_p50],
+            "total FTE": [
+                band(r.fte_total_needed_p10, r.fte_total_needed_p50, r.fte_total_needed_p90) for r in b.itertuples()
+            ],
+            "cost (EUR M)": [
+                band(r.cost_total_eur_p10 / 1e6, r.cost_total_eur_p50 / 1e6, r.cost_total_eur_p90 / 1e6, "{:,.2f}")
+                for r in b.itertuples()
+            ],
+        }
+    )
     return out.set_index("year").to_string()
 
 
@@ -246,18 +281,31 @@ def area_table(staffing: pd.DataFrame, years: list[int], levels=("stadsdeel", "s
         part = staffing[(staffing.level == level) & staffing.year.isin(years)]
         if part.empty:
             continue
-        b = bands_by(part, ["area", "year"], ["fte_individual_needed", "fte_individual_today", "fte_area_based",
-                                              "fte_total_needed", "cost_total_eur", "share_within_at_need"])
+        b = bands_by(
+            part,
+            ["area", "year"],
+            [
+                "fte_individual_needed",
+                "fte_individual_today",
+                "fte_area_based",
+                "fte_total_needed",
+                "cost_total_eur",
+                "share_within_at_need",
+            ],
+        )
         rows = {}
         for r in b.itertuples():
             row = rows.setdefault(r.area, {"posts today (funded FTE)": f"{r.fte_individual_today_p50:,.1f}"})
-            row[f"{r.year} needed"] = band(r.fte_individual_needed_p10, r.fte_individual_needed_p50,
-                                           r.fte_individual_needed_p90)
+            row[f"{r.year} needed"] = band(
+                r.fte_individual_needed_p10, r.fte_individual_needed_p50, r.fte_individual_needed_p90
+            )
             if level == "stadsdeel":
-                row[f"{r.year} total incl. area-based"] = band(r.fte_total_needed_p10, r.fte_total_needed_p50,
-                                                              r.fte_total_needed_p90)
-                row[f"{r.year} cost EUR M"] = band(r.cost_total_eur_p10 / 1e6, r.cost_total_eur_p50 / 1e6,
-                                                   r.cost_total_eur_p90 / 1e6, "{:,.2f}")
+                row[f"{r.year} total incl. area-based"] = band(
+                    r.fte_total_needed_p10, r.fte_total_needed_p50, r.fte_total_needed_p90
+                )
+                row[f"{r.year} cost EUR M"] = band(
+                    r.cost_total_eur_p10 / 1e6, r.cost_total_eur_p50 / 1e6, r.cost_total_eur_p90 / 1e6, "{:,.2f}"
+                )
         table = pd.DataFrame.from_dict(rows, orient="index")
         table.index.name = "stadsdeel" if level == "stadsdeel" else "Servicepunt XL"
         blocks.append(table.to_string())

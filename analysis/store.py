@@ -105,8 +105,9 @@ def is_study_dir(directory: Path) -> bool:
     return isinstance(m, dict) and m.get("format") == "welzijnsim-study"
 
 
-def check_output_dir(directory: Path, *, force: bool = False, label: str = "--out", kind: str = "run",
-                     resume_hint: bool = False) -> None:
+def check_output_dir(
+    directory: Path, *, force: bool = False, label: str = "--out", kind: str = "run", resume_hint: bool = False
+) -> None:
     """The one rule for output directories (run and study commands), checked before computing.
 
     A missing or empty directory is used. An existing non-empty one is never overwritten silently:
@@ -127,12 +128,19 @@ def _check_output_dir(directory: Path, force: bool, label: str, kind: str, resum
         mine = is_run_dir(directory) if kind == "run" else is_study_dir(directory)
         if not force:
             what = "earlier results" if mine else "files that are not welzijnsim results (it is not empty)"
-            how = ("continue or reprint it with --resume, replace it with --force" if resume_hint and mine
-                   else "replace them with --force" if mine else "choose an empty or new directory")
+            how = (
+                "continue or reprint it with --resume, replace it with --force"
+                if resume_hint and mine
+                else "replace them with --force"
+                if mine
+                else "choose an empty or new directory"
+            )
             raise OutputError(f"{label} {directory}: exists and holds {what}; {how}, or choose another --out")
         if not mine:
-            raise OutputError(f"{label} {directory}: --force only replaces earlier welzijnsim {kind} results, "
-                              "and this directory holds other files; choose another --out")
+            raise OutputError(
+                f"{label} {directory}: --force only replaces earlier welzijnsim {kind} results, "
+                "and this directory holds other files; choose another --out"
+            )
     _probe(directory, label)
 
 

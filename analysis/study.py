@@ -64,8 +64,14 @@ class StudyScenario:
 
     @classmethod
     def from_scenario(cls, sc) -> StudyScenario:
-        return cls(name=sc.name, city=sc.meta.city, params=sc.params(), question=sc.meta.question,
-                   source=str(sc.path), toml=sc.to_toml())
+        return cls(
+            name=sc.name,
+            city=sc.meta.city,
+            params=sc.params(),
+            question=sc.meta.question,
+            source=str(sc.path),
+            toml=sc.to_toml(),
+        )
 
 
 @dataclass
@@ -99,8 +105,12 @@ class StudySpec:
 
     def identity(self) -> dict:
         """What must match for `--resume` to continue a directory."""
-        return {"kind": self.kind, "seed": self.seed, "options": _jsonable(self.options),
-                "scenarios": {s.name: {"city": s.city, "params": _jsonable(s.params)} for s in self.scenarios}}
+        return {
+            "kind": self.kind,
+            "seed": self.seed,
+            "options": _jsonable(self.options),
+            "scenarios": {s.name: {"city": s.city, "params": _jsonable(s.params)} for s in self.scenarios},
+        }
 
 
 def _jsonable(obj):
@@ -154,8 +164,13 @@ def run_batch(task: dict) -> list[dict]:
         for df in frames.values():
             df.insert(0, "seed", int(seed))
             df.insert(0, "replication", replication)
-        result = {"scenario": task["scenario"], "replication": replication, "seed": seed,
-                  "seconds": time.perf_counter() - t0, "frames": frames}
+        result = {
+            "scenario": task["scenario"],
+            "replication": replication,
+            "seed": seed,
+            "seconds": time.perf_counter() - t0,
+            "frames": frames,
+        }
         if task.get("directory"):
             store_run(Path(task["directory"]), task["kind"], result)  # atomic, primary table last
             result["frames"] = None
@@ -185,8 +200,13 @@ def _git_commit() -> str | None:
     try:
         here = Path(__file__).resolve().parent
         commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=here,
-                               capture_output=True, text=True, timeout=5)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=here,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         if commit.returncode != 0:
             return None
         return commit.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
@@ -209,10 +229,12 @@ def read_manifest(directory: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise StudyError(f"{path}: corrupt manifest (not valid JSON: {exc})") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-        raise StudyError(f"{path}: not a welzijnsim study manifest (no \"format\": \"{FORMAT}\")")
+        raise StudyError(f'{path}: not a welzijnsim study manifest (no "format": "{FORMAT}")')
     if manifest.get("format_version") != FORMAT_VERSION:
-        raise StudyError(f"{path}: study format version {manifest.get('format_version')!r}; "
-                         f"this welzijnsim reads version {FORMAT_VERSION}")
+        raise StudyError(
+            f"{path}: study format version {manifest.get('format_version')!r}; "
+            f"this welzijnsim reads version {FORMAT_VERSION}"
+        )
     for key in ("kind", "identity", "runs", "scenarios"):
         if key not in manifest:
             raise StudyError(f"{path}: corrupt manifest (field '{key}' missing)")
@@ -226,8 +248,7 @@ def _check_manifest(path: Path, m: dict) -> None:
     import re
 
     def bad(field: str, what: str) -> StudyError:
-        return StudyError(f"{path}: corrupt manifest: field '{field}' = {str(m.get(field, '(missing)'))[:80]!r} "
-                          f"{what}")
+        return StudyError(f"{path}: corrupt manifest: field '{field}' = {str(m.get(field, '(missing)'))[:80]!r} {what}")
 
     if m["kind"] not in KINDS:
         raise bad("kind", f"is not one of {', '.join(KINDS)}")
@@ -251,8 +272,9 @@ def _check_manifest(path: Path, m: dict) -> None:
             raise StudyError(f"{path}: corrupt manifest: field '{where}' is not a table")
         name = sc.get("name")
         if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-            raise StudyError(f"{path}: corrupt manifest: field '{where}.name' = {str(name)[:80]!r} is not a "
-                             "scenario name")
+            raise StudyError(
+                f"{path}: corrupt manifest: field '{where}.name' = {str(name)[:80]!r} is not a scenario name"
+            )
         if not isinstance(sc.get("city"), str):
             raise StudyError(f"{path}: corrupt manifest: field '{where}.city' is not a text")
         if not isinstance(sc.get("params"), dict):
@@ -263,10 +285,24 @@ def _check_manifest(path: Path, m: dict) -> None:
 
 
 def spec_from_manifest(manifest: dict) -> StudySpec:
-    scenarios = [StudyScenario(name=s["name"], city=s["city"], params=s["params"], question=s.get("question", ""),
-                               source=s.get("source", ""), toml=s.get("toml", "")) for s in manifest["scenarios"]]
-    return StudySpec(kind=manifest["kind"], scenarios=scenarios, seed=int(manifest["seed"]),
-                     replications=int(manifest["replications"]), options=manifest.get("options", {}))
+    scenarios = [
+        StudyScenario(
+            name=s["name"],
+            city=s["city"],
+            params=s["params"],
+            question=s.get("question", ""),
+            source=s.get("source", ""),
+            toml=s.get("toml", ""),
+        )
+        for s in manifest["scenarios"]
+    ]
+    return StudySpec(
+        kind=manifest["kind"],
+        scenarios=scenarios,
+        seed=int(manifest["seed"]),
+        replications=int(manifest["replications"]),
+        options=manifest.get("options", {}),
+    )
 
 
 def _manifest(spec: StudySpec) -> dict:
@@ -279,8 +315,17 @@ def _manifest(spec: StudySpec) -> dict:
         "replications": spec.replications,
         "seeds": spec.seeds,
         "options": _jsonable(spec.options),
-        "scenarios": [{"name": s.name, "city": s.city, "question": s.question, "source": s.source,
-                       "toml": s.toml, "params": _jsonable(s.params)} for s in spec.scenarios],
+        "scenarios": [
+            {
+                "name": s.name,
+                "city": s.city,
+                "question": s.question,
+                "source": s.source,
+                "toml": s.toml,
+                "params": _jsonable(s.params),
+            }
+            for s in spec.scenarios
+        ],
         "runs": len(spec.runs()),
         "identity": spec.identity(),
         "versions": _versions(),
@@ -297,19 +342,25 @@ def completed_runs(directory: Path, spec: StudySpec, verify: bool = True) -> set
     for name, rep, seed in spec.runs():
         path = run_path(directory, table, name, rep)
         if path.exists() and not path.is_file():
-            raise StudyError(f"{path}: is not a file (a run's outcome file is expected there). Remove it and run "
-                             "with --resume to recompute that run.")
+            raise StudyError(
+                f"{path}: is not a file (a run's outcome file is expected there). Remove it and run "
+                "with --resume to recompute that run."
+            )
         if path.is_file():
             if verify:
                 try:
                     pq.read_metadata(path)
                     ids = pq.read_table(path, columns=["replication", "seed"]).to_pydict()
                 except Exception as exc:  # noqa: BLE001 - any unreadable file is corrupt
-                    raise StudyError(f"{path}: corrupt outcome file ({str(exc)[:200]}). Delete it and run with "
-                                     "--resume to recompute that run.") from None
+                    raise StudyError(
+                        f"{path}: corrupt outcome file ({str(exc)[:200]}). Delete it and run with "
+                        "--resume to recompute that run."
+                    ) from None
                 if set(ids["replication"]) != {rep} or set(ids["seed"]) != {int(seed)}:
-                    raise StudyError(f"{path}: not this study's run (replication {rep}, seed {seed} expected; "
-                                     "the file holds another run). Delete it and run with --resume to recompute it.")
+                    raise StudyError(
+                        f"{path}: not this study's run (replication {rep}, seed {seed} expected; "
+                        "the file holds another run). Delete it and run with --resume to recompute it."
+                    )
             done.add((name, rep))
     return done
 
@@ -346,8 +397,13 @@ def _runs_table(spec: StudySpec, done: set[tuple[str, int]]) -> pd.DataFrame:
     rows = []
     params = {s.name: s for s in spec.scenarios}
     for name, rep, seed in spec.runs():
-        row = {"scenario": name, "replication": rep, "seed": int(seed), "done": (name, rep) in done,
-               "city": params[name].city}
+        row = {
+            "scenario": name,
+            "replication": rep,
+            "seed": int(seed),
+            "done": (name, rep) in done,
+            "city": params[name].city,
+        }
         values = run_params(params[name].params, spec.options, rep)
         row.update({k: (v if not isinstance(v, (list, dict)) else json.dumps(v)) for k, v in values.items()})
         rows.append(row)
@@ -363,9 +419,16 @@ class StudyResult:
     seconds: float
 
 
-def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool = False,
-              batch_size: int | None = None, quiet: bool = False,
-              on_run: Callable[[dict], None] | None = None) -> StudyResult:
+def run_study(
+    spec: StudySpec,
+    directory: Path,
+    executor=None,
+    *,
+    resume: bool = False,
+    batch_size: int | None = None,
+    quiet: bool = False,
+    on_run: Callable[[dict], None] | None = None,
+) -> StudyResult:
     """Run (or continue) a study into `directory`. Returns when every run is stored and summarised."""
     directory = Path(directory)
     executor = executor or SerialExecutor()
@@ -384,8 +447,11 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
         import sys
 
         shown = ", ".join(str(p.relative_to(directory)) for p in stray[:5]) + (" ..." if len(stray) > 5 else "")
-        print(f"note: {len(stray)} file(s) or folder(s) under outcomes/ are not runs of this study and are "
-              f"ignored: {shown}", file=sys.stderr)
+        print(
+            f"note: {len(stray)} file(s) or folder(s) under outcomes/ are not runs of this study and are "
+            f"ignored: {shown}",
+            file=sys.stderr,
+        )
     write_parquet(directory / "runs.parquet", _runs_table(spec, done))
 
     todo = [(n, r, s) for n, r, s in spec.runs() if (n, r) not in done]
@@ -394,10 +460,18 @@ def run_study(spec: StudySpec, directory: Path, executor=None, *, resume: bool =
     for sc in spec.scenarios:
         mine = [(r, s) for n, r, s in todo if n == sc.name]
         for chunk in batches(mine, executor.workers, batch_size):
-            tasks.append({"kind": spec.kind, "scenario": sc.name, "city": by_scenario[sc.name].city,
-                          "params": by_scenario[sc.name].params, "options": spec.options, "runs": chunk,
-                          # Where workers share this file system they store their own runs.
-                          "directory": str(directory) if getattr(executor, "shares_files", False) else None})
+            tasks.append(
+                {
+                    "kind": spec.kind,
+                    "scenario": sc.name,
+                    "city": by_scenario[sc.name].city,
+                    "params": by_scenario[sc.name].params,
+                    "options": spec.options,
+                    "runs": chunk,
+                    # Where workers share this file system they store their own runs.
+                    "directory": str(directory) if getattr(executor, "shares_files", False) else None,
+                }
+            )
 
     total = len(spec.runs())
     label = "replications (a staffing search each)" if spec.kind == "staffing" else "runs"
@@ -443,14 +517,17 @@ def _identity_mismatch(directory: Path, stored: dict, wanted: dict) -> str:
             if a.get(k) != b.get(k):
                 lines.append(f"  scenario {name}: field '{k}' stored {a.get(k)!r}, requested {b.get(k)!r}")
         if s_sc[name].get("city") != w_sc[name].get("city"):
-            lines.append(f"  scenario {name}: city stored {s_sc[name].get('city')!r}, requested {w_sc[name].get('city')!r}")
+            lines.append(
+                f"  scenario {name}: city stored {s_sc[name].get('city')!r}, requested {w_sc[name].get('city')!r}"
+            )
     lines.append("Use a new --out directory, or resume without changing the study.")
     return "\n".join(lines)
 
 
 # ---- reading back ---------------------------------------------------------------------------
-def stored_runs(directory: Path, table: str, scenarios: list[str] | None = None,
-                spec: StudySpec | None = None) -> list[tuple[str, Path]]:
+def stored_runs(
+    directory: Path, table: str, scenarios: list[str] | None = None, spec: StudySpec | None = None
+) -> list[tuple[str, Path]]:
     """(scenario, file) of every stored run of `table` that the study planned, in run order.
 
     Only the manifest's runs are read: a stray file or folder under outcomes/ is never mixed in, and no
@@ -467,16 +544,18 @@ def stored_runs(directory: Path, table: str, scenarios: list[str] | None = None,
     return out
 
 
-def load_table(directory: Path, table: str, scenarios: list[str] | None = None,
-               spec: StudySpec | None = None) -> pd.DataFrame:
+def load_table(
+    directory: Path, table: str, scenarios: list[str] | None = None, spec: StudySpec | None = None
+) -> pd.DataFrame:
     """All stored runs of `table` as one DataFrame with a `scenario` column."""
     parts = []
     for name, f in stored_runs(directory, table, scenarios, spec):
         try:
             df = pd.read_parquet(f)
         except Exception as exc:  # noqa: BLE001
-            raise StudyError(f"{f}: corrupt outcome file ({str(exc)[:200]}). Delete it and run with --resume "
-                             "to recompute that run.") from None
+            raise StudyError(
+                f"{f}: corrupt outcome file ({str(exc)[:200]}). Delete it and run with --resume to recompute that run."
+            ) from None
         df.insert(0, "scenario", name)
         parts.append(df)
     if not parts:
@@ -489,8 +568,14 @@ ID_COLUMNS = ("scenario", "replication", "seed", "level", "area", "stadsdeel", "
 
 def band_summary(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Long table: keys, metric, n, mean, p10, p50, p90 over replications."""
-    metrics = [c for c in df.columns if c not in ID_COLUMNS and c not in keys and pd.api.types.is_numeric_dtype(df[c])
-               and not pd.api.types.is_bool_dtype(df[c])]
+    metrics = [
+        c
+        for c in df.columns
+        if c not in ID_COLUMNS
+        and c not in keys
+        and pd.api.types.is_numeric_dtype(df[c])
+        and not pd.api.types.is_bool_dtype(df[c])
+    ]
     long = df.melt(id_vars=keys, value_vars=metrics, var_name="metric", value_name="value")
     g = long.groupby(keys + ["metric"], sort=False)["value"]
     out = g.agg(n="count", mean="mean").reset_index()
@@ -563,8 +648,10 @@ def export(directory: Path, fmt: str, out: Path | None = None) -> Path:
     try:
         summary = pd.read_parquet(src)
     except Exception as exc:  # noqa: BLE001 - truncated, or not Parquet at all
-        raise StudyError(f"{src}: corrupt summary ({str(exc)[:160]}). Rebuild it from the stored runs "
-                         f"(nothing is recomputed): welzijnsim study --resume --out {directory}") from None
+        raise StudyError(
+            f"{src}: corrupt summary ({str(exc)[:160]}). Rebuild it from the stored runs "
+            f"(nothing is recomputed): welzijnsim study --resume --out {directory}"
+        ) from None
     if fmt == "csv":
         write_csv(out, summary)
     elif fmt == "xlsx":

@@ -48,9 +48,19 @@ def _format(df: pd.DataFrame, columns: dict[str, str], index: str) -> str:
         if "EUR M" in col:
             out[col] = out[col] / 1e6
     formats = {c: "{:,.0f}" for c in out.columns}
-    formats.update({"contacts/client": "{:.2f}", "mean wait (wk)": "{:.1f}", "p90 wait (wk)": "{:.0f}",
-                    "FTE": "{:.1f}", "cost (EUR M)": "{:.2f}", "welfare spend (EUR M)": "{:.2f}",
-                    "area need FTE": "{:.1f}", "seen <=2 wk": "{:.0%}", "staff time used": "{:.0%}"})
+    formats.update(
+        {
+            "contacts/client": "{:.2f}",
+            "mean wait (wk)": "{:.1f}",
+            "p90 wait (wk)": "{:.0f}",
+            "FTE": "{:.1f}",
+            "cost (EUR M)": "{:.2f}",
+            "welfare spend (EUR M)": "{:.2f}",
+            "area need FTE": "{:.1f}",
+            "seen <=2 wk": "{:.0%}",
+            "staff time used": "{:.0%}",
+        }
+    )
     for col, fmt in formats.items():
         if col in out:
             out[col] = out[col].map(lambda v, f=fmt: "-" if pd.isna(v) else f.format(v))

@@ -89,7 +89,8 @@ def band_drivers(need: pd.DataFrame, parameter_draws: list[dict[str, float]], va
         y = by_rep.loc[reps].to_numpy(dtype=float)
         ok = np.isfinite(y)
         rho = float(spearmanr(x[ok], y[ok]).statistic) if ok.sum() >= 3 and np.ptp(x[ok]) > 0 else float("nan")
-        rows.append({"parameter": name, "low": float(x.min()), "high": float(x.max()), "spearman": rho,
-                     "n": int(ok.sum())})
+        rows.append(
+            {"parameter": name, "low": float(x.min()), "high": float(x.max()), "spearman": rho, "n": int(ok.sum())}
+        )
     df = pd.DataFrame(rows, columns=["parameter", "low", "high", "spearman", "n"])
     return df.reindex(df.spearman.abs().sort_values(ascending=False, na_position="last").index).reset_index(drop=True)

@@ -72,8 +72,11 @@ class Target(BaseModel):
     @model_validator(mode="after")
     def _value_in_band(self) -> Target:
         if self.value is not None and not self.low <= self.value <= self.high:
-            raise PydanticCustomError("value_outside_band", "field 'value' ({value}) must lie in [low, high] = "
-                                      "[{low}, {high}]", {"value": self.value, "low": self.low, "high": self.high})
+            raise PydanticCustomError(
+                "value_outside_band",
+                "field 'value' ({value}) must lie in [low, high] = [{low}, {high}]",
+                {"value": self.value, "low": self.low, "high": self.high},
+            )
         return self
 
     def z(self, simulated: float, mc_sd: float = 0.0) -> float:
@@ -234,8 +237,13 @@ def simulate(city: City, params: dict, seed: int, last_year: int | None = None) 
     city_df = _add_derived(res.annual("city"))
     for key in extras[0]:
         city_df[key] = [e[key] for e in extras]
-    return Measurement(seed=int(seed), city=city_df, stadsdeel=_add_derived(res.annual("stadsdeel")),
-                       service_point=res.annual("service_point"), quarterly=res.quarterly("service_point"))
+    return Measurement(
+        seed=int(seed),
+        city=city_df,
+        stadsdeel=_add_derived(res.annual("stadsdeel")),
+        service_point=res.annual("service_point"),
+        quarterly=res.quarterly("service_point"),
+    )
 
 
 def check_columns(targets: list[Target], table: pd.DataFrame, where: str) -> None:
@@ -245,7 +253,8 @@ def check_columns(targets: list[Target], table: pd.DataFrame, where: str) -> Non
             if col is not None and col not in table.columns:
                 raise TargetError(
                     f"{where}: target '{t.name}', field '{key}' = {col!r}: no such column in the city's yearly "
-                    f"table. Available: {', '.join(sorted(table.columns))}")
+                    f"table. Available: {', '.join(sorted(table.columns))}"
+                )
 
 
 def evaluate(target: Target, row: pd.Series) -> float:
@@ -276,11 +285,20 @@ class CheckResult:
         for j, t in enumerate(self.targets):
             v = self.values[:, j]
             m = float(self.mean[j])
-            rows.append({"target": t.name, "label": t.label, "simulated": m,
-                         "band_low": float(np.nanmin(v)) if np.isfinite(v).any() else math.nan,
-                         "band_high": float(np.nanmax(v)) if np.isfinite(v).any() else math.nan,
-                         "low": t.low, "high": t.high, "value": t.value, "status": t.status(m),
-                         "source": t.source})
+            rows.append(
+                {
+                    "target": t.name,
+                    "label": t.label,
+                    "simulated": m,
+                    "band_low": float(np.nanmin(v)) if np.isfinite(v).any() else math.nan,
+                    "band_high": float(np.nanmax(v)) if np.isfinite(v).any() else math.nan,
+                    "low": t.low,
+                    "high": t.high,
+                    "value": t.value,
+                    "status": t.status(m),
+                    "source": t.source,
+                }
+            )
         return pd.DataFrame(rows)
 
     @property
@@ -288,9 +306,17 @@ class CheckResult:
         return int(sum(t.status(m) == "ok" for t, m in zip(self.targets, self.mean)))
 
 
-def check_model(city: City, params: dict, seed: int, replications: int, year_index: int = 0,
-                targets: list[Target] | None = None, targets_path: str | Path | None = None,
-                scenario: str = "scenario", progress=None) -> CheckResult:
+def check_model(
+    city: City,
+    params: dict,
+    seed: int,
+    replications: int,
+    year_index: int = 0,
+    targets: list[Target] | None = None,
+    targets_path: str | Path | None = None,
+    scenario: str = "scenario",
+    progress=None,
+) -> CheckResult:
     """Run `replications` seeds (derived from `seed` as in `welzijnsim run`) and evaluate every target in
     reported year `year_index`."""
     targets = targets if targets is not None else load_targets(targets_path)
@@ -304,8 +330,9 @@ def check_model(city: City, params: dict, seed: int, replications: int, year_ind
         values[i] = [evaluate(t, row) for t in targets]
         if progress:
             progress(i + 1, replications)
-    return CheckResult(scenario, int(params["run.start_year"]) + year_index, float(params["run.scale"]), seeds,
-                       targets, values)
+    return CheckResult(
+        scenario, int(params["run.start_year"]) + year_index, float(params["run.scale"]), seeds, targets, values
+    )
 
 
 # ---- printing ------------------------------------------------------------------------------------
@@ -325,14 +352,18 @@ def format_check(result: CheckResult, markdown: bool = False) -> str:
     """The check as text: one block per target (label, simulated, range, status, source), or a Markdown table."""
     reps = len(result.seeds)
     band = "mean (min to max over replications)" if reps > 1 else "one replication"
-    head = (f"Face validation of '{result.scenario}', {result.year} (scale {result.scale:g}, {reps} "
-            f"replication(s); simulated = {band})")
+    head = (
+        f"Face validation of '{result.scenario}', {result.year} (scale {result.scale:g}, {reps} "
+        f"replication(s); simulated = {band})"
+    )
     mean = result.mean
     if markdown:
         lines = [head, "", "| Target | Simulated | Range | In range | Source |", "|---|---|---|---|---|"]
         for j, t in enumerate(result.targets):
-            lines.append(f"| {t.label} (`{t.name}`) | {_simulated_text(t, result.values[:, j], mean[j])} | "
-                         f"{_range_text(t)} | {t.status(mean[j])} | {t.source} |")
+            lines.append(
+                f"| {t.label} (`{t.name}`) | {_simulated_text(t, result.values[:, j], mean[j])} | "
+                f"{_range_text(t)} | {t.status(mean[j])} | {t.source} |"
+            )
     else:
         w = max(len(t.label) for t in result.targets)
         sim = [_simulated_text(t, result.values[:, j], mean[j]) for j, t in enumerate(result.targets)]

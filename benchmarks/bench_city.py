@@ -27,11 +27,11 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
-TARGET_SECONDS = 15.0   # set-up + run of the 1:1 city, 10 years (issue target)
-TARGET_MIB = 1536.0     # 1.5 GB peak resident memory
+TARGET_SECONDS = 15.0  # set-up + run of the 1:1 city, 10 years (issue target)
+TARGET_MIB = 1536.0  # 1.5 GB peak resident memory
 
 
 # ---------------------------------------------------------------------------------------------
@@ -101,7 +101,8 @@ def child(args: argparse.Namespace) -> dict:
     initial = getattr(res, "initial_waiting_first", None)
     initial = int(initial.sum()) if initial is not None else 0
     conserved = int(c["help_requests"].sum()) + initial == int(
-        c["first_contacts"].sum() + c["dropped_first"].sum() + c["waiting_first"][-1].sum())
+        c["first_contacts"].sum() + c["dropped_first"].sum() + c["waiting_first"][-1].sum()
+    )
     out = {
         "scale": args.scale,
         "years": args.years,
@@ -177,8 +178,7 @@ class _Timers:
         return timed
 
     def snapshot_and_reset(self) -> dict[str, dict]:
-        snap = {k: {"seconds": v, "exclusive": v - self.child[k], "calls": self.calls[k]}
-                for k, v in self.incl.items()}
+        snap = {k: {"seconds": v, "exclusive": v - self.child[k], "calls": self.calls[k]} for k, v in self.incl.items()}
         for d in (self.incl, self.child):
             for k in d:
                 d[k] = 0.0
@@ -218,9 +218,13 @@ PHASES = [
 ] + [
     # optional mechanisms (later work): each hook a class defines itself; absent ones are skipped
     (f"{cls}.{hook}", module, f"{cls}.{hook}", "run")
-    for module, cls in (("sim.mechanisms.drivers", "TenYearDrivers"), ("sim.mechanisms.prevention", "AreaPrevention"),
-                        ("sim.mechanisms.informal", "InformalWelfare"), ("sim.mechanisms.deployment", "FlexibleDeployment"),
-                        ("sim.mechanisms.escalation", "Escalation"))
+    for module, cls in (
+        ("sim.mechanisms.drivers", "TenYearDrivers"),
+        ("sim.mechanisms.prevention", "AreaPrevention"),
+        ("sim.mechanisms.informal", "InformalWelfare"),
+        ("sim.mechanisms.deployment", "FlexibleDeployment"),
+        ("sim.mechanisms.escalation", "Escalation"),
+    )
     for hook in ("start_year", "adjust_capacity", "after_demand", "after_service")
 ]
 
@@ -262,8 +266,19 @@ def _install_timers() -> _Timers:
 # parent: repeat, summarise, print
 # ---------------------------------------------------------------------------------------------
 def _run_child(args: argparse.Namespace, config: dict, profile: bool) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", "--scale", str(config["scale"]),
-           "--years", str(args.years), "--seed", str(args.seed), "--city", args.city]
+    cmd = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--_child",
+        "--scale",
+        str(config["scale"]),
+        "--years",
+        str(args.years),
+        "--seed",
+        str(args.seed),
+        "--city",
+        args.city,
+    ]
     if args.scenario:
         cmd += ["--scenario", str(Path(args.scenario).resolve())]
     for a in config["set"]:
@@ -298,8 +313,9 @@ def _overrides(assignments: list[str]) -> dict:
 
 def _git(path: Path, *args: str) -> str:
     try:
-        return subprocess.run(["git", "-C", str(path), *args], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(path), *args], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return ""
 
@@ -328,7 +344,7 @@ def machine_info(sim_file: str) -> dict:
             versions[name] = None
     src = Path(sim_file).resolve().parent.parent
     return {
-        "date_utc": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "nproc": os.cpu_count(),
         "usable_cpus": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "cpu": cpu,
@@ -365,9 +381,17 @@ def _configs(args: argparse.Namespace) -> list[dict]:
         label, _, assigns = text.partition(":")
         variants.append((label.strip(), [a for a in assigns.split(",") if a.strip()]))
     codes = [("", None)] + [tuple(c.split("=", 1)) for c in args.code]
-    return [{"label": str(s) + (f" {lab}" if lab else "") + (f" [{code}]" if code else ""), "scale": s,
-             "set": list(args.set) + sets, "code": path}
-            for s in (float(x) for x in args.scale.split(",")) for lab, sets in variants for code, path in codes]
+    return [
+        {
+            "label": str(s) + (f" {lab}" if lab else "") + (f" [{code}]" if code else ""),
+            "scale": s,
+            "set": list(args.set) + sets,
+            "code": path,
+        }
+        for s in (float(x) for x in args.scale.split(","))
+        for lab, sets in variants
+        for code, path in codes
+    ]
 
 
 def summarise(runs: list[dict], configs: list[dict]) -> dict:
@@ -393,11 +417,15 @@ def summarise(runs: list[dict], configs: list[dict]) -> dict:
 
 
 def print_summary(summary: dict, machine: dict, args: argparse.Namespace) -> None:
-    print(f"\nwelzijnsim city benchmark — {args.city}, {args.years} years x 52 weeks, seed {args.seed}, "
-          f"{args.repeat} repeat(s) per configuration, interleaved, fresh process each")
-    print(f"{machine['date_utc']} | {machine['cpu']} | nproc {machine['nproc']} | python {machine['python']} | "
-          f"numpy {machine['numpy']} | mesa {machine['mesa']} | sim {machine['sim_source']} @ "
-          f"{machine['git_commit'] or '(not a git checkout)'}{' (sim/ modified)' if machine['git_dirty_sim'] else ''}")
+    print(
+        f"\nwelzijnsim city benchmark — {args.city}, {args.years} years x 52 weeks, seed {args.seed}, "
+        f"{args.repeat} repeat(s) per configuration, interleaved, fresh process each"
+    )
+    print(
+        f"{machine['date_utc']} | {machine['cpu']} | nproc {machine['nproc']} | python {machine['python']} | "
+        f"numpy {machine['numpy']} | mesa {machine['mesa']} | sim {machine['sim_source']} @ "
+        f"{machine['git_commit'] or '(not a git checkout)'}{' (sim/ modified)' if machine['git_dirty_sim'] else ''}"
+    )
     print(f"load average before/after: {machine.get('loadavg_before')} / {machine.get('loadavg_after')}\n")
     head = ["config", "residents"] + [h for _, h, _ in METRICS]
     rows = []
@@ -411,23 +439,33 @@ def print_summary(summary: dict, machine: dict, args: argparse.Namespace) -> Non
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
     for r in rows:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
-    print("\nmedian (min–max). config = run.scale [variant]. set-up = WelzijnModel(...) incl. population synthesis "
-          "and hiring; run = model.run(); tables = annual x 3 levels + weekly; import = import sim.")
+    print(
+        "\nmedian (min–max). config = run.scale [variant]. set-up = WelzijnModel(...) incl. population synthesis "
+        "and hiring; run = model.run(); tables = annual x 3 levels + weekly; import = import sim."
+    )
     first = next(iter(summary))
     for label, st in summary.items():
         total = st["setup_plus_run"]
-        ratios = [f"{k.replace('_', ' ')} vs '{first}': {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f})"
-                  for k, v in st.items() if k.endswith("_ratio")]
-        print(f"[{label}] overrides {st['overrides'] or 'none'}; set-up + run {total['median']:.2f} s "
-              f"({total['min']:.2f}–{total['max']:.2f}); agents {st['agents']}; identical results across repeats: "
-              f"{st['identical_results']}; help_requests + initially waiting = first_contacts + dropped_first + waiting_first: "
-              f"{st['conservation_ok']}" + ("; " + "; ".join(ratios) if ratios else ""))
+        ratios = [
+            f"{k.replace('_', ' ')} vs '{first}': {v['median']:.3f} ({v['min']:.3f}–{v['max']:.3f})"
+            for k, v in st.items()
+            if k.endswith("_ratio")
+        ]
+        print(
+            f"[{label}] overrides {st['overrides'] or 'none'}; set-up + run {total['median']:.2f} s "
+            f"({total['min']:.2f}–{total['max']:.2f}); agents {st['agents']}; identical results across repeats: "
+            f"{st['identical_results']}; "
+            "help_requests + initially waiting = first_contacts + dropped_first + waiting_first: "
+            f"{st['conservation_ok']}" + ("; " + "; ".join(ratios) if ratios else "")
+        )
         if st["scale"] == 1.0 and args.years == 10 and not st["overrides"]:
             ok_t = total["max"] <= TARGET_SECONDS
             ok_m = st["rss_peak_mib"]["max"] <= TARGET_MIB
-            print(f"  target (1:1 city, 10 years, set-up + run <= {TARGET_SECONDS:.0f} s, peak <= {TARGET_MIB:.0f} MiB):"
-                  f" time {'met' if ok_t else 'NOT met'} (worst {total['max']:.2f} s), memory "
-                  f"{'met' if ok_m else 'NOT met'} (worst {st['rss_peak_mib']['max']:.0f} MiB)")
+            print(
+                f"  target (1:1 city, 10 years, set-up + run <= {TARGET_SECONDS:.0f} s, peak <= {TARGET_MIB:.0f} MiB):"
+                f" time {'met' if ok_t else 'NOT met'} (worst {total['max']:.2f} s), memory "
+                f"{'met' if ok_m else 'NOT met'} (worst {st['rss_peak_mib']['max']:.0f} MiB)"
+            )
 
 
 def print_profile(run: dict) -> None:
@@ -435,8 +473,10 @@ def print_profile(run: dict) -> None:
     Exclusive times add up: other = total - sum of exclusive times (step/__init__ body, untimed code)."""
     for stage, key, total_key in (("set-up", "setup_phases", "t_setup"), ("run", "run_phases", "t_run")):
         phases, total = run[key], run[total_key]
-        print(f"\n{stage}: {total:.3f} s wall ([{run['config']}], {run['residents']:,} residents, "
-              f"{run['weeks']} weeks; profiled run, timer overhead included)")
+        print(
+            f"\n{stage}: {total:.3f} s wall ([{run['config']}], {run['residents']:,} residents, "
+            f"{run['weeks']} weeks; profiled run, timer overhead included)"
+        )
         print(f"  {'phase':42s} {'incl s':>7s} {'incl %':>7s} {'excl %':>7s} {'calls':>7s}")
         shown = set()
         for label, _, _, st in PHASES:
@@ -447,35 +487,63 @@ def print_profile(run: dict) -> None:
             if v["calls"] == 0:
                 continue
             shown.add(name)
-            print(f"  {label:42s} {v['seconds']:7.3f} {100 * v['seconds'] / total:6.1f}% "
-                  f"{100 * v['exclusive'] / total:6.1f}% {v['calls']:7d}")
+            print(
+                f"  {label:42s} {v['seconds']:7.3f} {100 * v['seconds'] / total:6.1f}% "
+                f"{100 * v['exclusive'] / total:6.1f}% {v['calls']:7d}"
+            )
         excl = sum(phases[n]["exclusive"] for n in shown)
-        print(f"  {'other (rest of __init__ / step body)':42s} {total - excl:7.3f} {'':7s} "
-              f"{100 * (total - excl) / total:6.1f}%")
+        print(
+            f"  {'other (rest of __init__ / step body)':42s} {total - excl:7.3f} {'':7s} "
+            f"{100 * (total - excl) / total:6.1f}%"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--scale", default="1.0", help="run.scale, or several comma-separated (interleaved)")
     ap.add_argument("--years", type=int, default=10, help="simulated years (52 weekly ticks each)")
     ap.add_argument("--repeat", type=int, default=5, help="measurements per scale, each in a fresh process")
     ap.add_argument("--seed", type=int, default=1, help="model seed (the same for every repeat)")
     ap.add_argument("--city", default="den_haag", help="city data set")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                    help="parameter override for every configuration, e.g. unregistered.factor=2 (repeatable)")
-    ap.add_argument("--variant", action="append", default=[], metavar="LABEL:KEY=VALUE[,KEY=VALUE]",
-                    help="an extra configuration measured next to the plain one, interleaved (repeatable), "
-                         "e.g. 'all-on:drivers.enabled=true,prevention.enabled=true'")
+    ap.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="parameter override for every configuration, e.g. unregistered.factor=2 (repeatable)",
+    )
+    ap.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="LABEL:KEY=VALUE[,KEY=VALUE]",
+        help="an extra configuration measured next to the plain one, interleaved (repeatable), "
+        "e.g. 'all-on:drivers.enabled=true,prevention.enabled=true'",
+    )
     ap.add_argument("--json", metavar="FILE", help="write machine info, every run and the summary as JSON")
-    ap.add_argument("--profile", action="store_true",
-                    help="time share per phase (one extra profiled run per scale, not used for the timings)")
-    ap.add_argument("--cprofile", type=int, metavar="N", default=0,
-                    help="run once in this process under cProfile (set-up + run, after imports) and print the top N "
-                         "functions by cumulative time")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="time share per phase (one extra profiled run per scale, not used for the timings)",
+    )
+    ap.add_argument(
+        "--cprofile",
+        type=int,
+        metavar="N",
+        default=0,
+        help="run once in this process under cProfile (set-up + run, after imports) and print the top N "
+        "functions by cumulative time",
+    )
     ap.add_argument("--scenario", metavar="FILE", help="start from a scenario file's parameters (e.g. the baseline)")
-    ap.add_argument("--code", action="append", default=[], metavar="LABEL=PATH",
-                    help="also measure another source tree (e.g. a `git archive` of an older commit), interleaved")
+    ap.add_argument(
+        "--code",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="also measure another source tree (e.g. a `git archive` of an older commit), interleaved",
+    )
     ap.add_argument("--_child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -506,8 +574,12 @@ def main(argv: list[str] | None = None) -> int:
             run = _run_child(args, c, profile=False)
             run["repeat"] = r
             runs.append(run)
-            print(f"  repeat {r + 1}/{args.repeat} [{c['label']}]: set-up {run['t_setup']:.2f} s, "
-                  f"run {run['t_run']:.2f} s, peak {run['rss_peak_mib']:.0f} MiB", file=sys.stderr, flush=True)
+            print(
+                f"  repeat {r + 1}/{args.repeat} [{c['label']}]: set-up {run['t_setup']:.2f} s, "
+                f"run {run['t_run']:.2f} s, peak {run['rss_peak_mib']:.0f} MiB",
+                file=sys.stderr,
+                flush=True,
+            )
     profiles = [_run_child(args, c, profile=True) for c in configs] if args.profile else []
     machine = machine_info(runs[0]["sim_file"])
     machine["numpy"] = runs[0]["numpy"]
@@ -519,8 +591,10 @@ def main(argv: list[str] | None = None) -> int:
     for p in profiles:
         print_profile(p)
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine, "summary": summary, "runs": runs,
-                                               "profiles": profiles}, indent=2) + "\n", encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps({"machine": machine, "summary": summary, "runs": runs, "profiles": profiles}, indent=2) + "\n",
+            encoding="utf-8",
+        )
         print(f"\nwrote {args.json}")
     return 0
 

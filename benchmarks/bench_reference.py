@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,18 +43,28 @@ def measure(city, residents_target: int, years: int, seed: int) -> dict:
     t1, c1 = time.perf_counter(), time.process_time()
     fast.run()
     t2, c2 = time.perf_counter(), time.process_time()
-    template = WelzijnModel(city, params, seed)     # same population and staff, not run
+    template = WelzijnModel(city, params, seed)  # same population and staff, not run
     gc.collect()
     t3 = time.perf_counter()
     ref = ReferenceModel(template, seed)
     t4, c4 = time.perf_counter(), time.process_time()
     ref.run()
     t5, c5 = time.perf_counter(), time.process_time()
-    return {"residents": len(fast.population), "scale": scale, "years": years, "seed": seed,
-            "fast_setup_s": t1 - t0, "fast_run_s": t2 - t1, "ref_setup_s": t4 - t3, "ref_run_s": t5 - t4,
-            "fast_run_cpu_s": c2 - c1, "ref_run_cpu_s": c5 - c4,
-            "ratio_run": (t5 - t4) / (t2 - t1), "ratio_run_cpu": (c5 - c4) / (c2 - c1),
-            "ratio_total": (t5 - t3) / (t2 - t0)}
+    return {
+        "residents": len(fast.population),
+        "scale": scale,
+        "years": years,
+        "seed": seed,
+        "fast_setup_s": t1 - t0,
+        "fast_run_s": t2 - t1,
+        "ref_setup_s": t4 - t3,
+        "ref_run_s": t5 - t4,
+        "fast_run_cpu_s": c2 - c1,
+        "ref_run_cpu_s": c5 - c4,
+        "ratio_run": (t5 - t4) / (t2 - t1),
+        "ratio_run_cpu": (c5 - c4) / (c2 - c1),
+        "ratio_total": (t5 - t3) / (t2 - t0),
+    }
 
 
 def city_residents(city) -> float:
@@ -74,29 +84,58 @@ def machine() -> dict:
     except OSError:
         pass
     try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = "?"
     import os
 
     load = "/".join(f"{x:.1f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
-    return {"cpu": cpu, "cores": os.cpu_count(), "load": load, "python": platform.python_version(), "numpy": numpy.__version__,
-            "mesa": mesa.__version__, "platform": platform.platform(), "commit": commit,
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "load": load,
+        "python": platform.python_version(),
+        "numpy": numpy.__version__,
+        "mesa": mesa.__version__,
+        "platform": platform.platform(),
+        "commit": commit,
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def summary(rows: list[dict]) -> list[dict]:
     out = []
     for size in sorted({r["target"] for r in rows}):
         rs = [r for r in rows if r["target"] == size]
-        med = {k: statistics.median(r[k] for r in rs)
-               for k in ("fast_setup_s", "fast_run_s", "ref_setup_s", "ref_run_s", "ratio_run", "ratio_total",
-                         "fast_run_cpu_s", "ref_run_cpu_s", "ratio_run_cpu")}
+        med = {
+            k: statistics.median(r[k] for r in rs)
+            for k in (
+                "fast_setup_s",
+                "fast_run_s",
+                "ref_setup_s",
+                "ref_run_s",
+                "ratio_run",
+                "ratio_total",
+                "fast_run_cpu_s",
+                "ref_run_cpu_s",
+                "ratio_run_cpu",
+            )
+        }
         steps = rs[0]["residents"] * 52 * rs[0]["years"]
-        out.append({"target": size, "residents": rs[0]["residents"], "repeats": len(rs), **med,
-                    "ratio_run_min": min(r["ratio_run"] for r in rs), "ratio_run_max": max(r["ratio_run"] for r in rs),
-                    "fast_steps_per_s": steps / med["fast_run_s"], "ref_steps_per_s": steps / med["ref_run_s"]})
+        out.append(
+            {
+                "target": size,
+                "residents": rs[0]["residents"],
+                "repeats": len(rs),
+                **med,
+                "ratio_run_min": min(r["ratio_run"] for r in rs),
+                "ratio_run_max": max(r["ratio_run"] for r in rs),
+                "fast_steps_per_s": steps / med["fast_run_s"],
+                "ref_steps_per_s": steps / med["ref_run_s"],
+            }
+        )
     return out
 
 
@@ -127,8 +166,10 @@ def markdown(summ: list[dict], info: dict, args) -> str:
         lines.append(
             f"| {s['residents']:,} | {s['repeats']} | {s['fast_setup_s']:.2f} | {s['fast_run_s']:.3f} | "
             f"{s['ref_setup_s']:.2f} | {s['ref_run_s']:.2f} | **{s['ratio_run']:.0f}×** "
-            f"({s['ratio_run_min']:.0f}–{s['ratio_run_max']:.0f}) | {s['ratio_run_cpu']:.0f}× | {s['ratio_total']:.0f}× | "
-            f"{s['fast_steps_per_s']:,.0f} | {s['ref_steps_per_s']:,.0f} |")
+            f"({s['ratio_run_min']:.0f}–{s['ratio_run_max']:.0f}) | {s['ratio_run_cpu']:.0f}× | "
+            f"{s['ratio_total']:.0f}× | "
+            f"{s['fast_steps_per_s']:,.0f} | {s['ref_steps_per_s']:,.0f} |"
+        )
     lines += [
         "",
         f"Load average at the start of the run: {info.get('load', '?')} on {info['cores']} cores. Wall-clock ratios on",
@@ -159,7 +200,7 @@ def main(argv=None) -> int:
     from sim.city import load_city
 
     city = load_city("den_haag")
-    info = machine()   # before the run: records the load average the measurements start under
+    info = machine()  # before the run: records the load average the measurements start under
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = []
     for rep in range(args.repeat):
@@ -167,9 +208,12 @@ def main(argv=None) -> int:
             row = measure(city, size, args.years, args.seed + rep)
             row["target"], row["repeat"] = size, rep
             rows.append(row)
-            print(f"repeat {rep} residents {row['residents']:>7,}: fast {row['fast_run_s']:.3f} s, "
-                  f"reference {row['ref_run_s']:.2f} s, ratio {row['ratio_run']:.0f}x "
-                  f"(CPU {row['ratio_run_cpu']:.0f}x)", flush=True)
+            print(
+                f"repeat {rep} residents {row['residents']:>7,}: fast {row['fast_run_s']:.3f} s, "
+                f"reference {row['ref_run_s']:.2f} s, ratio {row['ratio_run']:.0f}x "
+                f"(CPU {row['ratio_run_cpu']:.0f}x)",
+                flush=True,
+            )
     summ = summary(rows)
     text = markdown(summ, info, args)
     print(text)

@@ -43,16 +43,22 @@ def main() -> None:
     start = time.perf_counter()
     for seed in range(1, args.seeds + 1):
         for repo in repos:
-            out = subprocess.run([sys.executable, "-c", CHILD, repo, args.scale, args.years, str(seed)],
-                                 capture_output=True, text=True, check=True)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, repo, args.scale, args.years, str(seed)],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             rows[repo].append(json.loads(out.stdout.strip().splitlines()[-1]))
             print(repo, seed, rows[repo][-1], flush=True)
     print(f"\nscale {args.scale}, {args.years} years, {args.seeds} seed(s); total {time.perf_counter() - start:.0f} s")
     for repo, rs in rows.items():
         runs = sum(r["runs"] for r in rs) / len(rs)
         secs = sum(r["seconds"] for r in rs) / len(rs)
-        print(f"{repo}: {runs:.1f} runs/search, {secs:.1f} s/search, city FTE needed first/last year "
-              + ", ".join(f"{r['first']:.1f}/{r['last']:.1f}" for r in rs))
+        print(
+            f"{repo}: {runs:.1f} runs/search, {secs:.1f} s/search, city FTE needed first/last year "
+            + ", ".join(f"{r['first']:.1f}/{r['last']:.1f}" for r in rs)
+        )
 
 
 if __name__ == "__main__":

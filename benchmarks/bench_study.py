@@ -25,8 +25,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-SCENARIOS = ["baseline", "budget-cut", "budget-frozen", "flexible-pool", "housing-crisis", "informal-partners",
-             "prevention-push"]
+SCENARIOS = [
+    "baseline",
+    "budget-cut",
+    "budget-frozen",
+    "flexible-pool",
+    "housing-crisis",
+    "informal-partners",
+    "prevention-push",
+]
 
 
 def scenarios(names: list[str], sets: list[str]):
@@ -38,9 +45,14 @@ def scenarios(names: list[str], sets: list[str]):
         if path.is_file():
             out.append(load_scenario(path, sets))
     # If fewer than 7 scenario files exist, fill up with baseline --set variants.
-    variants = ["staffing.individual_support_factor=1.25", "staffing.individual_support_factor=1.5",
-                "unregistered.factor=2", "staffing.area_based_factor=2", "demand.episode_rate=0.12",
-                "budget.mode=budget"]
+    variants = [
+        "staffing.individual_support_factor=1.25",
+        "staffing.individual_support_factor=1.5",
+        "unregistered.factor=2",
+        "staffing.area_based_factor=2",
+        "demand.episode_rate=0.12",
+        "budget.mode=budget",
+    ]
     i = 0
     while len(out) < len(names):
         out.append(load_scenario(SCENARIO_DIR / "baseline.toml", sets + [variants[i], f"scenario.name=variant-{i}"]))
@@ -53,13 +65,44 @@ class DaskCluster:
         dask = str(Path(sys.executable).parent / "dask")
         sched_file = tmp / "scheduler.json"
         kw = dict(cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        self.procs = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                        "--scheduler-file", str(sched_file)], **kw)]
+        self.procs = [
+            subprocess.Popen(
+                [
+                    dask,
+                    "scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--no-dashboard",
+                    "--scheduler-file",
+                    str(sched_file),
+                ],
+                **kw,
+            )
+        ]
         while not sched_file.exists():
             time.sleep(0.2)
         self.address = json.loads(sched_file.read_text())["address"]
-        self.procs.append(subprocess.Popen([dask, "worker", self.address, "--nworkers", str(workers), "--nthreads", "1",
-                                            "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(tmp)], **kw))
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    dask,
+                    "worker",
+                    self.address,
+                    "--nworkers",
+                    str(workers),
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                    "--local-directory",
+                    str(tmp),
+                ],
+                **kw,
+            )
+        )
         from distributed import Client
 
         with Client(self.address, timeout=30) as c:
@@ -85,10 +128,17 @@ def main() -> None:
     from analysis.study import StudyScenario, StudySpec, load_table, run_study
 
     scs = scenarios(SCENARIOS, args.sets)
-    spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(s) for s in scs], seed=args.seed,
-                     replications=args.replications)
-    print(f"{len(scs)} scenarios x {args.replications} replications = {len(spec.runs())} runs; "
-          f"scenarios: {', '.join(s.name for s in scs)}; sets: {args.sets or 'none'}", flush=True)
+    spec = StudySpec(
+        kind="simulate",
+        scenarios=[StudyScenario.from_scenario(s) for s in scs],
+        seed=args.seed,
+        replications=args.replications,
+    )
+    print(
+        f"{len(scs)} scenarios x {args.replications} replications = {len(spec.runs())} runs; "
+        f"scenarios: {', '.join(s.name for s in scs)}; sets: {args.sets or 'none'}",
+        flush=True,
+    )
     ref = None
     results = {}
     with tempfile.TemporaryDirectory() as tmpd:
@@ -117,10 +167,16 @@ def main() -> None:
             same = None if ref is None else bool(df.equals(ref))
             ref = df if ref is None else ref
             results[mode] = wall
-            line = {"mode": mode, "runs": len(spec.runs()), "wall_s": round(wall, 1),
-                    "s_per_run": round(wall / len(spec.runs()), 2), "identical_to_first_mode": same,
-                    "cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_avg_after": os.getloadavg()[0]}
+            line = {
+                "mode": mode,
+                "runs": len(spec.runs()),
+                "wall_s": round(wall, 1),
+                "s_per_run": round(wall / len(spec.runs()), 2),
+                "identical_to_first_mode": same,
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "load_avg_after": os.getloadavg()[0],
+            }
             print(json.dumps(line), flush=True)
             if args.json:
                 with open(args.json, "a") as f:

@@ -70,8 +70,10 @@ class Scenario:
             key, value = _parse_assignment(text)
             if key == "scenario.base" and value != meta.get("base"):
                 # The base is resolved when the file is loaded (load_scenario applies scenario.base first).
-                raise ScenarioError(f"--set {text}: field 'scenario.base' can only be set when a scenario file "
-                                    "is loaded (welzijnsim run FILE --set scenario.base=NAME)")
+                raise ScenarioError(
+                    f"--set {text}: field 'scenario.base' can only be set when a scenario file "
+                    "is loaded (welzijnsim run FILE --set scenario.base=NAME)"
+                )
             if key.startswith("scenario."):
                 meta[key.split(".", 1)[1]] = value
                 checked = _validate_meta(meta, f"--set {_cut(text)}")
@@ -79,8 +81,9 @@ class Scenario:
                     try:
                         load_city(checked.city)
                     except CityDataError as exc:
-                        raise ScenarioError(f"--set {_cut(text)}: field 'scenario.city' = {_short(value)}: "
-                                            f"{exc}") from None
+                        raise ScenarioError(
+                            f"--set {_cut(text)}: field 'scenario.city' = {_short(value)}: {exc}"
+                        ) from None
             else:
                 overrides[key] = _check_parameter(key, value, f"--set {_cut(text)}")
         out = Scenario(self.path, ScenarioMeta(**meta), overrides)
@@ -151,25 +154,30 @@ def _check_parameter(name: str, value: Any, where: str) -> Any:
     if name not in PARAMETERS:
         group = name.split(".")[0]
         if group not in GROUPS:
-            hint = _suggest_parameter(name) or _suggest(group, GROUPS + ['scenario'])
+            hint = _suggest_parameter(name) or _suggest(group, GROUPS + ["scenario"])
             raise ScenarioError(
                 f"{where}: unknown section '{group}' (field '{name}'). Allowed sections: scenario, "
-                f"{', '.join(GROUPS)}. Parameters are written section.field, e.g. run.scale.{hint}")
+                f"{', '.join(GROUPS)}. Parameters are written section.field, e.g. run.scale.{hint}"
+            )
         keys = [n for n in PARAMETERS if n.startswith(group + ".")]
         raise ScenarioError(
             f"{where}: unknown field '{name}'. Allowed in [{group}]: "
-            f"{', '.join(k.split('.', 1)[1] for k in keys)}.{_suggest(name, keys)}")
+            f"{', '.join(k.split('.', 1)[1] for k in keys)}.{_suggest(name, keys)}"
+        )
     p = PARAMETERS[name]
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 2**63:
         # float(huge int) overflows; no parameter allows such a number
         digits = int(value.bit_length() * 0.30103) + 1
-        raise ScenarioError(f"{where}: field '{name}' = {_short(value, 40)} ({digits} digits): "
-                            f"outside the allowed range {p.allowed} (unit: {p.unit})")
+        raise ScenarioError(
+            f"{where}: field '{name}' = {_short(value, 40)} ({digits} digits): "
+            f"outside the allowed range {p.allowed} (unit: {p.unit})"
+        )
     try:
         return p.check(value)
     except (ValueError, TypeError, OverflowError) as exc:
-        raise ScenarioError(f"{where}: field '{name}' = {_short(value)}: {_cut(str(exc), 300)} "
-                            f"(unit: {p.unit})") from exc
+        raise ScenarioError(
+            f"{where}: field '{name}' = {_short(value)}: {_cut(str(exc), 300)} (unit: {p.unit})"
+        ) from exc
 
 
 def _validate_meta(meta: dict, where: str) -> ScenarioMeta:
@@ -182,8 +190,10 @@ def _validate_meta(meta: dict, where: str) -> ScenarioMeta:
             allowed = ", ".join(ScenarioMeta.model_fields) if e["type"] == "extra_forbidden" else None
             text = e["msg"]
             if fieldname == "scenario.name" and e["type"] in ("string_pattern_mismatch", "string_too_long"):
-                text = (f"allowed: letters, digits and - _ . starting with a letter or digit, at most {NAME_MAX} "
-                        "characters (the name becomes a folder name)")
+                text = (
+                    f"allowed: letters, digits and - _ . starting with a letter or digit, at most {NAME_MAX} "
+                    "characters (the name becomes a folder name)"
+                )
             msg = f"{where}: field '{fieldname}' = {_short(e.get('input'))}: {text}"
             if allowed:
                 msg += f". Allowed fields in [scenario]: {allowed}"
@@ -254,12 +264,10 @@ def _read_toml(path: Path, error=None) -> dict:
         raise error(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:
         line = _line_of(text, "nesting")
-        raise error(f"{path}: not usable TOML: arrays or inline tables nested too deeply "
-                    f"({line})") from None
+        raise error(f"{path}: not usable TOML: arrays or inline tables nested too deeply ({line})") from None
     except ValueError:  # an integer with thousands of digits (Python refuses to convert it)
         line = _line_of(text, r"[0-9_]{1000,}")
-        raise error(f"{path}: not usable TOML: a number with thousands of digits "
-                    f"({line})") from None
+        raise error(f"{path}: not usable TOML: a number with thousands of digits ({line})") from None
 
 
 def _line_of(text: str, pattern: str) -> str:
@@ -269,7 +277,7 @@ def _line_of(text: str, pattern: str) -> str:
     if pattern == "nesting":  # the line with the most opening brackets and braces
         counts = [line.count("[") + line.count("{") for line in text.splitlines()] or [0]
         line_no = counts.index(max(counts)) + 1
-        start = sum(len(x) + 1 for x in text.splitlines()[:line_no - 1])
+        start = sum(len(x) + 1 for x in text.splitlines()[: line_no - 1])
     else:
         m = re.search(pattern, text)
         if not m:
@@ -304,7 +312,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
     raw = _read_toml(path)
     meta_raw = raw.pop("scenario", None)
     if not isinstance(meta_raw, dict):
-        raise ScenarioError(f"{path}: missing section [scenario] with at least: name = \"...\"")
+        raise ScenarioError(f'{path}: missing section [scenario] with at least: name = "..."')
     overrides = list(overrides or [])
     base_where = str(path)
     for text in [t for t in overrides if _parse_assignment(t)[0] == "scenario.base"]:
@@ -318,13 +326,16 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
     if meta.base:
         base_path = _base_path(path, meta.base)
         if not base_path.is_file():
-            raise ScenarioError(f"{base_where}: field 'scenario.base' = {meta.base!r}: no scenario file {base_path} "
-                                f"(a name or path relative to {path.parent}, or a shipped scenario)")
+            raise ScenarioError(
+                f"{base_where}: field 'scenario.base' = {meta.base!r}: no scenario file {base_path} "
+                f"(a name or path relative to {path.parent}, or a shipped scenario)"
+            )
         chain = _chain + (path.resolve(),)
         if base_path.resolve() in chain:
             cycle = " -> ".join(str(p) for p in chain + (base_path.resolve(),))
-            raise ScenarioError(f"{path}: field 'scenario.base' = {meta.base!r}: scenarios are based on each "
-                                f"other in a cycle ({cycle})")
+            raise ScenarioError(
+                f"{path}: field 'scenario.base' = {meta.base!r}: scenarios are based on each other in a cycle ({cycle})"
+            )
         base = load_scenario(base_path, _chain=chain)
         values.update(base.overrides)
         # The [scenario] fields the file does not set (city, seed, replications, question) come from the
@@ -335,7 +346,8 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
         if not isinstance(section, dict):
             raise ScenarioError(
                 f"{path}: field '{group}' = {_short(section)}: top-level values are not allowed; put it in a "
-                f"section. Allowed sections: scenario, {', '.join(GROUPS)}")
+                f"section. Allowed sections: scenario, {', '.join(GROUPS)}"
+            )
         for key, value in section.items():
             name = f"{group}.{key}"
             values[name] = _check_parameter(name, value, str(path))
@@ -353,7 +365,8 @@ def _check_consistency(scenario: Scenario) -> None:
     if v["demand.seek_help_min"] > v["demand.seek_help_max"]:
         raise ScenarioError(
             f"{scenario.path}: field 'demand.seek_help_min' = {v['demand.seek_help_min']!r} is above "
-            f"'demand.seek_help_max' = {v['demand.seek_help_max']!r}; allowed: seek_help_min <= seek_help_max")
+            f"'demand.seek_help_max' = {v['demand.seek_help_max']!r}; allowed: seek_help_min <= seek_help_max"
+        )
 
 
 def _check_area_keys(scenario: Scenario, where: str | None = None) -> None:
@@ -362,6 +375,8 @@ def _check_area_keys(scenario: Scenario, where: str | None = None) -> None:
     bad = check_area_tables(scenario.params(), list(city.stadsdelen), list(city.servicepunten_per_stadsdeel))
     for name, key, allowed in bad:
         what = "Servicepunt XL" if name.endswith("servicepunt") else "stadsdeel"
-        raise ScenarioError(f"{where or scenario.path}: field '{name}' has {what} {key!r}, which {city.name} does "
-                            "not have. "
-                            f"Allowed: {allowed}.{_suggest(key, allowed.split(', '))}")
+        raise ScenarioError(
+            f"{where or scenario.path}: field '{name}' has {what} {key!r}, which {city.name} does "
+            "not have. "
+            f"Allowed: {allowed}.{_suggest(key, allowed.split(', '))}"
+        )

@@ -26,8 +26,8 @@ import numpy as np
 
 GROUPS = ("youths", "risk_youths", "residents", "residents_deprived", "elderly_alone")
 AREA_TYPES = ("jongerenwerk", "opbouwwerk", "ouderenwerk")
-YOUTH_BAND = 1           # sim.city.AGE_BANDS: 12-23
-ELDERLY_BANDS = (3, 4)   # 65-74, 75+
+YOUTH_BAND = 1  # sim.city.AGE_BANDS: 12-23
+ELDERLY_BANDS = (3, 4)  # 65-74, 75+
 
 
 def deprived_cells(space, low_income_share: np.ndarray, threshold: float) -> np.ndarray:
@@ -68,11 +68,14 @@ def need_fte(groups: np.ndarray, reference: np.ndarray, fte_today: np.ndarray, p
     (stadsdeel, GROUPS) against `reference` (today's groups), from today's FTE (stadsdeel, AREA_TYPES)."""
     g = {name: _ratio(groups[:, i], reference[:, i]) for i, name in enumerate(GROUPS)}
     wy, wc = params["area_need.youth_general_share"], params["area_need.community_general_share"]
-    growth = np.stack([
-        wy * g["youths"] + (1.0 - wy) * g["risk_youths"],
-        wc * g["residents"] + (1.0 - wc) * g["residents_deprived"],
-        g["elderly_alone"],
-    ], axis=1)
+    growth = np.stack(
+        [
+            wy * g["youths"] + (1.0 - wy) * g["risk_youths"],
+            wc * g["residents"] + (1.0 - wc) * g["residents_deprived"],
+            g["elderly_alone"],
+        ],
+        axis=1,
+    )
     return fte_today * growth
 
 
@@ -89,8 +92,12 @@ def target_fte(groups: np.ndarray, youth_deprived: np.ndarray, need: np.ndarray,
     youths = groups[:, GROUPS.index("youths")]
     residents = groups[:, GROUPS.index("residents")]
     deprived = groups[:, GROUPS.index("residents_deprived")]
-    jw = (youth_deprived / params["area_need.youths_per_fte_deprived"]
-          + (youths - youth_deprived) / params["area_need.youths_per_fte_other"])
-    ow = deprived / params["area_need.residents_per_fte_deprived"] \
+    jw = (
+        youth_deprived / params["area_need.youths_per_fte_deprived"]
+        + (youths - youth_deprived) / params["area_need.youths_per_fte_other"]
+    )
+    ow = (
+        deprived / params["area_need.residents_per_fte_deprived"]
         + (residents - deprived) / params["area_need.residents_per_fte_other"]
+    )
     return np.stack([jw, ow, need[:, 2]], axis=1)

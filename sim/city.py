@@ -36,8 +36,9 @@ class _Strict(BaseModel):
 MAX_PERSONS = 100_000_000  # a generous bound on a city's residents (guards memory: residents are array rows)
 
 
-def _number(q: Quantity, low: float | None = None, high: float | None = None, *, positive: bool = False,
-            whole: bool = False) -> Quantity:
+def _number(
+    q: Quantity, low: float | None = None, high: float | None = None, *, positive: bool = False, whole: bool = False
+) -> Quantity:
     """One finite number (not a list) in range; `whole` for counts (wijken, sites, persons)."""
     v = q.value
     if isinstance(v, list):
@@ -109,8 +110,9 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8-sig")  # -sig: accept a byte-order mark
     except UnicodeDecodeError as exc:
-        raise CityDataError(f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); "
-                            "save it as UTF-8") from None
+        raise CityDataError(
+            f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); save it as UTF-8"
+        ) from None
     except OSError as exc:
         raise CityDataError(f"{path}: cannot read the city data file ({exc.strerror})") from None
     try:
@@ -163,12 +165,15 @@ class _Budget(_Strict):
         if q is not None:
             v = q.value if isinstance(q.value, list) else [q.value]
             if len(v) != len(NON_STAFF_ITEMS) or min(v) < 0:
-                raise ValueError(f"area_based_non_staff_shares needs {len(NON_STAFF_ITEMS)} non-negative shares "
-                                 f"({', '.join(NON_STAFF_ITEMS)})")
+                raise ValueError(
+                    f"area_based_non_staff_shares needs {len(NON_STAFF_ITEMS)} non-negative shares "
+                    f"({', '.join(NON_STAFF_ITEMS)})"
+                )
             total = sum(v) + float(self.area_based_staff_share.value)
             if abs(total - 1.0) > 1e-6:
-                raise ValueError(f"area_based_staff_share + area_based_non_staff_shares must sum to 1 "
-                                 f"(sum is {total:.4f})")
+                raise ValueError(
+                    f"area_based_staff_share + area_based_non_staff_shares must sum to 1 (sum is {total:.4f})"
+                )
         return self
 
     @field_validator("individual_support_staff_share")
@@ -214,7 +219,8 @@ class _Budget(_Strict):
             raise ValueError(
                 f"budget.welfare_subsidies ({self.welfare_subsidies.value:,.0f}) must be larger than "
                 f"budget.area_based_welfare ({self.area_based_welfare.value:,.0f}): the difference pays individual "
-                "support and would be zero or negative")
+                "support and would be zero or negative"
+            )
         return self
 
 
@@ -410,16 +416,15 @@ class City:
         ages = self.age_shares
         weight = self.need_weight
         targets = [
-            pop * weight,                       # individual support: everyone, by need
-            pop * ages[:, 1] * weight,          # jongerenwerk: 12-23
-            pop * weight,                       # opbouwwerk: everyone, by need
+            pop * weight,  # individual support: everyone, by need
+            pop * ages[:, 1] * weight,  # jongerenwerk: 12-23
+            pop * weight,  # opbouwwerk: everyone, by need
             pop * (ages[:, 3] + ages[:, 4]) * weight,  # ouderenwerk: 65+
         ]
         out = np.empty((len(pop), len(WORK_TYPES)))
         for j, (total, target) in enumerate(zip(type_totals, targets)):
             out[:, j] = total * target / target.sum()
         return out
-
 
     @property
     def individual_staff_share(self) -> float:

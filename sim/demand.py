@@ -25,15 +25,17 @@ DEBT, WMO, GGZ, HOUSING, YOUTH, INCOME = range(len(DESTINATIONS))
 # schuldhulpverlening or income support, housing problems to housing (or the shelter for the homeless),
 # social, health and meaning problems to the Wmo/wijkteam or mental-health care. Minors' referrals to the
 # Wmo or GGZ go to youth care instead.
-REFERRAL_MIX = np.array([
-    # debt   wmo   ggz  housing youth income
-    [0.55, 0.05, 0.00, 0.05, 0.00, 0.35],  # finances
-    [0.10, 0.10, 0.00, 0.75, 0.00, 0.05],  # housing
-    [0.05, 0.10, 0.05, 0.00, 0.00, 0.80],  # work
-    [0.00, 0.70, 0.20, 0.00, 0.10, 0.00],  # social
-    [0.00, 0.45, 0.50, 0.00, 0.05, 0.00],  # health
-    [0.00, 0.50, 0.40, 0.00, 0.10, 0.00],  # meaning
-])
+REFERRAL_MIX = np.array(
+    [
+        # debt   wmo   ggz  housing youth income
+        [0.55, 0.05, 0.00, 0.05, 0.00, 0.35],  # finances
+        [0.10, 0.10, 0.00, 0.75, 0.00, 0.05],  # housing
+        [0.05, 0.10, 0.05, 0.00, 0.00, 0.80],  # work
+        [0.00, 0.70, 0.20, 0.00, 0.10, 0.00],  # social
+        [0.00, 0.45, 0.50, 0.00, 0.05, 0.00],  # health
+        [0.00, 0.50, 0.40, 0.00, 0.10, 0.00],  # meaning
+    ]
+)
 # Destinations a kind of unregistered resident cannot use (figures.md §B: undocumented residents have no
 # Wmo, no health insurance, no income support and no social housing; debt help needs a BSN). Medically
 # necessary care (CAK scheme) and youth care for minors stay open. Estimate.
@@ -50,14 +52,16 @@ def access_matrix(kind_names: list[str]) -> np.ndarray:
     return blocked
 
 
-def triage(pop: Population, who: np.ndarray, u_route: np.ndarray, u_dest: np.ndarray,
-           params: dict) -> tuple[np.ndarray, np.ndarray]:
+def triage(
+    pop: Population, who: np.ndarray, u_route: np.ndarray, u_dest: np.ndarray, params: dict
+) -> tuple[np.ndarray, np.ndarray]:
     """Triage outcome and referral destination of the requests of residents `who` (their domain is set),
     from uniform draws. A referral the resident cannot use becomes a trajectory at the Servicepunt XL."""
     solved = params["service.triage_solved_share"]
     referred = min(params["service.triage_referred_share"], 1.0 - solved)
-    route = np.where(u_route < solved, SOLVED,
-                     np.where(u_route < solved + referred, REFERRED, TRAJECTORY)).astype(np.int8)
+    route = np.where(u_route < solved, SOLVED, np.where(u_route < solved + referred, REFERRED, TRAJECTORY)).astype(
+        np.int8
+    )
     cum = np.cumsum(REFERRAL_MIX[np.maximum(pop.domain[who], 0)], axis=1)
     dest = ((u_dest * cum[:, -1])[:, None] > cum).sum(axis=1)
     dest = np.where((pop.age_band[who] <= 1) & ((dest == WMO) | (dest == GGZ)), YOUTH, dest).astype(np.int8)
@@ -76,8 +80,10 @@ def expected_hours_per_request(params: dict) -> float:
     solved = params["service.triage_solved_share"]
     referred = min(params["service.triage_referred_share"], 1.0 - solved)
     trajectory = 1.0 - solved - referred
-    return (params["service.hours_first_contact"]
-            + trajectory * (params["demand.contacts_mean"] - 1.0) * params["service.hours_per_contact"])
+    return (
+        params["service.hours_first_contact"]
+        + trajectory * (params["demand.contacts_mean"] - 1.0) * params["service.hours_per_contact"]
+    )
 
 
 def request_hours(contacts_left: np.ndarray, params: dict) -> np.ndarray:
@@ -88,8 +94,15 @@ def request_hours(contacts_left: np.ndarray, params: dict) -> np.ndarray:
 def weekly_hazard(pop: Population, params: dict, idx: np.ndarray | None = None) -> np.ndarray:
     """Weekly probability that residents `idx` (default: all) start a problem episode."""
     idx = slice(None) if idx is None else idx
-    rr_age = np.array([params["demand.rr_child"], params["demand.rr_youth"], 1.0,
-                       params["demand.rr_senior"], params["demand.rr_elderly"]])
+    rr_age = np.array(
+        [
+            params["demand.rr_child"],
+            params["demand.rr_youth"],
+            1.0,
+            params["demand.rr_senior"],
+            params["demand.rr_elderly"],
+        ]
+    )
     rate = params["demand.episode_rate"] * rr_age[pop.age_band[idx]]
     rate = rate * np.where(pop.low_income[idx], params["demand.rr_low_income"], 1.0)
     rate = rate * np.where(pop.alone[idx], params["demand.rr_alone"], 1.0)
@@ -110,11 +123,11 @@ def schedule_next(pop: Population, idx: np.ndarray, week: int, rng: np.random.Ge
 def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Life domain of new episodes of residents `idx`, from uniform draws `u` (one per resident)."""
     w = np.tile(DOMAIN_BASE, (len(idx), 1))
-    w[:, 0] *= np.where(pop.low_income[idx], 2.0, 1.0)                 # finances
-    w[:, 1] *= np.where(pop.registered[idx], 1.0, 3.0)                 # housing
-    w[:, 2] *= np.where(pop.age_band[idx] == 1, 1.5, 1.0)              # work: youths
+    w[:, 0] *= np.where(pop.low_income[idx], 2.0, 1.0)  # finances
+    w[:, 1] *= np.where(pop.registered[idx], 1.0, 3.0)  # housing
+    w[:, 2] *= np.where(pop.age_band[idx] == 1, 1.5, 1.0)  # work: youths
     w[:, 3] *= np.where(pop.alone[idx] | (pop.age_band[idx] >= 3), 1.5, 1.0)  # social
-    w[:, 4] *= np.where(pop.age_band[idx] >= 3, 1.5, 1.0)              # health
+    w[:, 4] *= np.where(pop.age_band[idx] >= 3, 1.5, 1.0)  # health
     cum = np.cumsum(w, axis=1)
     return ((u * cum[:, -1])[:, None] > cum).sum(axis=1).astype(np.int8)
 
@@ -128,8 +141,9 @@ def extra_contacts(n: int, params: dict, rng: np.random.Generator) -> np.ndarray
     return rng.negative_binomial(k, k / (k + mean_extra), size=n).astype(np.int16)
 
 
-def start_episodes(pop: Population, week: int, params: dict, streams,
-                   network_reference: float) -> dict[str, np.ndarray]:
+def start_episodes(
+    pop: Population, week: int, params: dict, streams, network_reference: float
+) -> dict[str, np.ndarray]:
     """Fire this week's episode events; return the residents in each outcome (index arrays).
 
     `network_reference` is the network strength at which the self-solve probability equals
@@ -166,8 +180,14 @@ def start_episodes(pop: Population, week: int, params: dict, streams,
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
 
 
-def ask_for_help(pop: Population, who: np.ndarray, week: int, contacts: np.ndarray, params: dict | None = None,
-                 u_triage: np.ndarray | None = None) -> None:
+def ask_for_help(
+    pop: Population,
+    who: np.ndarray,
+    week: int,
+    contacts: np.ndarray,
+    params: dict | None = None,
+    u_triage: np.ndarray | None = None,
+) -> None:
     """Residents `who` bring their episode to their service point: a help request joins the queue.
     `contacts` is how many contacts the episode needs if it becomes a trajectory; requests solved or
     referred at the first contact need only that one. `u_triage` (n, 2) are the triage draws; without them

@@ -15,10 +15,10 @@ from mesa import Agent, Model
 from sim import area_need, demand, servers, service
 from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
-from sim.mechanisms.drivers import budget_plan, cost_index
 from sim.mechanisms import enabled_mechanisms
-from sim.parameters import check_area_tables, resolve
+from sim.mechanisms.drivers import budget_plan, cost_index
 from sim.mechanisms.prevention import apply_push
+from sim.parameters import check_area_tables, resolve
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
@@ -28,18 +28,30 @@ from sim.streams import GroupStreams, Streams
 class WeeklyEngine:
     """Each service point spends its week's contact capacity on its queue (sim/service.py)."""
 
-    def serve(self, model: WelzijnModel, t: int, w: int, capacity: np.ndarray,
-              setback: np.ndarray) -> service.ServiceOutcome:
+    def serve(
+        self, model: WelzijnModel, t: int, w: int, capacity: np.ndarray, setback: np.ndarray
+    ) -> service.ServiceOutcome:
         pop = model.population
-        return service.serve(pop, service.queue(pop, t), capacity, t, model.params, model.service_streams,
-                             setback, model.streams["deployment"], model.service_overrun, model.leave_streams)
+        return service.serve(
+            pop,
+            service.queue(pop, t),
+            capacity,
+            t,
+            model.params,
+            model.service_streams,
+            setback,
+            model.streams["deployment"],
+            model.service_overrun,
+            model.leave_streams,
+        )
 
 
 class ServersEngine:
     """Workers as servers with their own hours (sim/servers.py); capacity is their client hours."""
 
-    def serve(self, model: WelzijnModel, t: int, w: int, capacity: np.ndarray,
-              setback: np.ndarray) -> service.ServiceOutcome:
+    def serve(
+        self, model: WelzijnModel, t: int, w: int, capacity: np.ndarray, setback: np.ndarray
+    ) -> service.ServiceOutcome:
         return servers.serve(model, t, model.results.counters["client_hours"][w])
 
 
@@ -50,8 +62,15 @@ SERVICE_ENGINES = {"weekly": WeeklyEngine, "servers": ServersEngine}
 class WelzijnModel(Model):
     """One city, one parameter set, one seed."""
 
-    def __init__(self, city: City, params: dict | None = None, seed: int = 0, trace: list[int] | None = None,
-                 sp_fte: np.ndarray | None = None, fte_factor_by_year: np.ndarray | None = None):
+    def __init__(
+        self,
+        city: City,
+        params: dict | None = None,
+        seed: int = 0,
+        trace: list[int] | None = None,
+        sp_fte: np.ndarray | None = None,
+        fte_factor_by_year: np.ndarray | None = None,
+    ):
         """`sp_fte` replaces the individual-support FTE per service point (in service point order);
         `fte_factor_by_year` scales every worker's available hours per simulated year (budget paths)."""
         super().__init__(seed=seed)
@@ -67,13 +86,23 @@ class WelzijnModel(Model):
         # Geography (grid fields, Servicepunt XL sites) belongs to the city, not to a replication: it has its
         # own seed, so "SPXL Laak 1" is the same place in every replication and bands per point make sense.
         layout = Streams(p["space.layout_seed"])["space"]
-        self.space = build_space(city.wijken, p["space.cells_per_wijk"], p["space.deprivation_contrast"],
-                                 p["space.overcrowding_contrast"], layout)
+        self.space = build_space(
+            city.wijken,
+            p["space.cells_per_wijk"],
+            p["space.deprivation_contrast"],
+            p["space.overcrowding_contrast"],
+            layout,
+        )
         unregistered = city.unregistered_counts(p["unregistered.position"], p["unregistered.factor"])
         registered = city.registered_population
         self.profiles = [
-            DistrictProfile(d, city.age_shares[d], city.share("living_alone")[d], city.share("low_income")[d],
-                            city.share("migration_background")[d])
+            DistrictProfile(
+                d,
+                city.age_shares[d],
+                city.share("living_alone")[d],
+                city.share("low_income")[d],
+                city.share("migration_background")[d],
+            )
             for d in range(len(city.stadsdelen))
         ]
         self.population = pop = synthesise(
@@ -89,8 +118,9 @@ class WelzijnModel(Model):
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start
         # Triage (issue 9): who cannot use which referral destination, and a stream for requests raised
         # outside the demand step (prevention's signalling), so those get triaged too.
-        pop.meta.update(blocked=demand.access_matrix(city.kind_names), triage_rng=self.streams["triage/other"],
-                        params=p)
+        pop.meta.update(
+            blocked=demand.access_matrix(city.kind_names), triage_rng=self.streams["triage/other"], params=p
+        )
         site_cells = place_sites(self.space, city.servicepunten_per_stadsdeel, layout)
         self.cell_service_point = catchment(self.space, site_cells)
         pop.service_point = self.cell_service_point[pop.cell]
@@ -98,22 +128,32 @@ class WelzijnModel(Model):
         self.fte = self._staffing()
         self._hire(sp_fte)
         self.fte["individual_support"] = np.bincount(
-            [sp.district for sp in self.service_points], weights=[sp.fte for sp in self.service_points],
-            minlength=len(city.stadsdelen))
+            [sp.district for sp in self.service_points],
+            weights=[sp.fte for sp in self.service_points],
+            minlength=len(city.stadsdelen),
+        )
         # What the budget pays for, per year, tier, stadsdeel and Servicepunt XL (all 1 in mandate mode).
-        self.budget = budget_plan(city, p, self.fte[list(AREA_WORK_TYPES)].to_numpy(dtype=float),
-                                  np.array([sp.fte for sp in self.service_points]),
-                                  np.array([sp.district for sp in self.service_points]))
-        self.fte_factor_by_year = (self.budget.individual_factor.copy() if fte_factor_by_year is None
-                                   else np.asarray(fte_factor_by_year, dtype=float))
+        self.budget = budget_plan(
+            city,
+            p,
+            self.fte[list(AREA_WORK_TYPES)].to_numpy(dtype=float),
+            np.array([sp.fte for sp in self.service_points]),
+            np.array([sp.district for sp in self.service_points]),
+        )
+        self.fte_factor_by_year = (
+            self.budget.individual_factor.copy()
+            if fte_factor_by_year is None
+            else np.asarray(fte_factor_by_year, dtype=float)
+        )
         if self.fte_factor_by_year.shape != (p["run.years"],):
             raise ValueError(f"fte_factor_by_year needs one factor per year ({p['run.years']})")
 
         # Area-based need (sim/area_need.py): today's FTE per type before levers, deprived cells, target groups.
         cost = p["service.cost_per_fte"]
         self.area_fte_today = city.fte_at_cost(cost)[:, 1:]
-        self.deprived_cells = area_need.deprived_cells(self.space, city.share("low_income"),
-                                                       p["area_need.deprived_low_income"])
+        self.deprived_cells = area_need.deprived_cells(
+            self.space, city.share("low_income"), p["area_need.deprived_low_income"]
+        )
         years, k = p["run.years"], len(city.stadsdelen)
         area_meta = dict(
             area_fte_today=self.area_fte_today,
@@ -139,7 +179,10 @@ class WelzijnModel(Model):
         demand.schedule_next(pop, np.arange(len(pop)), self.week - 1, self.streams["episodes"])
 
         meta = dict(
-            start_year=p["run.start_year"], scale=scale, seed=self.seed_value, city_name=city.name,
+            start_year=p["run.start_year"],
+            scale=scale,
+            seed=self.seed_value,
+            city_name=city.name,
             stadsdelen=city.stadsdelen,
             service_points=[sp.name for sp in self.service_points],
             sp_district=np.array([sp.district for sp in self.service_points]),
@@ -154,8 +197,12 @@ class WelzijnModel(Model):
             cost_per_fte=p["service.cost_per_fte"],
             cost_index=cost_index(p),
             hours_per_contact=p["service.hours_per_contact"],
-            client_hours_per_fte_year=(p["service.hours_per_fte"] * p["service.client_time_share"]
-                                       * p["service.working_weeks"] * (1.0 - p["service.sickness_absence"])),
+            client_hours_per_fte_year=(
+                p["service.hours_per_fte"]
+                * p["service.client_time_share"]
+                * p["service.working_weeks"]
+                * (1.0 - p["service.sickness_absence"])
+            ),
             **area_meta,
         )
         self.results = RunResults.empty(self.weeks, len(self.service_points), **meta)
@@ -230,10 +277,16 @@ class WelzijnModel(Model):
         if len(self.trace_ids) == 0 or len(who) == 0:
             return
         for person in np.intersect1d(who, self.trace_ids):
-            self.history.append({"week": self.week, "person": int(person), "event": event,
-                                 "state": int(self.population.state[person]),
-                                 "domain": int(self.population.domain[person]),
-                                 "contacts_left": int(self.population.contacts_left[person])})
+            self.history.append(
+                {
+                    "week": self.week,
+                    "person": int(person),
+                    "event": event,
+                    "state": int(self.population.state[person]),
+                    "domain": int(self.population.domain[person]),
+                    "contacts_left": int(self.population.contacts_left[person]),
+                }
+            )
 
     # ---- the weekly step ----------------------------------------------------------------
     def refresh_hazard(self, idx: np.ndarray, week: int) -> None:
@@ -325,8 +378,9 @@ class WelzijnModel(Model):
         pop, res = self.population, self.results
         warm = t < 0
         if t == 0:
-            res.initial_waiting_first = np.bincount(pop.service_point[pop.state == WAITING_FIRST],
-                                                    minlength=len(self.service_points))
+            res.initial_waiting_first = np.bincount(
+                pop.service_point[pop.state == WAITING_FIRST], minlength=len(self.service_points)
+            )
         if t == -self.warmup or (not warm and t % 52 == 0):
             for m in self.mechanisms:
                 m.start_year(max(t, 0) // 52, t)
@@ -361,8 +415,12 @@ class WelzijnModel(Model):
         res.add("self_solved", w, sp_of[started["self_solved"]])
         res.add("hidden_started", w, sp_of[started["hidden"]])
         res.add("help_requests", w, sp_of[started["asked"]])
-        res.add("hours_needed", w, sp_of[started["asked"]],
-                weights=demand.request_hours(pop.contacts_left[started["asked"]], p))
+        res.add(
+            "hours_needed",
+            w,
+            sp_of[started["asked"]],
+            weights=demand.request_hours(pop.contacts_left[started["asked"]], p),
+        )
         self._trace("self_solved", started["self_solved"])
         self._trace("hidden", started["hidden"])
         self._trace("help_request", started["asked"])
@@ -370,8 +428,9 @@ class WelzijnModel(Model):
         self._trace("hidden_ended", hidden_ended)
         return hidden_ended
 
-    def _phase_service(self, t: int, w: int, capacity: np.ndarray, setback: np.ndarray,
-                       hidden_ended: np.ndarray) -> service.ServiceOutcome:
+    def _phase_service(
+        self, t: int, w: int, capacity: np.ndarray, setback: np.ndarray, hidden_ended: np.ndarray
+    ) -> service.ServiceOutcome:
         """Serve the queues with the engine chosen at set-up; mechanisms then see the outcome."""
         out = self.engine.serve(self, t, w, capacity, setback)
         if out.overrun is not None:
@@ -411,8 +470,7 @@ class WelzijnModel(Model):
         open_cases = np.flatnonzero(pop.state >= WAITING_FIRST)
         sp_open = sp_of[open_cases]
         n = len(self.service_points)
-        res.counters["waiting_first"][w] = np.bincount(sp_open[pop.state[open_cases] == WAITING_FIRST],
-                                                       minlength=n)
+        res.counters["waiting_first"][w] = np.bincount(sp_open[pop.state[open_cases] == WAITING_FIRST], minlength=n)
         res.counters["open_cases"][w] = np.bincount(sp_open, minlength=n)
 
     def _record_triage(self, w: int, first: np.ndarray, out) -> None:
@@ -441,8 +499,14 @@ class WelzijnModel(Model):
         return self._final_results
 
 
-def run_model(city: City, params: dict | None = None, seed: int = 0, *, sp_fte: np.ndarray | None = None,
-              fte_factor_by_year: np.ndarray | None = None) -> RunResults:
+def run_model(
+    city: City,
+    params: dict | None = None,
+    seed: int = 0,
+    *,
+    sp_fte: np.ndarray | None = None,
+    fte_factor_by_year: np.ndarray | None = None,
+) -> RunResults:
     """Run one replication to the end and return its results."""
     model = WelzijnModel(city, params, seed, sp_fte=sp_fte, fte_factor_by_year=fte_factor_by_year)
     results = model.run()

@@ -21,15 +21,16 @@ CROSS_EFFECTS = {
         "over its points by catchment size, which counts unregistered residents, so more unregistered "
         "residents in one catchment draw staff there. Compounds with `drivers.unregistered_factor_end`: the "
         "drivers scale the starting amount (already × this factor) by a path towards that end factor. Area-"
-        "based need takes today's coverage from the data's central amount, so this factor raises need."),
+        "based need takes today's coverage from the data's central amount, so this factor raises need."
+    ),
     "unregistered.position": "Also moves staff between Servicepunten XL through the catchment split (as "
-                             "`unregistered.factor`).",
+    "`unregistered.factor`).",
     "drivers.unregistered_factor_end": "Multiplies the starting unregistered residents, which already carry "
-                                       "`unregistered.factor` (the two compound).",
+    "`unregistered.factor` (the two compound).",
     "service.cost_per_fte": "Also sets today's FTE: the budget lines are divided by it, so a higher cost "
-                            "per FTE means fewer FTE today, not only a higher bill.",
+    "per FTE means fewer FTE today, not only a higher bill.",
     "run.scale": "Scales residents and capacity together; counts are reported × 1/scale. Below about 0.2 "
-                 "capacity per Servicepunt XL becomes lumpy (docs/verification.md).",
+    "capacity per Servicepunt XL becomes lumpy (docs/verification.md).",
 }
 
 

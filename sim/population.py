@@ -43,11 +43,11 @@ UNREGISTERED_KINDS = {
     # CBS homeless 18-65 plus homeless families (420 families at the daklozenloket in 2020): shelters or nowhere.
     "homeless": KindProfile((0.07, 0.10, 0.79, 0.04, 0.00), "density", "population.trust_homeless", 0.85, 0.95),
     # Labour migrants: mostly 20-45, employed, shared overcrowded dwellings, low trust and awareness.
-    "labour_migrant": KindProfile((0.02, 0.12, 0.85, 0.01, 0.00), "crowded", "population.trust_labour_migrant",
-                                  0.60, 0.70),
+    "labour_migrant": KindProfile(
+        (0.02, 0.12, 0.85, 0.01, 0.00), "crowded", "population.trust_labour_migrant", 0.60, 0.70
+    ),
     # Undocumented residents avoid institutions; some children.
-    "undocumented": KindProfile((0.08, 0.10, 0.78, 0.03, 0.01), "crowded", "population.trust_undocumented",
-                                0.55, 0.95),
+    "undocumented": KindProfile((0.08, 0.10, 0.78, 0.03, 0.01), "crowded", "population.trust_undocumented", 0.55, 0.95),
 }
 
 NO_QUARTER = -(2**30)  # `last_client_quarter` of someone never served
@@ -58,32 +58,32 @@ NONE, HIDDEN, WAITING_FIRST, WAITING_REPEAT = 0, 1, 2, 3
 
 @dataclass
 class Population:
-    district: np.ndarray          # int16 stadsdeel index
-    cell: np.ndarray              # int32 global cell id
-    age_band: np.ndarray          # int8 index into sim.city.AGE_BANDS
-    alone: np.ndarray             # bool
-    low_income: np.ndarray        # bool
-    migration: np.ndarray         # bool
-    kind: np.ndarray              # int8: 0 registered, k+1 unregistered kind k
-    network: np.ndarray           # float32 0-1
-    trust: np.ndarray             # float32 0-1
+    district: np.ndarray  # int16 stadsdeel index
+    cell: np.ndarray  # int32 global cell id
+    age_band: np.ndarray  # int8 index into sim.city.AGE_BANDS
+    alone: np.ndarray  # bool
+    low_income: np.ndarray  # bool
+    migration: np.ndarray  # bool
+    kind: np.ndarray  # int8: 0 registered, k+1 unregistered kind k
+    network: np.ndarray  # float32 0-1
+    trust: np.ndarray  # float32 0-1
     service_point: np.ndarray = field(default=None)  # int16, set once sites exist
 
     # dynamic state, created by `reset_state`
-    state: np.ndarray = field(default=None)           # int8 episode state (NONE, HIDDEN, ...)
-    since: np.ndarray = field(default=None)           # int32 week the current wait started / is due
-    request_week: np.ndarray = field(default=None)    # int32 week the current help request was made
-    contacts_left: np.ndarray = field(default=None)   # int16 contacts the open episode still needs
-    domain: np.ndarray = field(default=None)          # int8 life domain of the open episode
-    next_episode: np.ndarray = field(default=None)    # int32 week of the next episode event
-    weekly_hazard: np.ndarray = field(default=None)   # float64 episode hazard per week
+    state: np.ndarray = field(default=None)  # int8 episode state (NONE, HIDDEN, ...)
+    since: np.ndarray = field(default=None)  # int32 week the current wait started / is due
+    request_week: np.ndarray = field(default=None)  # int32 week the current help request was made
+    contacts_left: np.ndarray = field(default=None)  # int16 contacts the open episode still needs
+    domain: np.ndarray = field(default=None)  # int8 life domain of the open episode
+    next_episode: np.ndarray = field(default=None)  # int32 week of the next episode event
+    weekly_hazard: np.ndarray = field(default=None)  # float64 episode hazard per week
     hazard_multiplier: np.ndarray = field(default=None)  # float32 set by mechanisms (prevention), 1 = none
     last_client_year: np.ndarray = field(default=None)  # int16 last year served (unique clients)
-    episodes: np.ndarray = field(default=None)        # int32 episodes started, whole run
-    contacts: np.ndarray = field(default=None)        # int32 contacts received, whole run
+    episodes: np.ndarray = field(default=None)  # int32 episodes started, whole run
+    contacts: np.ndarray = field(default=None)  # int32 contacts received, whole run
     last_client_quarter: np.ndarray = field(default=None)  # int32 last quarter (week // 13) served
-    route: np.ndarray = field(default=None)           # int8 triage outcome of the open request (sim.demand)
-    destination: np.ndarray = field(default=None)     # int8 referral destination of the open request
+    route: np.ndarray = field(default=None)  # int8 triage outcome of the open request (sim.demand)
+    destination: np.ndarray = field(default=None)  # int8 referral destination of the open request
     # Not per resident (so `append` leaves it alone): the referral access matrix (kind x destination) and
     # the stream for triage of requests raised outside the demand step (set by the model).
     meta: dict = field(default_factory=dict)
@@ -186,8 +186,9 @@ class DistrictProfile:
     migration: float
 
 
-def draw_registered(profile: DistrictProfile, n: int, space: CitySpace, params: dict,
-                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+def draw_registered(
+    profile: DistrictProfile, n: int, space: CitySpace, params: dict, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """`n` registered residents of one stadsdeel: cells by density, low income following deprivation."""
     cells = space.cells_of(profile.index)
     dens = space.density[cells]
@@ -201,8 +202,14 @@ def draw_registered(profile: DistrictProfile, n: int, space: CitySpace, params: 
     return _finish(profile.index, cell, age, alone, low, mig, np.zeros(n, dtype=np.int8), params, rng)
 
 
-def draw_unregistered(profile: DistrictProfile, counts: np.ndarray, space: CitySpace, params: dict,
-                      rng: np.random.Generator, kind_names: list[str] | None = None) -> dict[str, np.ndarray]:
+def draw_unregistered(
+    profile: DistrictProfile,
+    counts: np.ndarray,
+    space: CitySpace,
+    params: dict,
+    rng: np.random.Generator,
+    kind_names: list[str] | None = None,
+) -> dict[str, np.ndarray]:
     """Unregistered residents of one stadsdeel, `counts[k]` of kind k, each kind with its own ages, homes,
     trust, living alone and income (UNREGISTERED_KINDS, by `kind_names`); a kind without a profile lives in
     overcrowded cells with the general shares and trust."""
@@ -242,9 +249,11 @@ def _finish(district, cell, age, alone, low, mig, kind, params, rng, unregistere
     trust_unreg = params["population.trust_unregistered"] if unregistered_trust is None else unregistered_trust
     trust_mean = np.where(unreg, trust_unreg, params["population.trust_registered"])
     trust_mean = trust_mean + params["population.trust_migration_shift"] * mig
-    net_mean = (params["population.network_mean"]
-                + params["population.network_alone_shift"] * alone
-                + params["population.network_unregistered_shift"] * unreg)
+    net_mean = (
+        params["population.network_mean"]
+        + params["population.network_alone_shift"] * alone
+        + params["population.network_unregistered_shift"] * unreg
+    )
     conc = params["population.beta_concentration"]
     return {
         "district": np.full(len(cell), district, dtype=np.int16),
@@ -261,8 +270,8 @@ def _finish(district, cell, age, alone, low, mig, kind, params, rng, unregistere
 
 def synthesise(
     *,
-    registered: np.ndarray,        # persons per stadsdeel
-    unregistered: np.ndarray,      # persons per (stadsdeel, kind)
+    registered: np.ndarray,  # persons per stadsdeel
+    unregistered: np.ndarray,  # persons per (stadsdeel, kind)
     profiles: list[DistrictProfile],
     space: CitySpace,
     params: dict,

@@ -19,18 +19,18 @@ MAX_WAIT_WEEKS = 52  # waits of a year or more share the last histogram bin
 
 # Flows counted per week and service point (number of residents or contacts that week).
 FLOWS = (
-    "new_episodes",      # problem episodes started
-    "self_solved",       # ... solved by the resident or their own network
-    "hidden_started",    # ... neither solved nor brought to a service point
-    "help_requests",     # episodes brought to a service point (first request)
-    "first_contacts",    # help requests that got their first contact
-    "contacts",          # all contacts served, first and repeat
-    "new_clients",       # residents served for the first time this calendar year (unique clients)
-    "dropped_first",     # help requests that gave up before a first contact
-    "dropped_repeat",    # clients who gave up between contacts
-    "resolved",          # episodes that received all the contacts they needed
-    "contacts_needed",   # contacts the week's help requests will need (true demand, in contacts)
-    "informal_helped",   # episodes taken up by informal organisations instead (informal mechanism)
+    "new_episodes",  # problem episodes started
+    "self_solved",  # ... solved by the resident or their own network
+    "hidden_started",  # ... neither solved nor brought to a service point
+    "help_requests",  # episodes brought to a service point (first request)
+    "first_contacts",  # help requests that got their first contact
+    "contacts",  # all contacts served, first and repeat
+    "new_clients",  # residents served for the first time this calendar year (unique clients)
+    "dropped_first",  # help requests that gave up before a first contact
+    "dropped_repeat",  # clients who gave up between contacts
+    "resolved",  # episodes that received all the contacts they needed
+    "contacts_needed",  # contacts the week's help requests will need (true demand, in contacts)
+    "informal_helped",  # episodes taken up by informal organisations instead (informal mechanism)
 )
 # Triage, referral and walk-in waiting (issue 9), per week and service point. At the first contact a request
 # is solved, becomes a trajectory or is referred (by destination); before it, it may give up. Conservation:
@@ -39,15 +39,15 @@ FLOWS = (
 TRIAGE_FLOWS = (
     "solved_first_contact",  # first contacts that solved the question (information, a form, advice)
     "trajectories_started",  # first contacts that started a trajectory of follow-up contacts
-    "referred",              # first contacts that referred the resident to another service
+    "referred",  # first contacts that referred the resident to another service
     *(f"referred_{d}" for d in DESTINATIONS),
-    "referral_blocked",      # trajectories started because the resident cannot use the destination (no access)
-    "left_queue",            # walk-ins not seen who left to come back another day
+    "referral_blocked",  # trajectories started because the resident cannot use the destination (no access)
+    "left_queue",  # walk-ins not seen who left to come back another day
     "gave_up_solved_alone",  # gave up before a first contact; the problem was solved without the SPXL later
-    "gave_up_unresolved",    # gave up before a first contact; the problem stays unresolved
-    "new_clients_quarter",   # residents served for the first time this quarter (13 weeks): unique clients a quarter
-    "contact_hours",         # worker hours of the contacts served (first contacts are shorter)
-    "hours_needed",          # worker hours the week's help requests will need in full (true demand, hours)
+    "gave_up_unresolved",  # gave up before a first contact; the problem stays unresolved
+    "new_clients_quarter",  # residents served for the first time this quarter (13 weeks): unique clients a quarter
+    "contact_hours",  # worker hours of the contacts served (first contacts are shorter)
+    "hours_needed",  # worker hours the week's help requests will need in full (true demand, hours)
 )
 HOUR_FLOWS = ("contact_hours", "hours_needed")
 FLOWS = FLOWS + TRIAGE_FLOWS
@@ -66,27 +66,27 @@ class RunResults:
     seed: int
     stadsdelen: list[str]
     service_points: list[str]
-    sp_district: np.ndarray                 # stadsdeel index per service point
-    registered_population: np.ndarray       # per stadsdeel, whole city
-    actual_population: np.ndarray           # per stadsdeel incl. unregistered, whole city
-    unregistered_by_kind: np.ndarray        # (stadsdeel, kind), whole city
+    sp_district: np.ndarray  # stadsdeel index per service point
+    registered_population: np.ndarray  # per stadsdeel, whole city
+    actual_population: np.ndarray  # per stadsdeel incl. unregistered, whole city
+    unregistered_by_kind: np.ndarray  # (stadsdeel, kind), whole city
     kind_names: list[str]
-    fte: pd.DataFrame                       # per stadsdeel x work type
-    sp_fte: np.ndarray                      # individual-support FTE per service point
+    fte: pd.DataFrame  # per stadsdeel x work type
+    sp_fte: np.ndarray  # individual-support FTE per service point
     cost_per_fte: float
     hours_per_contact: float
-    fte_factor_by_year: np.ndarray          # funded share of the hired hours, per year
-    client_hours_per_fte_year: float        # client hours one FTE delivers in a year (for need in FTE)
-    cost_index: np.ndarray | None = None    # cost per FTE per year relative to the start year
+    fte_factor_by_year: np.ndarray  # funded share of the hired hours, per year
+    client_hours_per_fte_year: float  # client hours one FTE delivers in a year (for need in FTE)
+    cost_index: np.ndarray | None = None  # cost per FTE per year relative to the start year
     years: int = 0
     counters: dict[str, np.ndarray] = field(default_factory=dict)  # name -> (weeks, n_sp)
-    extra_flows: list[str] = field(default_factory=list)           # counters added by mechanisms
-    wait_hist: np.ndarray | None = None     # (weeks, n_sp, MAX_WAIT_WEEKS + 1) first-contact waits
+    extra_flows: list[str] = field(default_factory=list)  # counters added by mechanisms
+    wait_hist: np.ndarray | None = None  # (weeks, n_sp, MAX_WAIT_WEEKS + 1) first-contact waits
     drop_wait_hist: np.ndarray | None = None  # same, weeks waited by those who gave up before a first contact
     population_by_year: np.ndarray | None = None  # (years, stadsdeel, [registered, actual]), whole city
-    sp_fte_by_year: np.ndarray | None = None      # (years, n_sp) filled individual-support FTE
-    area_fte_by_year: np.ndarray | None = None    # (years, stadsdeel) filled area-based FTE
-    moved_hours: np.ndarray | None = None         # (weeks, from sp, to sp) flexible deployment
+    sp_fte_by_year: np.ndarray | None = None  # (years, n_sp) filled individual-support FTE
+    area_fte_by_year: np.ndarray | None = None  # (years, stadsdeel) filled area-based FTE
+    moved_hours: np.ndarray | None = None  # (weeks, from sp, to sp) flexible deployment
     initial_waiting_first: np.ndarray | None = None  # waiting for a first contact at week 0 (after warm-up)
     # (years, n_sp, MAX_WAIT_HOURS + 1) first-contact waits in working hours, servers engine only (else 0):
     # bin 0 = no wait, bin k = (k-1, k] hours, last bin = MAX_WAIT_HOURS or more (sim/servers.py)
@@ -95,23 +95,23 @@ class RunResults:
     # week number, so the warm-up (a scratch record) needs no negative weeks.
     row: int = 0
     # Area-based need (sim/area_need.py); types in sim.city.AREA_WORK_TYPES order, groups in area_need.GROUPS:
-    area_fte_today: np.ndarray | None = None         # (stadsdeel, type) today's FTE before levers
-    area_fte_today_range: np.ndarray | None = None   # (stadsdeel, type, [low, high]) from the estimate ranges
+    area_fte_today: np.ndarray | None = None  # (stadsdeel, type) today's FTE before levers
+    area_fte_today_range: np.ndarray | None = None  # (stadsdeel, type, [low, high]) from the estimate ranges
     target_groups_by_year: np.ndarray | None = None  # (years, stadsdeel, group) whole city, at the year's start
-    target_reference: np.ndarray | None = None       # (stadsdeel, group) today's groups
-    area_need_by_year: np.ndarray | None = None      # (years, stadsdeel, type) FTE at today's coverage
-    area_target_by_year: np.ndarray | None = None    # (years, stadsdeel, type) FTE at the coverage targets
+    target_reference: np.ndarray | None = None  # (stadsdeel, group) today's groups
+    area_need_by_year: np.ndarray | None = None  # (years, stadsdeel, type) FTE at today's coverage
+    area_target_by_year: np.ndarray | None = None  # (years, stadsdeel, type) FTE at the coverage targets
     area_fte_type_by_year: np.ndarray | None = None  # (years, stadsdeel, type) filled FTE
-    area_factor_by_year: np.ndarray | None = None    # (years, stadsdeel, type) funded share (budget mode)
+    area_factor_by_year: np.ndarray | None = None  # (years, stadsdeel, type) funded share (budget mode)
     # The welfare budget (sim.mechanisms.drivers.budget_plan), EUR per year, whole city:
     budget_mode: bool = False
-    budget_total_by_year: np.ndarray | None = None      # (years,)
+    budget_total_by_year: np.ndarray | None = None  # (years,)
     budget_stadsdeel_by_year: np.ndarray | None = None  # (years, stadsdeel) allocated, incl. its Servicepunten XL
-    budget_sp_by_year: np.ndarray | None = None         # (years, n_sp)
-    non_staff_by_year: np.ndarray | None = None         # (years, stadsdeel, NON_STAFF_ITEMS) funded
-    non_staff_sp_by_year: np.ndarray | None = None      # (years, n_sp) funded
+    budget_sp_by_year: np.ndarray | None = None  # (years, n_sp)
+    non_staff_by_year: np.ndarray | None = None  # (years, stadsdeel, NON_STAFF_ITEMS) funded
+    non_staff_sp_by_year: np.ndarray | None = None  # (years, n_sp) funded
     unspent_no_posts_by_year: np.ndarray | None = None  # (years,) budget beyond every post and commitment
-    tier_factor_by_year: np.ndarray | None = None       # (years, sim.mechanisms.drivers.TIERS) funded share per tier
+    tier_factor_by_year: np.ndarray | None = None  # (years, sim.mechanisms.drivers.TIERS) funded share per tier
 
     @classmethod
     def empty(cls, weeks: int, n_sp: int, **meta) -> RunResults:
@@ -219,15 +219,17 @@ class RunResults:
         mean, p90 = self._wait_stats(self._sum_groups(self.wait_hist, group, k))
         with np.errstate(invalid="ignore", divide="ignore"):
             util = cols["contact_hours"] / cols["client_hours"]
-        frame = pd.DataFrame({
-            "week": np.repeat(np.arange(self.weeks), k),
-            "year": np.repeat(self.start_year + np.arange(self.weeks) // 52, k),
-            "area": np.tile(names, self.weeks),
-            **{c: v.ravel() for c, v in cols.items()},
-            "mean_wait_weeks": mean.ravel(),
-            "p90_wait_weeks": p90.ravel(),
-            "utilisation": util.ravel(),
-        })
+        frame = pd.DataFrame(
+            {
+                "week": np.repeat(np.arange(self.weeks), k),
+                "year": np.repeat(self.start_year + np.arange(self.weeks) // 52, k),
+                "area": np.tile(names, self.weeks),
+                **{c: v.ravel() for c, v in cols.items()},
+                "mean_wait_weeks": mean.ravel(),
+                "p90_wait_weeks": p90.ravel(),
+                "utilisation": util.ravel(),
+            }
+        )
         return frame
 
     def annual(self, level: str = "stadsdeel") -> pd.DataFrame:
@@ -243,8 +245,9 @@ class RunResults:
         years = self.weeks // 52
         expand = 1.0 / self.scale
         hist = self._sum_groups(self.wait_hist, group, k)
-        flows = {n: self._sum_groups(self.counters[n], group, k) * expand
-                 for n in FLOWS + STOCKS + tuple(self.extra_flows)}
+        flows = {
+            n: self._sum_groups(self.counters[n], group, k) * expand for n in FLOWS + STOCKS + tuple(self.extra_flows)
+        }
         hours = self._sum_groups(self.counters["client_hours"], group, k)
         city_group = np.zeros(len(self.service_points), dtype=np.int64)
         city_hours = self._sum_groups(self.counters["contact_hours"], city_group, 1)[:, 0] * expand
@@ -267,14 +270,20 @@ class RunResults:
                 fte_area, reg, act = np.zeros(k), np.full(k, np.nan), np.full(k, np.nan)
             naive_city_fte = city_hours[sl].sum() / self.client_hours_per_fte_year
             for g, name in enumerate(names):
-                row = {"year": self.start_year + y, "area": name,
-                       "registered_population": reg[g], "actual_population": act[g]}
+                row = {
+                    "year": self.start_year + y,
+                    "area": name,
+                    "registered_population": reg[g],
+                    "actual_population": act[g],
+                }
                 for n in FLOWS + tuple(self.extra_flows):
                     row[n] = flows[n][sl, g].sum()
                 for n in STOCKS:
                     row[n + "_end"] = flows[n][sl.stop - 1, g]
                 row["unique_clients"] = row["new_clients"]
-                row["contacts_per_client"] = row["contacts"] / row["unique_clients"] if row["unique_clients"] else np.nan
+                row["contacts_per_client"] = (
+                    row["contacts"] / row["unique_clients"] if row["unique_clients"] else np.nan
+                )
                 row["mean_wait_weeks"] = mean[g]
                 row["p90_wait_weeks"] = p90[g]
                 used = row["contact_hours"]
@@ -295,8 +304,9 @@ class RunResults:
                 row["need_fte"] = row["hours_needed"] / self.client_hours_per_fte_year
                 # Service level of a walk-in service (issue 9): shares of the year's help requests.
                 req = row["help_requests"]
-                row["share_first_within_2_weeks"] = (self._within(hist[sl].sum(axis=0)[g], 2) * expand / req
-                                                     if req else np.nan)
+                row["share_first_within_2_weeks"] = (
+                    self._within(hist[sl].sum(axis=0)[g], 2) * expand / req if req else np.nan
+                )
                 row["share_gave_up"] = row["dropped_first"] / req if req else np.nan
                 row["first_within_2_weeks"] = self._within(hist[sl].sum(axis=0)[g], 2) * expand
                 total_reg = self.population_by_year[y, :, 0].sum()

@@ -70,8 +70,8 @@ class ServersOutcome(ServiceOutcome):
     """`ServiceOutcome` plus waits in working hours."""
 
     first_wait_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))  # aligned with served[first]
-    wait_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))        # aligned with served
-    start_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))       # start of each contact, hours
+    wait_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))  # aligned with served
+    start_hours: np.ndarray = field(default_factory=lambda: np.zeros(0))  # start of each contact, hours
 
 
 @dataclass
@@ -91,7 +91,7 @@ class ServerStats:
     arrivals_repeat: np.ndarray = None
     served_first: np.ndarray = None
     served_repeat: np.ndarray = None
-    waited_first: np.ndarray = None     # first contacts with a wait > 0
+    waited_first: np.ndarray = None  # first contacts with a wait > 0
     waited_repeat: np.ndarray = None
     wait_first_hours: np.ndarray = None  # sum of waits
     wait_repeat_hours: np.ndarray = None
@@ -114,16 +114,21 @@ class ServerEngine:
     def __init__(self, model):
         p = model.params
         if p["deployment.enabled"]:
-            raise ValueError("service.engine = 'servers' does not support flexible deployment "
-                             "(deployment.enabled = true): deployment moves contacts, not servers")
+            raise ValueError(
+                "service.engine = 'servers' does not support flexible deployment "
+                "(deployment.enabled = true): deployment moves contacts, not servers"
+            )
         self.params = p
         self.hours = float(p["service.hours_per_fte"])
         self.scale = float(p["run.scale"])
         if self.scale < SMALL_SCALE:
-            warnings.warn(f"service.engine = 'servers' at run.scale = {self.scale:g}: a service point then has "
-                          "fewer than one server-equivalent, which comes as whole server-weeks now and then, and a "
-                          "server idles when the small queue runs dry; utilisation falls (0.6 at scale 0.05). "
-                          f"Use run.scale >= {SMALL_SCALE:g} with this engine (docs/model.md §7.14).", stacklevel=3)
+            warnings.warn(
+                f"service.engine = 'servers' at run.scale = {self.scale:g}: a service point then has "
+                "fewer than one server-equivalent, which comes as whole server-weeks now and then, and a "
+                "server idles when the small queue runs dry; utilisation falls (0.6 at scale 0.05). "
+                f"Use run.scale >= {SMALL_SCALE:g} with this engine (docs/model.md §7.14).",
+                stacklevel=3,
+            )
         self.n_sp = len(model.service_points)
         self.busy: list[list[float]] = [[] for _ in range(self.n_sp)]  # heaps of completion times (hours)
         self.carry = np.zeros(self.n_sp)
@@ -251,8 +256,9 @@ class ServerEngine:
         s.drop_wait_repeat_hours += np.bincount(sp_g[~was_first], weights=waited[~was_first], minlength=n)
 
 
-def _run_point(busy: list[float], c: int, t0: float, t1: float, arr: np.ndarray, klass: np.ndarray,
-               dur: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _run_point(
+    busy: list[float], c: int, t0: float, t1: float, arr: np.ndarray, klass: np.ndarray, dur: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Serve one point's queue during [t0, t1) with c servers; `busy` (a heap of completion times of
     servers still working) is updated in place. The queue is sorted by (class, arrival). Returns the
     positions in the queue that started and their start times."""

@@ -23,13 +23,21 @@ from sim.streams import GroupStreams
 # Parameters under which triage and walk-in leaving are off: every request is a trajectory of equal
 # contacts and waiting clients give up at the constant weekly rate only (the foundation rules that the
 # queueing verification and the one-agent-per-resident reference implement). Merge over a scenario.
-FOUNDATION_RULES = {"service.triage_solved_share": 0.0, "service.triage_referred_share": 0.0,
-                    "demand.leave_pressure": 0.0}
+FOUNDATION_RULES = {
+    "service.triage_solved_share": 0.0,
+    "service.triage_referred_share": 0.0,
+    "demand.leave_pressure": 0.0,
+}
 # The foundation's parameter values before issue 9 recalibrated today (an overloaded city: 0.10 episodes a
 # year, 3.5 contacts of 2.5 hours, 10% give-up a week). Verification checks designed on that city use them.
-FOUNDATION_VALUES = {"demand.episode_rate": 0.10, "demand.self_solve_share": 0.57, "demand.contacts_mean": 3.5,
-                     "demand.give_up_per_week": 0.10, "service.hours_per_contact": 2.5,
-                     "service.hours_first_contact": 2.5}
+FOUNDATION_VALUES = {
+    "demand.episode_rate": 0.10,
+    "demand.self_solve_share": 0.57,
+    "demand.contacts_mean": 3.5,
+    "demand.give_up_per_week": 0.10,
+    "service.hours_per_contact": 2.5,
+    "service.hours_first_contact": 2.5,
+}
 
 
 def _empty() -> np.ndarray:
@@ -38,13 +46,13 @@ def _empty() -> np.ndarray:
 
 @dataclass
 class ServiceOutcome:
-    dropped_first: np.ndarray      # residents who gave up before a first contact
-    dropped_first_wait: np.ndarray # weeks they had waited when they gave up
-    dropped_repeat: np.ndarray     # residents who gave up between contacts
-    served: np.ndarray             # residents who had a contact this week
-    first: np.ndarray              # bool over `served`: it was their first contact
-    first_wait: np.ndarray         # weeks waited, for first contacts (aligned with served[first])
-    resolved: np.ndarray           # residents whose episode ended with this contact
+    dropped_first: np.ndarray  # residents who gave up before a first contact
+    dropped_first_wait: np.ndarray  # weeks they had waited when they gave up
+    dropped_repeat: np.ndarray  # residents who gave up between contacts
+    served: np.ndarray  # residents who had a contact this week
+    first: np.ndarray  # bool over `served`: it was their first contact
+    first_wait: np.ndarray  # weeks waited, for first contacts (aligned with served[first])
+    resolved: np.ndarray  # residents whose episode ended with this contact
     # bool over `dropped_first`: the problem was later solved without the Servicepunt XL (else unresolved)
     dropped_solved_alone: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     left: np.ndarray = field(default_factory=_empty)  # walk-ins who left the queue and will come back
@@ -70,25 +78,30 @@ def give_up(pop: Population, waiting: np.ndarray, week: int, p: float, rng) -> t
     return waiting[quits], waiting[~quits]
 
 
-def dropped_fields(pop: Population, gone: np.ndarray, was_first: np.ndarray, week: int, params: dict,
-                   u_fate: np.ndarray) -> dict:
+def dropped_fields(
+    pop: Population, gone: np.ndarray, was_first: np.ndarray, week: int, params: dict, u_fate: np.ndarray
+) -> dict:
     """The give-up part of a ServiceOutcome (both service engines). `u_fate` (one draw per element of `gone`)
     decides what became of the problem of those who gave up before a first contact."""
     solved_alone = u_fate[was_first] < params["demand.gave_up_solved_alone"]
-    return {"dropped_first": gone[was_first],
-            "dropped_first_wait": week - pop.request_week[gone[was_first]],
-            "dropped_repeat": gone[~was_first],
-            "dropped_solved_alone": solved_alone}
+    return {
+        "dropped_first": gone[was_first],
+        "dropped_first_wait": week - pop.request_week[gone[was_first]],
+        "dropped_repeat": gone[~was_first],
+        "dropped_solved_alone": solved_alone,
+    }
 
 
 def contact_hours(pop: Population, who: np.ndarray, params: dict) -> np.ndarray:
     """Worker hours of the next contact of residents `who`: a first (triage) contact or a trajectory contact."""
-    return np.where(pop.state[who] == WAITING_FIRST, params["service.hours_first_contact"],
-                    params["service.hours_per_contact"])
+    return np.where(
+        pop.state[who] == WAITING_FIRST, params["service.hours_first_contact"], params["service.hours_per_contact"]
+    )
 
 
-def walk_in_leaving(pop: Population, unseen: np.ndarray, work_ahead: np.ndarray, week: int, params: dict,
-                    rng) -> tuple[np.ndarray, np.ndarray]:
+def walk_in_leaving(
+    pop: Population, unseen: np.ndarray, work_ahead: np.ndarray, week: int, params: dict, rng
+) -> tuple[np.ndarray, np.ndarray]:
     """Walk-in residents `unseen` (waiting for a first contact, not seen this week) with `work_ahead` weeks of
     their point's work before their turn decide to stay, leave and come back another day, or leave for good.
 
@@ -112,14 +125,16 @@ def walk_in_leaving(pop: Population, unseen: np.ndarray, work_ahead: np.ndarray,
     returners = unseen[back]
     p_gap = min(1.0, 1.0 / params["demand.return_gap_weeks"])
     # Geometric from the third uniform (inverse transform), so each resident uses a fixed number of draws.
-    gap = (np.maximum(1, np.ceil(np.log1p(-u[back, 2]) / np.log1p(-p_gap))) if p_gap < 1
-           else np.ones(int(back.sum()))).astype(np.int32)
+    gap = (
+        np.maximum(1, np.ceil(np.log1p(-u[back, 2]) / np.log1p(-p_gap))) if p_gap < 1 else np.ones(int(back.sum()))
+    ).astype(np.int32)
     pop.since[returners] = week + gap
     return unseen[gone], returners
 
 
-def after_contacts(pop: Population, served: np.ndarray, progress, next_from, params: dict,
-                   rng: np.random.Generator | GroupStreams) -> np.ndarray:
+def after_contacts(
+    pop: Population, served: np.ndarray, progress, next_from, params: dict, rng: np.random.Generator | GroupStreams
+) -> np.ndarray:
     """Bookkeeping after contacts (both service engines): each contact that moved its episode forward
     (`progress`, 1 or an array of 0/1) needs one contact fewer; episodes with none left are resolved, the
     others are due again a geometric gap after `next_from` (a week, or one per client). Returns the resolved."""
@@ -131,16 +146,27 @@ def after_contacts(pop: Population, served: np.ndarray, progress, next_from, par
     ongoing = served[~done]
     pop.state[ongoing] = WAITING_REPEAT
     p_gap = min(1.0, 1.0 / params["demand.repeat_gap_weeks"])
-    gap = (rng.geometric(p_gap, pop.service_point[ongoing]) if isinstance(rng, GroupStreams)
-           else rng.geometric(p_gap, size=len(ongoing)))
+    gap = (
+        rng.geometric(p_gap, pop.service_point[ongoing])
+        if isinstance(rng, GroupStreams)
+        else rng.geometric(p_gap, size=len(ongoing))
+    )
     pop.since[ongoing] = (next_from if np.ndim(next_from) == 0 else next_from[~done]) + gap
     return resolved
 
 
-def serve(pop: Population, waiting: np.ndarray, capacity: np.ndarray, week: int, params: dict,
-          rng: np.random.Generator | GroupStreams, setback: np.ndarray | None = None,
-          setback_rng: np.random.Generator | None = None, overrun: np.ndarray | None = None,
-          leave_rng: np.random.Generator | GroupStreams | None = None) -> ServiceOutcome:
+def serve(
+    pop: Population,
+    waiting: np.ndarray,
+    capacity: np.ndarray,
+    week: int,
+    params: dict,
+    rng: np.random.Generator | GroupStreams,
+    setback: np.ndarray | None = None,
+    setback_rng: np.random.Generator | None = None,
+    overrun: np.ndarray | None = None,
+    leave_rng: np.random.Generator | GroupStreams | None = None,
+) -> ServiceOutcome:
     """Serve this week's queues. `capacity[sp]` is the week's client time in trajectory contacts
     (units of `service.hours_per_contact`); `overrun[sp]` the hours last week's contacts ran over.
     `setback[sp]` is the chance that a contact at service point sp does not move its episode forward (a

@@ -35,12 +35,12 @@ def _normalise(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
 @dataclass
 class CitySpace:
     grids: list[OrthogonalMooreGrid]
-    cell_offset: np.ndarray      # first global cell id per stadsdeel
-    cell_district: np.ndarray    # stadsdeel index per global cell
-    cell_xy: np.ndarray          # (n_cells, 2) local grid coordinates
-    density: np.ndarray          # relative, mean 1 within a stadsdeel
-    deprivation: np.ndarray      # relative, density-weighted mean 1 within a stadsdeel
-    overcrowding: np.ndarray     # relative, density-weighted mean 1 within a stadsdeel
+    cell_offset: np.ndarray  # first global cell id per stadsdeel
+    cell_district: np.ndarray  # stadsdeel index per global cell
+    cell_xy: np.ndarray  # (n_cells, 2) local grid coordinates
+    density: np.ndarray  # relative, mean 1 within a stadsdeel
+    deprivation: np.ndarray  # relative, density-weighted mean 1 within a stadsdeel
+    overcrowding: np.ndarray  # relative, density-weighted mean 1 within a stadsdeel
 
     @property
     def n_cells(self) -> int:

@@ -49,7 +49,7 @@ class GroupStreams:
         start = 0
         for g in np.flatnonzero(counts):
             n = int(counts[g])
-            out[order[start:start + n]] = draw(self._gens[g], n)
+            out[order[start : start + n]] = draw(self._gens[g], n)
             start += n
         return out
 

@@ -72,8 +72,9 @@ def welzijnsim_command() -> list[str]:
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_COLOR="1", TERM="dumb", COLUMNS="200")
-    return subprocess.run([*welzijnsim_command(), *map(str, args)], cwd=cwd, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [*welzijnsim_command(), *map(str, args)], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def cumulative(counter: np.ndarray) -> np.ndarray:

@@ -37,15 +37,27 @@ import numpy as np
 from mesa import Agent, Model
 
 NONE, HIDDEN, WAITING_FIRST, WAITING_REPEAT = 0, 1, 2, 3
-COUNTERS = ("new_episodes", "self_solved", "hidden_started", "help_requests", "contacts", "first_contacts",
-            "new_clients", "dropped_first", "dropped_repeat", "resolved", "wait_weeks_sum")
+COUNTERS = (
+    "new_episodes",
+    "self_solved",
+    "hidden_started",
+    "help_requests",
+    "contacts",
+    "first_contacts",
+    "new_clients",
+    "dropped_first",
+    "dropped_repeat",
+    "resolved",
+    "wait_weeks_sum",
+)
 
 
 class Resident(Agent):
     """One resident: the attributes of sim.population plus the episode state."""
 
-    def __init__(self, model, index, district, age_band, alone, low_income, migration, kind, network, trust,
-                 service_point):
+    def __init__(
+        self, model, index, district, age_band, alone, low_income, migration, kind, network, trust, service_point
+    ):
         super().__init__(model)
         self.index = index  # the resident's row in the fast engine (its id there; ties in the queue)
         self.district, self.age_band, self.alone = district, age_band, alone
@@ -53,7 +65,7 @@ class Resident(Agent):
         self.network, self.trust, self.service_point = network, trust, service_point
         self.hazard = self.weekly_hazard()
         self.state = NONE
-        self.since = 0            # week the wait started (first) or the contact is due (repeat)
+        self.since = 0  # week the wait started (first) or the contact is due (repeat)
         self.request_week = 0
         self.contacts_left = 0
         self.last_client_year = -1
@@ -79,8 +91,14 @@ class Resident(Agent):
         m, p, week = self.model, self.model.p, self.model.week
         if m.random.random() < self.hazard and self.state == NONE:
             m.count("new_episodes", self)
-            p_self = min(1.0, max(0.0, p["demand.self_solve_share"]
-                                  + p["demand.self_solve_network_effect"] * (self.network - m.network_reference)))
+            p_self = min(
+                1.0,
+                max(
+                    0.0,
+                    p["demand.self_solve_share"]
+                    + p["demand.self_solve_network_effect"] * (self.network - m.network_reference),
+                ),
+            )
             if m.random.random() < p_self:
                 m.count("self_solved", self)
             else:
@@ -142,7 +160,7 @@ class ServicePoint(Agent):
         priority = p["service.repeat_priority"]
         stay.sort(key=lambda r: ((r.state == WAITING_FIRST) if priority else 0, r.since, r.index))
         year = week // 52
-        for r in stay[:self.capacity]:
+        for r in stay[: self.capacity]:
             m.count("contacts", r)
             if r.state == WAITING_FIRST:
                 m.count("first_contacts", r)
@@ -181,8 +199,17 @@ class ReferenceModel(Model):
                 self.points[sp.index].workers.append(SupportWorker(self, w.contract_hours))
         pop = fast.population
         self.network_reference = float(np.mean(pop.network))
-        columns = [pop.district, pop.age_band, pop.alone, pop.low_income, pop.migration, pop.kind, pop.network,
-                   pop.trust, pop.service_point]
+        columns = [
+            pop.district,
+            pop.age_band,
+            pop.alone,
+            pop.low_income,
+            pop.migration,
+            pop.kind,
+            pop.network,
+            pop.trust,
+            pop.service_point,
+        ]
         for i, row in enumerate(zip(*(c.tolist() for c in columns))):
             r = Resident(self, i, *row)
             self.points[r.service_point].residents.append(r)

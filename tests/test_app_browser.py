@@ -11,11 +11,11 @@ a test run leaves the checkout as it was). Without chromium the tests skip, exce
 from __future__ import annotations
 
 import os
-import tempfile
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path

@@ -91,8 +91,16 @@ def test_more_unregistered_today_means_more_need_at_the_start():
 def test_annual_columns_and_city_sums():
     res = _run(_params())
     sd, city = res.annual("stadsdeel"), res.annual("city")
-    for col in ("youths", "risk_youths", "elderly_alone", "fte_need_jongerenwerk", "fte_area_need",
-                "cost_area_need_eur", "fte_today_jongerenwerk_low", "fte_target_jongerenwerk"):
+    for col in (
+        "youths",
+        "risk_youths",
+        "elderly_alone",
+        "fte_need_jongerenwerk",
+        "fte_area_need",
+        "cost_area_need_eur",
+        "fte_today_jongerenwerk_low",
+        "fte_target_jongerenwerk",
+    ):
         assert col in sd and col in city
     for y in sd.year.unique():
         assert sd[sd.year == y].fte_area_need.sum() == pytest.approx(float(city[city.year == y].fte_area_need.iloc[0]))
@@ -103,15 +111,52 @@ def test_annual_columns_and_city_sums():
 
 @pytest.mark.slow
 def test_staffing_and_run_commands_print_area_based_need(tmp_path):
-    r = CliRunner().invoke(app, ["staffing", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02",
-                                 "--set", "run.years=1", "--set", "run.warmup_weeks=0", "--replications", "2",
-                                 "--workers", "0", "--quiet", "--no-service-points", "--out", str(tmp_path / "s")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "staffing",
+            str(REPO / "scenarios" / "baseline.toml"),
+            "--set",
+            "run.scale=0.02",
+            "--set",
+            "run.years=1",
+            "--set",
+            "run.warmup_weeks=0",
+            "--replications",
+            "2",
+            "--workers",
+            "0",
+            "--quiet",
+            "--no-service-points",
+            "--out",
+            str(tmp_path / "s"),
+        ],
+    )
     assert r.exit_code == 0, r.output
-    for text in ("Area-based work", "jongerenwerk need", "today jongerenwerk", "Both halves", "2026 both",
-                 "2026 incl. non-staff", "Laak"):
+    for text in (
+        "Area-based work",
+        "jongerenwerk need",
+        "today jongerenwerk",
+        "Both halves",
+        "2026 both",
+        "2026 incl. non-staff",
+        "Laak",
+    ):
         assert text in r.output, text
     assert (tmp_path / "s" / "area-need" / "manifest.json").is_file()
-    r = CliRunner().invoke(app, ["run", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02",
-                                 "--set", "run.years=1", "--quiet", "--out", str(tmp_path / "r")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(REPO / "scenarios" / "baseline.toml"),
+            "--set",
+            "run.scale=0.02",
+            "--set",
+            "run.years=1",
+            "--quiet",
+            "--out",
+            str(tmp_path / "r"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "Area-based work, 2026" in r.output and "2026 EUR M" in r.output

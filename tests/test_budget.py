@@ -19,11 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 SMALL = ["run.scale=0.02", "run.years=3"]
 
 
-@pytest.mark.parametrize("levers", [
-    [],                                                        # frozen budget
-    ["budget.index=sociale_basis", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
-    ["budget.azwa_extra=5000000"],
-])
+@pytest.mark.parametrize(
+    "levers",
+    [
+        [],  # frozen budget
+        ["budget.index=sociale_basis", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
+        ["budget.azwa_extra=5000000"],
+    ],
+)
 @pytest.mark.slow
 def test_budget_runs_stay_within_budget(levers, tmp_path):
     sc = load_scenario(REPO / "scenarios" / "budget-frozen.toml", SMALL + levers)
@@ -47,8 +50,23 @@ def test_check_budget_raises_when_over():
 
 @pytest.mark.slow
 def test_budget_command_prints_bands(tmp_path):
-    r = CliRunner().invoke(app, ["budget", str(REPO / "scenarios" / "budget-frozen.toml"), "--set", SMALL[0],
-                                 "--set", "run.years=2", "--replications", "2", "--workers", "0", "--quiet",
-                                 "--out", str(tmp_path / "b")])
+    r = CliRunner().invoke(
+        app,
+        [
+            "budget",
+            str(REPO / "scenarios" / "budget-frozen.toml"),
+            "--set",
+            SMALL[0],
+            "--set",
+            "run.years=2",
+            "--replications",
+            "2",
+            "--workers",
+            "0",
+            "--quiet",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "budget (EUR M)" in r.output and "within 10d" in r.output and "[" in r.output

@@ -45,9 +45,15 @@ def test_budget_at_start_is_the_whole_welfare_budget(name, cost):
     assert parts["non_staff"].shape == (len(city.stadsdelen), len(NON_STAFF_ITEMS))
 
 
-CASES = [dict(), {"budget.index": "sociale_basis"}, {"budget.ravijnjaar_cut": 0.3, "budget.ravijnjaar_year": 2027},
-         {"budget.ravijnjaar_cut": 0.6, "budget.ravijnjaar_year": 2027}, {"budget.azwa_extra": 5e6},
-         {"budget.indexation": "real"}, {"staffing.individual_support_factor": 3.0}]
+CASES = [
+    dict(),
+    {"budget.index": "sociale_basis"},
+    {"budget.ravijnjaar_cut": 0.3, "budget.ravijnjaar_year": 2027},
+    {"budget.ravijnjaar_cut": 0.6, "budget.ravijnjaar_year": 2027},
+    {"budget.azwa_extra": 5e6},
+    {"budget.indexation": "real"},
+    {"staffing.individual_support_factor": 3.0},
+]
 
 
 @pytest.mark.parametrize("overrides", CASES)
@@ -95,12 +101,12 @@ def test_nominal_freeze_loses_posts_real_freeze_keeps_them(city):
     p, nominal = _plan(city)
     _, real = _plan(city, **{"budget.indexation": "real"})
     rest = TIERS.index("rest")
-    assert np.all(np.diff(nominal.factor[:, rest]) < 0)          # wages +3%/yr against the same euros
-    np.testing.assert_allclose(real.factor, 1.0)                  # compensated: today's posts stay paid
+    assert np.all(np.diff(nominal.factor[:, rest]) < 0)  # wages +3%/yr against the same euros
+    np.testing.assert_allclose(real.factor, 1.0)  # compensated: today's posts stay paid
     staff = city.budget_at_start(p["service.cost_per_fte"])["staff"].sum() / 35e6
     expected = 35e6 * (staff * cost_index(p) + (1 - staff) * price_index(p))
     np.testing.assert_allclose(welfare_budget(city, {**p, "budget.indexation": "real"}), expected)
-    assert real.unspent_no_posts.max() < 1.0                     # exactly paid, nothing left
+    assert real.unspent_no_posts.max() < 1.0  # exactly paid, nothing left
 
 
 def test_money_beyond_todays_posts_is_shown_unspent(city):
@@ -115,13 +121,16 @@ def test_mandate_mode_plan_is_the_mandate_cost(city):
     assert plan.total[0] == pytest.approx(35e6)
 
 
-@pytest.mark.parametrize("levers", [
-    [],
-    ["budget.index=sociale_basis", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
-    ["budget.priority=pro_rata", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
-    ["budget.azwa_extra=5000000"],
-    ["budget.indexation=real"],
-])
+@pytest.mark.parametrize(
+    "levers",
+    [
+        [],
+        ["budget.index=sociale_basis", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
+        ["budget.priority=pro_rata", "budget.ravijnjaar_year=2027", "budget.ravijnjaar_cut=0.3"],
+        ["budget.azwa_extra=5000000"],
+        ["budget.indexation=real"],
+    ],
+)
 @pytest.mark.slow
 def test_runs_never_spend_more_than_the_budget_in_any_year_and_area(levers, tmp_path):
     """Every row of every level (city, stadsdeel, Servicepunt XL), every year, 2 replications."""
@@ -138,20 +147,45 @@ def test_runs_never_spend_more_than_the_budget_in_any_year_and_area(levers, tmp_
     np.testing.assert_allclose(city.unspent_eur, city.unspent_vacancies_eur + city.unspent_no_posts_eur)
 
 
-@pytest.mark.parametrize("scenario,extra,words", [
-    ("budget-frozen", [], ("Priority rule (budget.priority = core_first)", "nominal")),
-    ("budget-frozen-real", [], ("real (compensated",)),
-    ("budget-frozen", ["--set", "budget.priority=pro_rata"], ("pro_rata",)),
-])
+@pytest.mark.parametrize(
+    "scenario,extra,words",
+    [
+        ("budget-frozen", [], ("Priority rule (budget.priority = core_first)", "nominal")),
+        ("budget-frozen-real", [], ("real (compensated",)),
+        ("budget-frozen", ["--set", "budget.priority=pro_rata"], ("pro_rata",)),
+    ],
+)
 @pytest.mark.slow
 def test_budget_command_prints_what_the_money_makes_realistic(scenario, extra, words, tmp_path):
     """The commands shown in docs/study.md, at small scale."""
-    r = CliRunner().invoke(app, ["budget", str(REPO / "scenarios" / f"{scenario}.toml"), "--set", "run.scale=0.02",
-                                 "--set", "run.years=2", "--replications", "2", "--workers", "0", "--quiet",
-                                 "--out", str(tmp_path / "b")] + extra)
+    r = CliRunner().invoke(
+        app,
+        [
+            "budget",
+            str(REPO / "scenarios" / f"{scenario}.toml"),
+            "--set",
+            "run.scale=0.02",
+            "--set",
+            "run.years=2",
+            "--replications",
+            "2",
+            "--workers",
+            "0",
+            "--quiet",
+            "--out",
+            str(tmp_path / "b"),
+        ]
+        + extra,
+    )
     assert r.exit_code == 0, r.output
-    for text in words + ("unspent: vacancies", "h/wk ind/jw/ob/ou", "area need covered", "unmet goes to",
-                         "Per Servicepunt XL", "SPXL Laak 1"):
+    for text in words + (
+        "unspent: vacancies",
+        "h/wk ind/jw/ob/ou",
+        "area need covered",
+        "unmet goes to",
+        "Per Servicepunt XL",
+        "SPXL Laak 1",
+    ):
         assert text in r.output, text
 
 
@@ -163,8 +197,13 @@ def test_a_cut_in_a_run_leaves_individual_support_alone_and_shrinks_area_work_fi
     Servicepunten XL too."""
     from sim.model import run_model
 
-    base = {"run.scale": 0.05, "run.years": 3, "budget.mode": "budget", "budget.index": "frozen",
-            "budget.ravijnjaar_year": 2027}
+    base = {
+        "run.scale": 0.05,
+        "run.years": 3,
+        "budget.mode": "budget",
+        "budget.index": "frozen",
+        "budget.ravijnjaar_year": 2027,
+    }
     frozen = run_model(city, base, 3)
     cut = run_model(city, {**base, "budget.ravijnjaar_cut": 0.3}, 3)
     pro_rata = run_model(city, {**base, "budget.ravijnjaar_cut": 0.3, "budget.priority": "pro_rata"}, 3)
@@ -176,6 +215,8 @@ def test_a_cut_in_a_run_leaves_individual_support_alone_and_shrinks_area_work_fi
     later = a_cut.year >= 2027
     protected = later & a_cut.area.isin(top3)
     np.testing.assert_allclose(a_cut.fte_jongerenwerk[protected], a_frozen.fte_jongerenwerk[protected])
-    assert (a_cut.fte_jongerenwerk[later & ~a_cut.area.isin(top3)]
-            < a_frozen.fte_jongerenwerk[later & ~a_cut.area.isin(top3)]).all()
+    assert (
+        a_cut.fte_jongerenwerk[later & ~a_cut.area.isin(top3)]
+        < a_frozen.fte_jongerenwerk[later & ~a_cut.area.isin(top3)]
+    ).all()
     assert (a_cut.fte_opbouwwerk[later] < a_frozen.fte_opbouwwerk[later]).all()

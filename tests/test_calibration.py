@@ -45,8 +45,9 @@ from scenarios.loader import load_scenario
 # is the length of a trajectory (28% of requests), so its truth and range moved up with it.
 TRUTH = {"demand.episode_rate": 0.15, "demand.contacts_mean": 9.0}
 FIT = [fit_parameter("demand.episode_rate", 0.03, 0.30, log=True), fit_parameter("demand.contacts_mean", 5.0, 15.0)]
-SETTINGS = Settings(scale=0.05, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2,
-                    verify_scale=0)
+SETTINGS = Settings(
+    scale=0.05, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2, verify_scale=0
+)
 OVERRIDES = ["run.years=1", "run.warmup_weeks=0"]
 
 
@@ -75,8 +76,9 @@ def _counts(scenario, synthetic, tmp_path, columns):
 @pytest.fixture(scope="module")
 def recovered(scenario, synthetic, tmp_path_factory):
     counts = _counts(scenario, synthetic, tmp_path_factory.mktemp("c"), ["contacts", "unique_clients", "help_requests"])
-    return calibrate(scenario, trials=16, seed=7, counts=counts, fit=FIT, use_face=False, settings=SETTINGS,
-                     write_all=True)
+    return calibrate(
+        scenario, trials=16, seed=7, counts=counts, fit=FIT, use_face=False, settings=SETTINGS, write_all=True
+    )
 
 
 @pytest.mark.slow
@@ -93,8 +95,7 @@ def test_recovers_known_parameters(recovered):
 @pytest.mark.slow
 def test_counted_contacts_do_not_pin_demand(scenario, synthetic, tmp_path):
     counts = _counts(scenario, synthetic, tmp_path, ["contacts", "unique_clients"])
-    res = calibrate(scenario, trials=8, seed=7, counts=counts, fit=FIT, use_face=False, refit=False,
-                    settings=SETTINGS)
+    res = calibrate(scenario, trials=8, seed=7, counts=counts, fit=FIT, use_face=False, refit=False, settings=SETTINGS)
     rate = next(i for i in res.identifiability if i.parameter == "demand.episode_rate")
     # Capacity-bound counts: any episode rate above the capacity threshold fits, up to the top of the range.
     # (Since issue 9 walk-ins leave a long queue, so the slice through the best point can look narrow while
@@ -108,11 +109,24 @@ def test_counted_contacts_do_not_pin_demand(scenario, synthetic, tmp_path):
 
 def test_unpinned_parameters_keep_the_base_value():
     def ident(name, verdict, lo, hi):
-        return Identifiability(name, best=0.2, slice_low=lo, slice_high=hi, slice_width=0.5, spread_low=lo,
-                               spread_high=hi, spread_width=0.5, verdict=verdict)
+        return Identifiability(
+            name,
+            best=0.2,
+            slice_low=lo,
+            slice_high=hi,
+            slice_width=0.5,
+            spread_low=lo,
+            spread_high=hi,
+            spread_width=0.5,
+            verdict=verdict,
+        )
 
-    idents = [ident("a", "one-sided (bounded below)", 0.08, 0.3), ident("b", "identified", 0.05, 0.15),
-              ident("c", "not identified", 0.03, 0.3), ident("d", "weakly identified", 0.15, 0.25)]
+    idents = [
+        ident("a", "one-sided (bounded below)", 0.08, 0.3),
+        ident("b", "identified", 0.05, 0.15),
+        ident("c", "not identified", 0.03, 0.3),
+        ident("d", "weakly identified", 0.15, 0.25),
+    ]
     # a: base inside its interval -> kept; b: identified -> fitted; c: kept; d: base outside -> fitted
     assert kept_at_base(idents, {"a": 0.1, "b": 0.1, "c": 0.1, "d": 0.1}) == {"a": 0.1, "c": 0.1}
 
@@ -134,19 +148,28 @@ def test_shipped_calibrated_scenario_loads():
     assert sc.params()["prevention.enabled"] is True
 
 
-@pytest.mark.parametrize("text, message", [
-    ("year,stadsdeel,contacts\n2025,Centrum,5900\n2025,Centrum,6000\n", "row 3: stadsdeel 'Centrum' in 2025 was already given in row 2"),
-    ("year,stadsdeel,contacts\n2025,Centrun,5900\n", "row 2, column 'stadsdeel': 'Centrun' is not a stadsdeel"),
-    ("year,stadsdeel,contacts\n2025,Laak,-3\n", "row 2, column 'contacts': '-3' must be a count >= 0"),
-    ("year,stadsdeel,contacts\n25,Laak,300\n", "row 2, column 'year': 25 is outside"),
-    ("year,stadsdeel,contacts,clients\n2025,Laak,300,20\n", "row 1, column 4 ('clients'): unknown column"),
-    ("year,contacts\n2025,300\n", "row 1: expected exactly one area column"),
-    ("year,stadsdeel\n2025,Laak\n", "row 1: no count column"),
-    ("year,stadsdeel,contacts,unique_clients\n2025,Laak,,\n", "row 2: no count given"),
-    ("year,servicepunt,contacts\n2025,SPXL Laak 9,300\n", "row 2, column 'servicepunt': 'SPXL Laak 9' is not a servicepunt"),
-    ("year,stadsdeel,contacts\n2025,Laak\n", "row 2: 2 fields, but the header has 3"),
-    ("", "the file is empty"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "year,stadsdeel,contacts\n2025,Centrum,5900\n2025,Centrum,6000\n",
+            "row 3: stadsdeel 'Centrum' in 2025 was already given in row 2",
+        ),
+        ("year,stadsdeel,contacts\n2025,Centrun,5900\n", "row 2, column 'stadsdeel': 'Centrun' is not a stadsdeel"),
+        ("year,stadsdeel,contacts\n2025,Laak,-3\n", "row 2, column 'contacts': '-3' must be a count >= 0"),
+        ("year,stadsdeel,contacts\n25,Laak,300\n", "row 2, column 'year': 25 is outside"),
+        ("year,stadsdeel,contacts,clients\n2025,Laak,300,20\n", "row 1, column 4 ('clients'): unknown column"),
+        ("year,contacts\n2025,300\n", "row 1: expected exactly one area column"),
+        ("year,stadsdeel\n2025,Laak\n", "row 1: no count column"),
+        ("year,stadsdeel,contacts,unique_clients\n2025,Laak,,\n", "row 2: no count given"),
+        (
+            "year,servicepunt,contacts\n2025,SPXL Laak 9,300\n",
+            "row 2, column 'servicepunt': 'SPXL Laak 9' is not a servicepunt",
+        ),
+        ("year,stadsdeel,contacts\n2025,Laak\n", "row 2: 2 fields, but the header has 3"),
+        ("", "the file is empty"),
+    ],
+)
 def test_bad_counts_name_row_and_column(city, tmp_path, text, message):
     path = tmp_path / "counts.csv"
     path.write_text(text, encoding="utf-8")
@@ -167,19 +190,30 @@ def test_counts_by_servicepunt_and_blank_cells(city, tmp_path):
 def test_param_option_is_checked():
     assert parse_param("demand.contacts_mean=2:6").high == 6.0
     assert parse_param("demand.episode_rate=0.03:0.3:log").log
-    for text, message in [("demand.contacts_mean=2", "expected NAME=LOW:HIGH"),
-                          ("demand.contacts_men=2:6", "Did you mean 'demand.contacts_mean'"),
-                          ("demand.contacts_mean=6:2", "must be below high"),
-                          ("demand.contacts_mean=0.5:6", "outside the allowed range"),
-                          ("run.years=1:3", "only real-valued ones can be fitted")]:
+    for text, message in [
+        ("demand.contacts_mean=2", "expected NAME=LOW:HIGH"),
+        ("demand.contacts_men=2:6", "Did you mean 'demand.contacts_mean'"),
+        ("demand.contacts_mean=6:2", "must be below high"),
+        ("demand.contacts_mean=0.5:6", "outside the allowed range"),
+        ("run.years=1:3", "only real-valued ones can be fitted"),
+    ]:
         with pytest.raises(CalibrationError, match=message.replace("(", r"\(").replace(")", r"\)")):
             parse_param(text)
 
 
 @pytest.mark.slow
 def test_cli_bad_counts_exits_2_naming_row_and_column(tmp_path):
-    out = run_cli("calibrate", "scenarios/baseline.toml", "--counts", DATA / "calib_counts_bad_value.csv",
-                  "--trials", "1", "--out", tmp_path / "x.toml", "--quiet")
+    out = run_cli(
+        "calibrate",
+        "scenarios/baseline.toml",
+        "--counts",
+        DATA / "calib_counts_bad_value.csv",
+        "--trials",
+        "1",
+        "--out",
+        tmp_path / "x.toml",
+        "--quiet",
+    )
     assert out.returncode == 2, out.stdout + out.stderr
     assert "calib_counts_bad_value.csv, row 3, column 'contacts': '7,1k' is not a number" in out.stderr
     assert not (tmp_path / "x.toml").exists()
@@ -189,10 +223,30 @@ def test_cli_bad_counts_exits_2_naming_row_and_column(tmp_path):
 def test_cli_calibrate_smoke(tmp_path):
     """End to end on the example counts file: tiny, only checks the command's plumbing and output file."""
     target = tmp_path / "cal.toml"
-    out = run_cli("calibrate", "scenarios/baseline.toml", "--counts", DATA / "calib_counts_example.csv", "--no-face",
-                  "--param", "demand.contacts_mean=2:6", "--trials", "3", "--scale", "0.02", "--replications", "1",
-                  "--verify-scale", "0", "--set", "run.warmup_weeks=0", "--out", target,
-                  "--trials-csv", tmp_path / "trials.csv", "--quiet")
+    out = run_cli(
+        "calibrate",
+        "scenarios/baseline.toml",
+        "--counts",
+        DATA / "calib_counts_example.csv",
+        "--no-face",
+        "--param",
+        "demand.contacts_mean=2:6",
+        "--trials",
+        "3",
+        "--scale",
+        "0.02",
+        "--replications",
+        "1",
+        "--verify-scale",
+        "0",
+        "--set",
+        "run.warmup_weeks=0",
+        "--out",
+        target,
+        "--trials-csv",
+        tmp_path / "trials.csv",
+        "--quiet",
+    )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "demand.contacts_mean" in out.stdout and "verdict" in out.stdout
     sc = load_scenario(target)

@@ -46,10 +46,13 @@ def test_check_model_prints_every_target_and_exits_0():
     assert len(lines) == len(load_targets())
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--year", "1999"], "--year 1999: outside the simulated years"),
-    (["--targets", str(DATA / "calib_bad_targets.toml")], "field 'high'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--year", "1999"], "--year 1999: outside the simulated years"),
+        (["--targets", str(DATA / "calib_bad_targets.toml")], "field 'high'"),
+    ],
+)
 def test_check_model_bad_input_exits_2(args, message):
     out = run_cli("check-model", *SMALL, *args, "--quiet")
     assert out.returncode == 2, out.stdout + out.stderr

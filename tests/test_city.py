@@ -12,8 +12,16 @@ import pytest
 from sim.city import AREA_WORK_TYPES, DATA_DIR, WORK_TYPES, CityDataError, load_city
 
 DEN_HAAG = DATA_DIR / "den_haag.toml"
-STADSDELEN = ["Centrum", "Escamp", "Haagse Hout", "Laak", "Leidschenveen-Ypenburg", "Loosduinen",
-              "Scheveningen", "Segbroek"]  # the eight stadsdelen of Den Haag (domain README)
+STADSDELEN = [
+    "Centrum",
+    "Escamp",
+    "Haagse Hout",
+    "Laak",
+    "Leidschenveen-Ypenburg",
+    "Loosduinen",
+    "Scheveningen",
+    "Segbroek",
+]  # the eight stadsdelen of Den Haag (domain README)
 
 
 def raw_data() -> dict:
@@ -50,8 +58,10 @@ def test_scaling_to_city_total_can_be_switched_off(tmp_path):
     text = DEN_HAAG.read_text(encoding="utf-8")
     assert "scale_stadsdelen_to_city_total = true" in text
     path = tmp_path / "unscaled.toml"
-    path.write_text(text.replace("scale_stadsdelen_to_city_total = true",
-                                 "scale_stadsdelen_to_city_total = false"), encoding="utf-8")
+    path.write_text(
+        text.replace("scale_stadsdelen_to_city_total = true", "scale_stadsdelen_to_city_total = false"),
+        encoding="utf-8",
+    )
     raw = np.array([s["population"]["value"] for s in raw_data()["stadsdeel"]])
     np.testing.assert_array_equal(load_city(path).registered_population, np.round(raw))
 
@@ -64,8 +74,9 @@ def test_unregistered_range_follows_uplift_and_kind_shares(city):
     rng_ = city.unregistered_range
     assert rng_.shape == (len(city.stadsdelen), len(city.kind_names), 2)
     np.testing.assert_allclose(rng_.sum(axis=1), reg[:, None] * uplift)
-    np.testing.assert_allclose(rng_[..., 0] / rng_[..., 0].sum(axis=1, keepdims=True),
-                               np.broadcast_to(kinds, rng_[..., 0].shape))
+    np.testing.assert_allclose(
+        rng_[..., 0] / rng_[..., 0].sum(axis=1, keepdims=True), np.broadcast_to(kinds, rng_[..., 0].shape)
+    )
 
 
 @pytest.mark.parametrize("position", [0.0, 0.25, 0.5, 1.0])
@@ -117,35 +128,39 @@ def broken_copy(tmp_path: Path, pattern: str, replacement: str) -> Path:
 BROKEN = {
     # case: (pattern, replacement, words the message must contain)
     "kind shares do not sum to 1": (
-        r"^(kind_shares = \{ value = )\[[^\]]*\]", r"\1[0.5, 0.5, 0.5, 0.5]",
-        ["unregistered", "kind_shares", "sum to 1"]),
+        r"^(kind_shares = \{ value = )\[[^\]]*\]",
+        r"\1[0.5, 0.5, 0.5, 0.5]",
+        ["unregistered", "kind_shares", "sum to 1"],
+    ),
     "age shares do not sum to 1": (
-        r"^(age_shares = \{ value = )\[[^\]]*\]", r"\1[0.5, 0.5, 0.5, 0.5, 0.5]",
-        ["stadsdeel.0.age_shares", "sum to 1"]),
+        r"^(age_shares = \{ value = )\[[^\]]*\]",
+        r"\1[0.5, 0.5, 0.5, 0.5, 0.5]",
+        ["stadsdeel.0.age_shares", "sum to 1"],
+    ),
     "area type shares do not sum to 1": (
-        r"^(area_based_type_shares = \{ value = )\[[^\]]*\]", r"\1[0.4, 0.4, 0.4]",
-        ["budget.area_based_type_shares"]),
-    "unknown key in [city]": (
-        r"^\[city\]$", "[city]\nmayor = \"Jan van Zanen\"",
-        ["city.mayor"]),
+        r"^(area_based_type_shares = \{ value = )\[[^\]]*\]",
+        r"\1[0.4, 0.4, 0.4]",
+        ["budget.area_based_type_shares"],
+    ),
+    "unknown key in [city]": (r"^\[city\]$", '[city]\nmayor = "Jan van Zanen"', ["city.mayor"]),
     "unknown key in a stadsdeel": (
-        r"^(wijken = .*)$", r"\1\nbuurten = { value = 20, unit = 'buurten', source = 'estimate' }",
-        ["stadsdeel.0.buurten"]),
-    "share above 1": (
-        r"^(low_income = \{ value = )[0-9.]+", r"\g<1>1.4",
-        ["stadsdeel.0.low_income"]),
+        r"^(wijken = .*)$",
+        r"\1\nbuurten = { value = 20, unit = 'buurten', source = 'estimate' }",
+        ["stadsdeel.0.buurten"],
+    ),
+    "share above 1": (r"^(low_income = \{ value = )[0-9.]+", r"\g<1>1.4", ["stadsdeel.0.low_income"]),
     "uplift range reversed": (
-        r"^(unregistered_uplift = \{ value = )\[[^\]]*\]", r"\1[0.09, 0.06]",
-        ["stadsdeel.0.unregistered_uplift"]),
+        r"^(unregistered_uplift = \{ value = )\[[^\]]*\]",
+        r"\1[0.09, 0.06]",
+        ["stadsdeel.0.unregistered_uplift"],
+    ),
     "number without a source": (
-        r"^(population = \{ value = [0-9]+, unit = \"persons\"), source = \"[^\"]*\"", r"\1",
-        ["stadsdeel.0.population.source"]),
-    "wrong type": (
-        r"^(population = \{ value = )[0-9]+", r"\1'many'",
-        ["stadsdeel.0.population.value"]),
-    "servicepunten do not add up": (
-        r"^(total = \{ value = )[0-9]+", r"\g<1>99",
-        ["servicepunten", "99"]),
+        r"^(population = \{ value = [0-9]+, unit = \"persons\"), source = \"[^\"]*\"",
+        r"\1",
+        ["stadsdeel.0.population.source"],
+    ),
+    "wrong type": (r"^(population = \{ value = )[0-9]+", r"\1'many'", ["stadsdeel.0.population.value"]),
+    "servicepunten do not add up": (r"^(total = \{ value = )[0-9]+", r"\g<1>99", ["servicepunten", "99"]),
 }
 
 

@@ -29,8 +29,13 @@ SMALL_SET = ["--set", "run.scale=0.02", "--set", "run.years=2"]
 
 # Each call of the script costs about a second of imports, so the script runs the cases the CLI contract
 # names; the remaining bad-input cases run in-process through the same Typer app further down.
-SCRIPT_BAD_FILES = ["bad_toml.toml", "bad_unknown_key.toml", "bad_out_of_range.toml", "bad_wrong_type.toml",
-                    "bad_missing_scenario.toml"]
+SCRIPT_BAD_FILES = [
+    "bad_toml.toml",
+    "bad_unknown_key.toml",
+    "bad_out_of_range.toml",
+    "bad_wrong_type.toml",
+    "bad_missing_scenario.toml",
+]
 SCRIPT_BAD_SETS = ["unknown key", "out of range", "no equals sign"]
 
 
@@ -39,8 +44,16 @@ def cases(out: Path) -> dict[str, list[str]]:
     for name in SCRIPT_BAD_FILES:
         c[f"validate {name}"] = ["validate", str(DATA / name)]
     for case in SCRIPT_BAD_SETS:
-        c[f"set {case}"] = ["run", str(BASELINE), *SMALL_SET, "--set", BAD_SETS[case][0],
-                            "--out", str(out / case), "--quiet"]
+        c[f"set {case}"] = [
+            "run",
+            str(BASELINE),
+            *SMALL_SET,
+            "--set",
+            BAD_SETS[case][0],
+            "--out",
+            str(out / case),
+            "--quiet",
+        ]
     c["e2e"] = ["run", str(BASELINE), *SMALL_SET, "--out", str(out / "e2e"), "--quiet"]
     return c
 
@@ -91,12 +104,41 @@ def test_bad_set_exits_2_naming_the_field(cli, case):
 
 
 # ---- end to end -----------------------------------------------------------------------------------
-ANNUAL_COLUMNS = {"replication", "seed", "year", "area", "registered_population", "actual_population",
-                  *FLOWS, "waiting_first_end", "open_cases_end", "unique_clients", "contacts_per_client",
-                  "mean_wait_weeks", "p90_wait_weeks", "utilisation", "fte_individual_support", "fte_area_based",
-                  "fte_total", "cost_eur"}
-WEEKLY_COLUMNS = {"replication", "seed", "week", "year", "area", *FLOWS, "waiting_first", "open_cases",
-                  "contact_capacity", "client_hours", "mean_wait_weeks", "p90_wait_weeks", "utilisation"}
+ANNUAL_COLUMNS = {
+    "replication",
+    "seed",
+    "year",
+    "area",
+    "registered_population",
+    "actual_population",
+    *FLOWS,
+    "waiting_first_end",
+    "open_cases_end",
+    "unique_clients",
+    "contacts_per_client",
+    "mean_wait_weeks",
+    "p90_wait_weeks",
+    "utilisation",
+    "fte_individual_support",
+    "fte_area_based",
+    "fte_total",
+    "cost_eur",
+}
+WEEKLY_COLUMNS = {
+    "replication",
+    "seed",
+    "week",
+    "year",
+    "area",
+    *FLOWS,
+    "waiting_first",
+    "open_cases",
+    "contact_capacity",
+    "client_hours",
+    "mean_wait_weeks",
+    "p90_wait_weeks",
+    "utilisation",
+}
 
 
 def test_run_prints_the_table_for_every_stadsdeel(cli):
@@ -116,8 +158,12 @@ def test_run_is_quiet_when_asked(cli):
 def test_run_writes_readable_parquet_with_the_expected_columns(cli):
     out = cli["_out"] / "e2e"
     years = [2026, 2027]
-    expected = {"annual_city": (ANNUAL_COLUMNS, 1), "annual_stadsdeel": (ANNUAL_COLUMNS, len(STADSDELEN)),
-                "annual_service_point": (ANNUAL_COLUMNS, None), "weekly_stadsdeel": (WEEKLY_COLUMNS, None)}
+    expected = {
+        "annual_city": (ANNUAL_COLUMNS, 1),
+        "annual_stadsdeel": (ANNUAL_COLUMNS, len(STADSDELEN)),
+        "annual_service_point": (ANNUAL_COLUMNS, None),
+        "weekly_stadsdeel": (WEEKLY_COLUMNS, None),
+    }
     for name, (columns, areas) in expected.items():
         df = pd.read_parquet(out / f"{name}.parquet")
         missing = columns - set(df.columns)
@@ -151,8 +197,20 @@ def test_results_written_by_the_cli_equal_an_in_process_run(cli, city):
 @pytest.mark.slow
 def test_replications_have_their_own_seeds(tmp_path):
     """In-process (the script itself is covered above): two replications from study seed 7."""
-    r = invoke("run", BASELINE, "--set", "run.scale=0.02", "--set", "run.years=1", "--replications", "2",
-               "--seed", "7", "--out", tmp_path)
+    r = invoke(
+        "run",
+        BASELINE,
+        "--set",
+        "run.scale=0.02",
+        "--set",
+        "run.years=1",
+        "--replications",
+        "2",
+        "--seed",
+        "7",
+        "--out",
+        tmp_path,
+    )
     assert r.exit_code == 0, r.output
     assert "replication 2/2 done" in r.stderr  # progress goes to stderr unless --quiet
     city = pd.read_parquet(tmp_path / "annual_city.parquet")

@@ -50,8 +50,7 @@ def test_python_m_analysis_exits_2_on_bad_input(tmp_path):
 
 # ---- (b) no import cycles ----------------------------------------------------------------------------
 def test_the_package_has_the_expected_modules():
-    for name in ("application", "errors", "options", "common", "run", "study", "validation", "sensitivity",
-                 "app_cmd"):
+    for name in ("application", "errors", "options", "common", "run", "study", "validation", "sensitivity", "app_cmd"):
         assert f"analysis.cli.{name}" in CLI_MODULES
 
 
@@ -102,10 +101,13 @@ def test_no_module_imports_a_private_name_from_another_project_module():
 def test_the_private_import_scan_finds_one(tmp_path):
     probe = tmp_path / "analysis" / "probe.py"
     probe.parent.mkdir()
-    probe.write_text("from analysis.study import _hidden\nfrom .store import __all__\nfrom os import _exit\n"
-                     "from . import _sibling\n")
-    assert _private_imports(probe, tmp_path) == ["analysis/probe.py:1: from analysis.study import _hidden",
-                                                 "analysis/probe.py:4: from . import _sibling"]
+    probe.write_text(
+        "from analysis.study import _hidden\nfrom .store import __all__\nfrom os import _exit\nfrom . import _sibling\n"
+    )
+    assert _private_imports(probe, tmp_path) == [
+        "analysis/probe.py:1: from analysis.study import _hidden",
+        "analysis/probe.py:4: from . import _sibling",
+    ]
 
 
 # ---- (d) one handler for every known error ---------------------------------------------------------------

@@ -40,8 +40,9 @@ def test_escalation_cost_by_route_and_by_payer_sums_to_the_total(all_on):
     np.testing.assert_allclose(sum(c[f"escalation_cost_{x}"] for x in PAYERS), total, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(sum(c[f"escalations_{r}"] for r in ROUTES), c["escalations"], rtol=1e-9)
     a = all_on.annual("city")
-    np.testing.assert_allclose(a.escalation_cost_staffing,
-                               sum(a[f"escalation_cost_{r}"] for r in STAFFING_ROUTES), rtol=1e-9)
+    np.testing.assert_allclose(
+        a.escalation_cost_staffing, sum(a[f"escalation_cost_{r}"] for r in STAFFING_ROUTES), rtol=1e-9
+    )
     assert (a.escalation_cost_staffing < a.escalation_cost).all()
 
 
@@ -62,8 +63,14 @@ def test_longer_durations_raise_escalation_cost_in_proportion(city):
     """Same seed: the same escalations happen, only their price changes (CRN), so cost scales exactly."""
     params = {**SMALL, "escalation.enabled": True}
     base = run_model(city, params, SEED)
-    longer = run_model(city, {**params, **{f"escalation.years_{k}": 2 * resolve()[f"escalation.years_{k}"]
-                                           for k in KINDS if k != "eviction"}}, SEED)
+    longer = run_model(
+        city,
+        {
+            **params,
+            **{f"escalation.years_{k}": 2 * resolve()[f"escalation.years_{k}"] for k in KINDS if k != "eviction"},
+        },
+        SEED,
+    )
     np.testing.assert_array_equal(base.counters["escalations"], longer.counters["escalations"])
     assert longer.counters["escalation_cost"].sum() > 1.5 * base.counters["escalation_cost"].sum()
 
@@ -80,7 +87,10 @@ LEVER_CASES = {
     "staffing.area_based_factor": ({}, {"staffing.area_based_factor": 1.2}),
     "staffing.individual_support_by_stadsdeel": ({}, {"staffing.individual_support_by_stadsdeel": {"Laak": 2.0}}),
     "staffing.area_based_by_stadsdeel": ({}, {"staffing.area_based_by_stadsdeel": {"Escamp": 1.5}}),
-    "staffing.individual_support_by_servicepunt": ({}, {"staffing.individual_support_by_servicepunt": {"SPXL Laak 1": 2}}),
+    "staffing.individual_support_by_servicepunt": (
+        {},
+        {"staffing.individual_support_by_servicepunt": {"SPXL Laak 1": 2}},
+    ),
     "prevention.youth_factor_deprived": ({}, {"prevention.youth_factor_deprived": 3.0}),
     "prevention.push_funding": ({}, {"prevention.youth_factor_deprived": 3.0, "prevention.push_funding": "reallocate"}),
     "informal.earmark": ({}, {"informal.earmark": 0.1}),
@@ -98,9 +108,15 @@ def test_every_scenario_lever_is_priced_or_says_why_not():
 
 
 def _capacity(res) -> np.ndarray:
-    return np.array([res.counters["contact_capacity"].sum(), res.area_fte_by_year.sum(),
-                     res.counters["hours_moved_in"].sum() if "hours_moved_in" in res.counters else 0.0,
-                     res.fte_factor_by_year.sum(), *res.fte.to_numpy().sum(axis=0)])
+    return np.array(
+        [
+            res.counters["contact_capacity"].sum(),
+            res.area_fte_by_year.sum(),
+            res.counters["hours_moved_in"].sum() if "hours_moved_in" in res.counters else 0.0,
+            res.fte_factor_by_year.sum(),
+            *res.fte.to_numpy().sum(axis=0),
+        ]
+    )
 
 
 @pytest.mark.slow
@@ -148,14 +164,30 @@ def test_check_model_levers_prints_paired_benefit_cost(tmp_path):
 
     text = (Path(__file__).parents[1] / "analysis/targets.toml").read_text(encoding="utf-8")
     head = text.split("[[lever_target]]")[0]
-    one = head + ('[[lever_target]]\nname = "support_bc_gross"\nlabel = "support +50%"\n'
-                  'lever = "staffing.individual_support_factor"\nset = { "staffing.individual_support_factor" = 1.5 }\n'
-                  'column = "bc_gross"\nlow = 1.2\nhigh = 2.0\nsource = "SEOR 1.6"\n')
+    one = head + (
+        '[[lever_target]]\nname = "support_bc_gross"\nlabel = "support +50%"\n'
+        'lever = "staffing.individual_support_factor"\nset = { "staffing.individual_support_factor" = 1.5 }\n'
+        'column = "bc_gross"\nlow = 1.2\nhigh = 2.0\nsource = "SEOR 1.6"\n'
+    )
     targets = tmp_path / "targets.toml"
     targets.write_text(one, encoding="utf-8")
-    out = CliRunner().invoke(app, ["check-model", "scenarios/baseline.toml", "--set", "run.scale=0.03", "--set",
-                                   "run.years=1", "--set", "run.warmup_weeks=0", "--levers", "--quiet",
-                                   "--targets", str(targets)])
+    out = CliRunner().invoke(
+        app,
+        [
+            "check-model",
+            "scenarios/baseline.toml",
+            "--set",
+            "run.scale=0.03",
+            "--set",
+            "run.years=1",
+            "--set",
+            "run.warmup_weeks=0",
+            "--levers",
+            "--quiet",
+            "--targets",
+            str(targets),
+        ],
+    )
     assert out.exit_code == 0, out.output
     assert "Levers: benefit/cost from paired runs" in out.output and "support +50%: bc_gross" in out.output
 
@@ -164,8 +196,11 @@ def test_bad_lever_target_names_file_and_field(tmp_path):
     from analysis.lever_check import load_lever_targets
 
     bad = tmp_path / "t.toml"
-    bad.write_text('[[lever_target]]\nname = "x"\nlabel = "x"\nlever = "staffing.nonsense"\nset = {}\n'
-                   'column = "bc_gross"\nlow = 1\nhigh = 2\nsource = "s"\n', encoding="utf-8")
+    bad.write_text(
+        '[[lever_target]]\nname = "x"\nlabel = "x"\nlever = "staffing.nonsense"\nset = {}\n'
+        'column = "bc_gross"\nlow = 1\nhigh = 2\nsource = "s"\n',
+        encoding="utf-8",
+    )
     with pytest.raises(ValueError, match=r"t.toml: lever_target\[0\] \(x\): field 'lever'"):
         load_lever_targets(bad)
 
@@ -186,7 +221,9 @@ def test_laak_double_changes_laak_only(city):
     for name in ("contacts", "first_contacts", "dropped_first", "escalation_cost"):
         np.testing.assert_array_equal(base.counters[name][:, others], laak.counters[name][:, others], err_msg=name)
     at_laak = np.flatnonzero(base.sp_district == d)
-    assert laak.counters["contact_capacity"][:, at_laak].sum() > 1.8 * base.counters["contact_capacity"][:, at_laak].sum()
+    assert (
+        laak.counters["contact_capacity"][:, at_laak].sum() > 1.8 * base.counters["contact_capacity"][:, at_laak].sum()
+    )
 
 
 @pytest.mark.slow
@@ -201,11 +238,14 @@ def test_per_servicepunt_lever_and_scalar_factor_still_work(city):
     assert scalar.sp_fte.sum() == pytest.approx(2 * base.sp_fte.sum(), rel=0.05)
 
 
-@pytest.mark.parametrize("value, message", [
-    ("{Lak=2}", r"field 'staffing.individual_support_by_stadsdeel' has stadsdeel 'Lak'.*Allowed: Centrum, .*Laak"),
-    ("2", r"expected a table"),
-    ("{Laak=-1}", r"entry 'Laak': -1 is outside the allowed range"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("{Lak=2}", r"field 'staffing.individual_support_by_stadsdeel' has stadsdeel 'Lak'.*Allowed: Centrum, .*Laak"),
+        ("2", r"expected a table"),
+        ("{Laak=-1}", r"entry 'Laak': -1 is outside the allowed range"),
+    ],
+)
 def test_bad_per_area_table_names_field_and_allowed_stadsdelen(value, message):
     from scenarios.loader import ScenarioError, load_scenario
 
@@ -217,10 +257,15 @@ def test_bad_per_area_key_in_a_file_names_the_file(tmp_path):
     from scenarios.loader import ScenarioError, load_scenario
 
     f = tmp_path / "bad.toml"
-    f.write_text('[scenario]\nname = "bad"\n[staffing]\nindividual_support_by_servicepunt = { "SPXL Laak 9" = 2 }\n',
-                 encoding="utf-8")
-    with pytest.raises(ScenarioError, match=r"bad.toml: field 'staffing.individual_support_by_servicepunt' has "
-                                            r"Servicepunt XL 'SPXL Laak 9'.*SPXL Laak 2"):
+    f.write_text(
+        '[scenario]\nname = "bad"\n[staffing]\nindividual_support_by_servicepunt = { "SPXL Laak 9" = 2 }\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ScenarioError,
+        match=r"bad.toml: field 'staffing.individual_support_by_servicepunt' has "
+        r"Servicepunt XL 'SPXL Laak 9'.*SPXL Laak 2",
+    ):
         load_scenario(f)
 
 
@@ -231,19 +276,58 @@ def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
 
     from analysis.cli import app
 
-    out = CliRunner().invoke(app, ["study", "scenarios/baseline.toml", "--variant",
-                                   "laak2:staffing.individual_support_by_stadsdeel={Laak=2}", "--out",
-                                   str(tmp_path / "s2"), "--set", "run.scale=0.03", "--set", "run.years=1",
-                                   "--set", "run.warmup_weeks=0", "--replications", "1", "--workers", "0", "--quiet"])
+    out = CliRunner().invoke(
+        app,
+        [
+            "study",
+            "scenarios/baseline.toml",
+            "--variant",
+            "laak2:staffing.individual_support_by_stadsdeel={Laak=2}",
+            "--out",
+            str(tmp_path / "s2"),
+            "--set",
+            "run.scale=0.03",
+            "--set",
+            "run.years=1",
+            "--set",
+            "run.warmup_weeks=0",
+            "--replications",
+            "1",
+            "--workers",
+            "0",
+            "--quiet",
+        ],
+    )
     assert out.exit_code == 0, out.output
     # compare shows the escalation split and the lever prices by default; other stadsdelen exactly unchanged
-    cmp = CliRunner().invoke(app, ["compare", str(tmp_path / "s2"), str(tmp_path / "s2"), "--scenario-a", "baseline",
-                                   "--scenario-b", "laak2", "--level", "stadsdeel"])
+    cmp = CliRunner().invoke(
+        app,
+        [
+            "compare",
+            str(tmp_path / "s2"),
+            str(tmp_path / "s2"),
+            "--scenario-a",
+            "baseline",
+            "--scenario-b",
+            "laak2",
+            "--level",
+            "stadsdeel",
+        ],
+    )
     assert cmp.exit_code == 0, cmp.output
     block = cmp.output.split("escalation_cost_staffing (EUR M)")[1].split("\n\n")[0]
     assert re.search(r"Centrum\s+0\.00 \[0\.00, 0\.00\]", block) and "Laak" in block
-    bad = CliRunner().invoke(app, ["study", "scenarios/baseline.toml", "--variant",
-                                   "x:staffing.individual_support_by_stadsdeel={Lak=2}", "--out", str(tmp_path / "s3")])
+    bad = CliRunner().invoke(
+        app,
+        [
+            "study",
+            "scenarios/baseline.toml",
+            "--variant",
+            "x:staffing.individual_support_by_stadsdeel={Lak=2}",
+            "--out",
+            str(tmp_path / "s3"),
+        ],
+    )
     assert bad.exit_code == 2 and "Did you mean 'Laak'" in bad.output
 
 

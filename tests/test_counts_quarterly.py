@@ -25,8 +25,9 @@ from scenarios.loader import load_scenario
 ROOT = Path(__file__).resolve().parents[1]
 TRUTH = {"demand.episode_rate": 0.055, "demand.contacts_mean": 9.0}
 FIT = [fit_parameter("demand.episode_rate", 0.02, 0.10, log=True), fit_parameter("demand.contacts_mean", 5.0, 15.0)]
-SETTINGS = Settings(scale=0.25, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2,
-                    verify_scale=0)
+SETTINGS = Settings(
+    scale=0.25, years=1, replications=1, relative_error=0.05, slice_points=5, noise_seeds=2, verify_scale=0
+)
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +53,20 @@ def test_example_counts_are_what_the_model_counts(scenario):
     assert (frame.visits >= frame.unique_clients).all() and (frame.new_requests >= frame.referred).all()
 
 
-@pytest.mark.parametrize("text,message", [
-    ("year,quarter,stadsdeel,visits\n2026,1,Laak,10\n", "quarterly counts (column 'quarter') are per Servicepunt XL"),
-    ("year,quarter,servicepunt,visits\n2026,5,SPXL Laak 1,10\n", "row 2, column 'quarter': '5' is not a quarter"),
-    ("year,quarter,servicepunt,visits\n2026,1,SPXL Laak 1,10\n2026,1,SPXL Laak 1,12\n", "in 2026 Q1 was already given"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        (
+            "year,quarter,stadsdeel,visits\n2026,1,Laak,10\n",
+            "quarterly counts (column 'quarter') are per Servicepunt XL",
+        ),
+        ("year,quarter,servicepunt,visits\n2026,5,SPXL Laak 1,10\n", "row 2, column 'quarter': '5' is not a quarter"),
+        (
+            "year,quarter,servicepunt,visits\n2026,1,SPXL Laak 1,10\n2026,1,SPXL Laak 1,12\n",
+            "in 2026 Q1 was already given",
+        ),
+    ],
+)
 def test_bad_quarterly_counts_name_row_and_column(city, tmp_path, text, message):
     path = tmp_path / "c.csv"
     path.write_text(text, encoding="utf-8")

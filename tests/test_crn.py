@@ -22,8 +22,9 @@ def city():
     return load_city("den_haag")
 
 
-@pytest.mark.parametrize("extra", [{}, {"escalation.enabled": True, "drivers.enabled": True,
-                                        "prevention.enabled": True}])
+@pytest.mark.parametrize(
+    "extra", [{}, {"escalation.enabled": True, "drivers.enabled": True, "prevention.enabled": True}]
+)
 @pytest.mark.slow
 def test_changing_one_service_point_leaves_the_others_identical(city, extra):
     params = {**PARAMS, **extra}
@@ -38,5 +39,6 @@ def test_changing_one_service_point_leaves_the_others_identical(city, extra):
         np.testing.assert_array_equal(a.counters[name][:, others], b.counters[name][:, others], err_msg=name)
     np.testing.assert_array_equal(a.wait_hist[:, others], b.wait_hist[:, others])
     if "escalation.enabled" in extra:
-        np.testing.assert_array_equal(a.counters["escalation_cost"][:, others],
-                                      b.counters["escalation_cost"][:, others])
+        np.testing.assert_array_equal(
+            a.counters["escalation_cost"][:, others], b.counters["escalation_cost"][:, others]
+        )

@@ -1,6 +1,7 @@
 """The documentation stays true to the code and the data.
 
-- docs/model.md carries the parameter table exactly as `sim.parameters.docs_block()` prints it (and where each parameter acts)
+- docs/model.md carries the parameter table exactly as `sim.parameters.docs_block()` prints it (and where each
+  parameter acts)
   (regenerate: ``python -m sim.parameters --write-docs docs/model.md``).
 - docs/data.md carries the city data table and the derived per-stadsdeel table exactly as generated
   from the city data file (regenerate: ``python tests/test_docs.py --write``).
@@ -37,7 +38,7 @@ def between(text: str, start: str, end: str) -> str:
     """The text between two marker lines (without the newlines that follow/precede the markers)."""
     i, j = text.find(start), text.find(end)
     assert i >= 0 and j > i, f"markers {start} ... {end} missing or out of order"
-    return text[i + len(start): j].strip("\n")
+    return text[i + len(start) : j].strip("\n")
 
 
 def replace_between(text: str, start: str, end: str, body: str) -> str:
@@ -81,8 +82,10 @@ def city_data_table(path: Path) -> str:
         for key, v in block.items():
             if _is_quantity(v):
                 rng = f" (range {_fmt_value(v['range'])})" if "range" in v else ""
-                rows.append(f"| {section} | `{key}` | {_fmt_value(v['value'])}{rng} | {_cell(v['unit'])} | "
-                            f"{_cell(v['source'])} |")
+                rows.append(
+                    f"| {section} | `{key}` | {_fmt_value(v['value'])}{rng} | {_cell(v['unit'])} | "
+                    f"{_cell(v['source'])} |"
+                )
             else:
                 rows.append(f"| {section} | `{key}` | {_cell(_fmt_value(v))} | – | (setting) |")
 
@@ -102,18 +105,24 @@ def city_derived_table(path: Path) -> str:
     raw = np.array([s.population.value for s in city.data.stadsdeel])
     lo, mid, hi = (city.unregistered_counts(x).sum(axis=1) for x in (0.0, 0.5, 1.0))
     fte = city.current_fte
-    head = ("| Stadsdeel | Population in file | Registered (scaled to city total) | Unregistered low / mid / high "
-            "| Need weight | Sites | " + " | ".join(f"FTE {w}" for w in WORK_TYPES) + " |")
+    head = (
+        "| Stadsdeel | Population in file | Registered (scaled to city total) | Unregistered low / mid / high "
+        "| Need weight | Sites | " + " | ".join(f"FTE {w}" for w in WORK_TYPES) + " |"
+    )
     rows = [head, "|" + "---|" * (6 + len(WORK_TYPES))]
     for d, name in enumerate(city.stadsdelen):
         rows.append(
             f"| {name} | {raw[d]:,.0f} | {reg[d]:,} | {lo[d]:,} / {mid[d]:,} / {hi[d]:,} | "
             f"{city.need_weight[d]:.2f} | {city.servicepunten_per_stadsdeel[d]} | "
-            + " | ".join(f"{fte[d, j]:.1f}" for j in range(len(WORK_TYPES))) + " |")
+            + " | ".join(f"{fte[d, j]:.1f}" for j in range(len(WORK_TYPES)))
+            + " |"
+        )
     rows.append(
         f"| **Total** | {raw.sum():,.0f} | {reg.sum():,} | {lo.sum():,} / {mid.sum():,} / {hi.sum():,} | – | "
         f"{city.servicepunten_per_stadsdeel.sum()} | "
-        + " | ".join(f"{fte[:, j].sum():.1f}" for j in range(len(WORK_TYPES))) + " |")
+        + " | ".join(f"{fte[:, j].sum():.1f}" for j in range(len(WORK_TYPES)))
+        + " |"
+    )
     return "\n".join(rows)
 
 
@@ -126,7 +135,8 @@ def render_data_md(text: str, path: Path = DATA_DIR / "den_haag.toml") -> str:
 def test_parameter_table_matches_code():
     table = between(MODEL_MD.read_text(encoding="utf-8"), DOCS_START, DOCS_END)
     assert table == docs_block(), (
-        "docs/model.md parameter table is out of date; run: python -m sim.parameters --write-docs docs/model.md")
+        "docs/model.md parameter table is out of date; run: python -m sim.parameters --write-docs docs/model.md"
+    )
 
 
 def test_every_parameter_in_table():
@@ -209,15 +219,18 @@ def test_age_band_labels_documented():
 import shlex  # noqa: E402
 
 DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-PLACEHOLDER = re.compile(r"\.\.\.|\[|\]|\||\b(SCENARIO|DIR(_A|_B)?|N|FILE|Y|YEAR|SQL|HOST|PORT|S|CSV|NAME|LOW|HIGH)\b"
-                         r"|dotted\.key|key=value|FILE\.csv")
+PLACEHOLDER = re.compile(
+    r"\.\.\.|\[|\]|\||\b(SCENARIO|DIR(_A|_B)?|N|FILE|Y|YEAR|SQL|HOST|PORT|S|CSV|NAME|LOW|HIGH)\b"
+    r"|dotted\.key|key=value|FILE\.csv"
+)
 SMALL_SCALE, START = "0.02", 2026
 TOO_LONG = {
     # command as written in the doc -> (why it is not run as written, what runs instead: a command or a test)
     "welzijnsim calibrate scenarios/baseline.toml --trials 150 --scale 0.2 --out scenarios/calibrated.toml": (
         "150 trials at scale 0.2 take about an hour",
         "calibrate scenarios/baseline.toml --trials 2 --scale 0.01 --replications 1 --verify-scale 0 --years 1 "
-        "--param demand.episode_rate=0.05:0.2 --out results/calibrated-small.toml --quiet"),
+        "--param demand.episode_rate=0.05:0.2 --out results/calibrated-small.toml --quiet",
+    ),
 }
 
 
@@ -325,8 +338,9 @@ def small(command: str, years: int) -> list[str]:
     for i, a in enumerate(args):
         if a == "--year" and i + 1 < len(args) and int(args[i + 1]) >= START + years:
             args[i + 1] = str(START + years - 1)
-    loads = sub in ("run", "staffing", "budget", "check-model") or (sub in ("study", "sensitivity") and any(
-        a.endswith(".toml") for a in args))
+    loads = sub in ("run", "staffing", "budget", "check-model") or (
+        sub in ("study", "sensitivity") and any(a.endswith(".toml") for a in args)
+    )
     if sub == "sensitivity" and loads:  # a design point per trajectory or sample: the fewest that still work
         method = args[args.index("--method") + 1] if "--method" in args else "morris"
         size = {"morris": ("--trajectories", "2"), "sobol": ("--samples", "2"), "delta": ("--samples", "24")}[method]
@@ -344,7 +358,8 @@ def small(command: str, years: int) -> list[str]:
     if sub in ("study", "staffing", "budget", "sensitivity") and "--scheduler" not in args:
         args += ["--workers", "0"]
     if sub in ("run", "study", "staffing", "budget", "check-model", "calibrate", "sensitivity") and (
-            "--quiet" not in args):
+        "--quiet" not in args
+    ):
         args += ["--quiet"]
     return args
 
@@ -381,9 +396,11 @@ def _python_blocks(path: Path) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p in DOC_FILES if any(classify(c) in ("command", "too long")
-                                                              for _l, c, _e in doc_commands(p))],
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path",
+    [p for p in DOC_FILES if any(classify(c) in ("command", "too long") for _l, c, _e in doc_commands(p))],
+    ids=lambda p: p.name,
+)
 def test_documented_commands_run_at_small_scale(path, tmp_path, monkeypatch):
     import shutil
 
@@ -416,7 +433,8 @@ def test_documented_commands_run_at_small_scale(path, tmp_path, monkeypatch):
     if path.name == "README.md":  # its Python examples, after its commands (they read results/baseline)
         for code in _python_blocks(path):
             code = code.replace('"run.scale=0.1"', f'"run.scale={SMALL_SCALE}"').replace(
-                '"run.scale": 0.1', f'"run.scale": {SMALL_SCALE}')
+                '"run.scale": 0.1', f'"run.scale": {SMALL_SCALE}'
+            )
             exec(compile(code, f"{path.name} python block", "exec"), {})
 
 

@@ -27,10 +27,15 @@ SMALL = {"run.scale": 0.01, "run.years": 1}
 
 def small_spec(replications: int = 3) -> StudySpec:
     base = {**defaults(), **SMALL}
-    return StudySpec(kind="simulate", replications=replications, seed=4242, scenarios=[
-        StudyScenario("base", "den_haag", base),
-        StudyScenario("more-staff", "den_haag", {**base, "staffing.individual_support_factor": 1.5}),
-    ])
+    return StudySpec(
+        kind="simulate",
+        replications=replications,
+        seed=4242,
+        scenarios=[
+            StudyScenario("base", "den_haag", base),
+            StudyScenario("more-staff", "den_haag", {**base, "staffing.individual_support_factor": 1.5}),
+        ],
+    )
 
 
 def _outcomes(directory: Path) -> pd.DataFrame:
@@ -56,8 +61,20 @@ def dask_cluster(tmp_path_factory):
     dask = str(BIN / "dask") if (BIN / "dask").exists() else "dask"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     common = dict(cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", str(sched_file)], **common)
+    scheduler = subprocess.Popen(
+        [
+            dask,
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-dashboard",
+            "--scheduler-file",
+            str(sched_file),
+        ],
+        **common,
+    )
     procs = [scheduler]
     try:
         deadline = time.time() + 60
@@ -67,8 +84,23 @@ def dask_cluster(tmp_path_factory):
         import json
 
         address = json.loads(sched_file.read_text())["address"]
-        worker = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1",
-                                   "--no-dashboard", "--host", "127.0.0.1", "--local-directory", str(tmp)], **common)
+        worker = subprocess.Popen(
+            [
+                dask,
+                "worker",
+                address,
+                "--nworkers",
+                "2",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+                "--local-directory",
+                str(tmp),
+            ],
+            **common,
+        )
         procs.append(worker)
         from distributed import Client
 

@@ -37,8 +37,7 @@ CONFIGS: dict[str, list[str]] = {
     "baseline": SMALL,
     "all_mechanisms": SMALL + [f"{m}.enabled=true" for m in MECHANISMS],
     "servers_engine": ["run.scale=0.03", "run.years=2", "run.warmup_weeks=13", "service.engine=servers"],
-    "foundation": ["run.scale=0.04", "run.years=2", "run.warmup_weeks=0"]
-    + [f"{m}.enabled=false" for m in MECHANISMS],
+    "foundation": ["run.scale=0.04", "run.years=2", "run.warmup_weeks=0"] + [f"{m}.enabled=false" for m in MECHANISMS],
 }
 # Per-stadsdeel columns kept for every year (the city table keeps every numeric column).
 STADSDEEL_COLUMNS = ("help_requests", "contacts", "new_clients", "fte_total", "cost_total")
@@ -89,13 +88,16 @@ def test_golden_numbers(name, golden):
     expected, actual = golden[name], summary(name)
     missing = sorted(set(expected) - set(actual))
     added = sorted(set(actual) - set(expected))
-    changed = [f"{k}: golden {expected[k]!r}, now {actual[k]!r}" for k in sorted(set(expected) & set(actual))
-               if not _same(expected[k], actual[k])]
-    problems = ([f"missing: {k}" for k in missing[:10]] + [f"new: {k}" for k in added[:10]] + changed[:20])
+    changed = [
+        f"{k}: golden {expected[k]!r}, now {actual[k]!r}"
+        for k in sorted(set(expected) & set(actual))
+        if not _same(expected[k], actual[k])
+    ]
+    problems = [f"missing: {k}" for k in missing[:10]] + [f"new: {k}" for k in added[:10]] + changed[:20]
     assert not problems, (
         f"{name}: {len(changed)} changed, {len(missing)} missing, {len(added)} new numbers "
-        "(if on purpose: `python tests/test_golden.py --write`, and say why in the commit)\n  "
-        + "\n  ".join(problems))
+        "(if on purpose: `python tests/test_golden.py --write`, and say why in the commit)\n  " + "\n  ".join(problems)
+    )
 
 
 def test_golden_file_covers_every_config(golden):

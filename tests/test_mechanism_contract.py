@@ -39,8 +39,10 @@ def test_columns_exist_and_grow_with_newcomers(city):
         assert len(getattr(pop, name)) == len(pop)
     n = len(pop)
     take = np.arange(5)
-    newcomers = {k: getattr(pop, k)[take].copy() for k in
-                 ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust")}
+    newcomers = {
+        k: getattr(pop, k)[take].copy()
+        for k in ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust")
+    }
     ids = model.add_residents(newcomers, model.week)
     assert len(ids) == 5 and len(pop) == n + 5
     for name, start in declared.items():
@@ -97,6 +99,13 @@ def test_a_new_mechanism_is_one_class_and_one_registry_line(city, monkeypatch):
     assert len(model.population.dummy_flag) == len(model.population)
     model.step()
     model.step()
-    assert calls == [("start_year", 0), ("adjust_capacity", 0), ("after_demand", 0), ("after_service", 0),
-                     ("adjust_capacity", 1), ("after_demand", 1), ("after_service", 1)]
+    assert calls == [
+        ("start_year", 0),
+        ("adjust_capacity", 0),
+        ("after_demand", 0),
+        ("after_service", 0),
+        ("adjust_capacity", 1),
+        ("after_demand", 1),
+        ("after_service", 1),
+    ]
     assert model.results.counters["dummy_count"][:2].sum() == model.results.counters["contacts"][:2].sum()

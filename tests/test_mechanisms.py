@@ -27,8 +27,19 @@ def city():
     return load_city("den_haag")
 
 
-def _same_core(a, b, names=("help_requests", "first_contacts", "contacts", "dropped_first",
-                            "waiting_first", "new_clients", "new_episodes")):
+def _same_core(
+    a,
+    b,
+    names=(
+        "help_requests",
+        "first_contacts",
+        "contacts",
+        "dropped_first",
+        "waiting_first",
+        "new_clients",
+        "new_episodes",
+    ),
+):
     for name in names:
         np.testing.assert_array_equal(a.counters[name], b.counters[name], err_msg=name)
     np.testing.assert_array_equal(a.wait_hist, b.wait_hist)
@@ -41,13 +52,16 @@ def test_mechanisms_off_explicitly_is_the_foundation(city):
     _same_core(base, off)
 
 
-@pytest.mark.parametrize("neutral", [
-    {"deployment.enabled": True, "deployment.policy": "fixed"},
-    {"deployment.enabled": True, "deployment.pool_share": 0.0},
-    {"escalation.enabled": True},                       # escalation only observes
-    {"informal.enabled": True, "informal.capacity_per_org": 0.0},
-    {"prevention.enabled": True, "staffing.area_based_factor": 0.0},
-])
+@pytest.mark.parametrize(
+    "neutral",
+    [
+        {"deployment.enabled": True, "deployment.policy": "fixed"},
+        {"deployment.enabled": True, "deployment.pool_share": 0.0},
+        {"escalation.enabled": True},  # escalation only observes
+        {"informal.enabled": True, "informal.capacity_per_org": 0.0},
+        {"prevention.enabled": True, "staffing.area_based_factor": 0.0},
+    ],
+)
 @pytest.mark.slow
 def test_neutral_mechanism_reproduces_foundation_exactly(city, neutral):
     """A mechanism switched on but with no effect must not disturb any other draw (own random stream)."""
@@ -68,8 +82,12 @@ def test_all_mechanisms_on_keep_conservation(city):
     signalled = res.counters.get("signalled", np.zeros_like(res.counters["help_requests"]))
     np.testing.assert_array_equal(
         res.counters["new_episodes"],
-        res.counters["self_solved"] + res.counters["hidden_started"]
-        + res.counters["help_requests"] - signalled + res.counters["informal_helped"])
+        res.counters["self_solved"]
+        + res.counters["hidden_started"]
+        + res.counters["help_requests"]
+        - signalled
+        + res.counters["informal_helped"],
+    )
     a = res.annual("stadsdeel")
     assert (a.observed_contacts >= a.unique_clients).all()
 
@@ -97,8 +115,9 @@ def test_more_unregistered_in_laak_raises_demand_only_there(city, tmp_path):
     laak = city.stadsdelen.index("Laak")
 
     def per_district(res):
-        return np.bincount(res.sp_district, weights=res.counters["help_requests"].sum(axis=0),
-                           minlength=len(city.stadsdelen))
+        return np.bincount(
+            res.sp_district, weights=res.counters["help_requests"].sum(axis=0), minlength=len(city.stadsdelen)
+        )
 
     a, b = per_district(base), per_district(more)
     assert b[laak] > a[laak] + 4 * np.sqrt(a[laak] + b[laak])
@@ -122,8 +141,9 @@ def test_flexible_pool_lowers_worst_p90_wait_under_overload(city):
     busiest = int(np.argmax(np.bincount(today.population.service_point)))
     sp_fte[busiest] *= 0.4 / 1.5
     fixed = run_model(city, {**params, "deployment.policy": "fixed"}, SEED, sp_fte=sp_fte)
-    pool = run_model(city, {**params, "deployment.policy": "flexible", "deployment.pool_share": 0.3}, SEED,
-                     sp_fte=sp_fte)
+    pool = run_model(
+        city, {**params, "deployment.policy": "flexible", "deployment.pool_share": 0.3}, SEED, sp_fte=sp_fte
+    )
     assert _worst_p90(pool, 1) < _worst_p90(fixed, 1)
     assert pool.moved_hours.sum() > 0
 
@@ -138,8 +158,9 @@ def test_prevention_lowers_episode_starts_in_reached_group_after_delay(city):
         for _ in range(52):
             m.step()
     prevention = next(m for m in on.mechanisms if m.name == "prevention")
-    youths = np.flatnonzero(prevention.effective[: len(off.population)]
-                            & (prevention.effect[: len(off.population)] == 0.4))
+    youths = np.flatnonzero(
+        prevention.effective[: len(off.population)] & (prevention.effect[: len(off.population)] == 0.4)
+    )
     assert len(youths) > 100
     before_on, before_off = on.population.episodes[youths].copy(), off.population.episodes[youths].copy()
     for m in (on, off):
@@ -155,8 +176,15 @@ def test_budget_cut_means_fewer_fte_longer_waits_more_escalation(city):
     """A 30% cut from 2027 vs the frozen budget, same seed (CRN), years 2026-2028, scale 0.1, every kind of work
     shrinking alike (budget.priority = pro_rata; the priority rule protecting individual support is tested in
     tests/test_budget_plan.py)."""
-    params = {"run.scale": 0.1, "run.years": 3, "escalation.enabled": True, "budget.mode": "budget",
-              "budget.index": "frozen", "budget.ravijnjaar_year": 2027, "budget.priority": "pro_rata"}
+    params = {
+        "run.scale": 0.1,
+        "run.years": 3,
+        "escalation.enabled": True,
+        "budget.mode": "budget",
+        "budget.index": "frozen",
+        "budget.ravijnjaar_year": 2027,
+        "budget.priority": "pro_rata",
+    }
     frozen = run_model(city, params, SEED).annual("city")
     cut = run_model(city, {**params, "budget.ravijnjaar_cut": 0.3}, SEED).annual("city")
     late = frozen.year >= 2028
@@ -172,8 +200,14 @@ def test_budget_cut_means_fewer_fte_longer_waits_more_escalation(city):
 def test_budget_mode_never_spends_more_than_the_budget(city):
     from sim.mechanisms.drivers import welfare_budget
 
-    params = {"run.scale": 0.05, "run.years": 4, "budget.mode": "budget", "budget.index": "sociale_basis",
-              "budget.ravijnjaar_cut": 0.2, "drivers.enabled": True}
+    params = {
+        "run.scale": 0.05,
+        "run.years": 4,
+        "budget.mode": "budget",
+        "budget.index": "sociale_basis",
+        "budget.ravijnjaar_cut": 0.2,
+        "drivers.enabled": True,
+    }
     model = WelzijnModel(city, params, SEED)
     annual = model.run().annual("city")
     budget = welfare_budget(city, model.params)
@@ -201,8 +235,9 @@ def test_drivers_grow_and_age_the_population(city):
     growth = pop[-1] / pop[0] - 1
     assert growth == pytest.approx((1 + params.get("drivers.growth_municipal", 0.009)) ** 3 - 1, rel=0.15)
     elderly_share = np.mean(model.population.age_band >= 3)
-    assert elderly_share > np.mean(WelzijnModel(city, {**params, "drivers.enabled": False}, SEED)
-                                   .population.age_band >= 3)
+    assert elderly_share > np.mean(
+        WelzijnModel(city, {**params, "drivers.enabled": False}, SEED).population.age_band >= 3
+    )
 
 
 @pytest.mark.slow

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 import gc
 
+import pytest
 from mesa import Agent
 
 from sim.city import load_city

@@ -60,16 +60,28 @@ def test_same_seed_gives_identical_results(city):
 
 def test_same_seed_gives_identical_population(city):
     a, b = build(city, SMALL, 11), build(city, SMALL, 11)
-    for col in ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust",
-                "service_point", "next_episode"):
+    for col in (
+        "district",
+        "cell",
+        "age_band",
+        "alone",
+        "low_income",
+        "migration",
+        "kind",
+        "network",
+        "trust",
+        "service_point",
+        "next_episode",
+    ):
         np.testing.assert_array_equal(getattr(a.population, col), getattr(b.population, col), err_msg=col)
 
 
 @pytest.mark.slow
 def test_different_seed_gives_different_results(city):
     a, b = run_model(city, SMALL, 11), run_model(city, SMALL, 12)
-    differs = [n for n in ("help_requests", "contacts", "new_episodes") if not np.array_equal(a.counters[n],
-                                                                                                b.counters[n])]
+    differs = [
+        n for n in ("help_requests", "contacts", "new_episodes") if not np.array_equal(a.counters[n], b.counters[n])
+    ]
     assert differs == ["help_requests", "contacts", "new_episodes"]
     assert not np.array_equal(a.wait_hist, b.wait_hist)
 
@@ -103,8 +115,9 @@ def test_first_contact_queue_is_conserved_in_the_weekly_table(regime_run):
         g = w.groupby("area", sort=False)
         start = res.initial_waiting_first.sum() / res.scale if level == "city" else 0.0
         if level == "stadsdeel":
-            start = w["area"].map(dict(zip(res.stadsdelen, by_stadsdeel(res, res.initial_waiting_first[None])[0]
-                                           / res.scale)))
+            start = w["area"].map(
+                dict(zip(res.stadsdelen, by_stadsdeel(res, res.initial_waiting_first[None])[0] / res.scale))
+            )
         arrived = g["help_requests"].cumsum() + start
         left = g["first_contacts"].cumsum() + w["waiting_first"] + g["dropped_first"].cumsum()
         np.testing.assert_allclose(arrived, left, rtol=1e-9, err_msg=level)
@@ -115,8 +128,9 @@ def test_open_cases_are_conserved_every_week(regime_run):
     _, res, open_at_start = regime_run
     c = res.counters
     arrived = cumulative(c["help_requests"]) + open_at_start
-    left = (cumulative(c["resolved"]) + cumulative(c["dropped_first"]) + cumulative(c["dropped_repeat"])
-            + c["open_cases"])
+    left = (
+        cumulative(c["resolved"]) + cumulative(c["dropped_first"]) + cumulative(c["dropped_repeat"]) + c["open_cases"]
+    )
     np.testing.assert_array_equal(arrived, left)
 
 
@@ -129,8 +143,9 @@ def test_stocks_are_sane(regime_run):
     # Stocks at the end equal the residents' states at the end.
     pop = model.population
     n_sp = len(model.service_points)
-    np.testing.assert_array_equal(c["open_cases"][-1], np.bincount(pop.service_point[pop.state >= WAITING_FIRST],
-                                                                   minlength=n_sp))
+    np.testing.assert_array_equal(
+        c["open_cases"][-1], np.bincount(pop.service_point[pop.state >= WAITING_FIRST], minlength=n_sp)
+    )
     for name in FLOWS + STOCKS:
         assert np.all(c[name] >= 0), name
 
@@ -207,7 +222,7 @@ def test_annual_flows_are_weekly_counters_summed_and_scaled(traced_run, level):
     for name in ("help_requests", "first_contacts", "contacts", "new_clients", "dropped_first", "resolved"):
         weekly = res.counters[name]
         for y in range(res.weeks // 52):
-            per_group = np.bincount(group, weights=weekly[52 * y: 52 * (y + 1)].sum(axis=0), minlength=len(names))
+            per_group = np.bincount(group, weights=weekly[52 * y : 52 * (y + 1)].sum(axis=0), minlength=len(names))
             got = a.loc[a["year"] == res.start_year + y, name].to_numpy()
             np.testing.assert_allclose(got, per_group / res.scale, rtol=1e-12, err_msg=f"{name} {y}")
 
@@ -216,12 +231,23 @@ def test_levels_add_up(traced_run):
     """The city is the sum of its stadsdelen, and a stadsdeel the sum of its service points."""
     _, res = traced_run
     city, sd, sp = (res.annual(level) for level in ("city", "stadsdeel", "service_point"))
-    flows = ["help_requests", "first_contacts", "contacts", "unique_clients", "dropped_first", "resolved",
-             "waiting_first_end", "open_cases_end", "fte_individual_support"]
-    np.testing.assert_allclose(sd.groupby("year")[flows].sum().to_numpy(), city.set_index("year")[flows].to_numpy(),
-                               rtol=1e-9)
-    np.testing.assert_allclose(sp.groupby("year")[flows].sum().to_numpy(), city.set_index("year")[flows].to_numpy(),
-                               rtol=1e-9)
+    flows = [
+        "help_requests",
+        "first_contacts",
+        "contacts",
+        "unique_clients",
+        "dropped_first",
+        "resolved",
+        "waiting_first_end",
+        "open_cases_end",
+        "fte_individual_support",
+    ]
+    np.testing.assert_allclose(
+        sd.groupby("year")[flows].sum().to_numpy(), city.set_index("year")[flows].to_numpy(), rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        sp.groupby("year")[flows].sum().to_numpy(), city.set_index("year")[flows].to_numpy(), rtol=1e-9
+    )
     np.testing.assert_allclose(sd.groupby("year")["fte_total"].sum(), city["fte_total"], rtol=1e-9)
 
 
@@ -242,7 +268,7 @@ def test_traced_histories_are_coherent(traced_run):
         by_person.setdefault(e["person"], []).append(e)
     assert len(by_person) > 100
     for person, events in by_person.items():
-        state, last_week, contacts_left, contact_week = "idle", -10**9, None, None
+        state, last_week, contacts_left, contact_week = "idle", -(10**9), None, None
         for e in events:
             where = f"resident {person}: {e}"
             assert e["week"] >= last_week, where
@@ -301,8 +327,21 @@ def test_describe_shows_every_column_of_a_resident(traced_run):
     person = int(np.flatnonzero(pop.contacts > 0)[0])
     d = pop.describe(person)
     assert d["id"] == person
-    for col in ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust",
-                "service_point", "state", "episodes", "contacts"):
+    for col in (
+        "district",
+        "cell",
+        "age_band",
+        "alone",
+        "low_income",
+        "migration",
+        "kind",
+        "network",
+        "trust",
+        "service_point",
+        "state",
+        "episodes",
+        "contacts",
+    ):
         assert d[col] == getattr(pop, col)[person].item(), col
 
 
@@ -344,8 +383,9 @@ def test_contract_hours_follow_the_part_time_bands():
     in_band = np.array([(body >= lo) & (body <= hi) for _, lo, hi in PART_TIME_BANDS])
     assert np.all(in_band.sum(axis=0) == 1), "every contract lies in exactly one band"
     # The sector's bands, stated independently of PART_TIME_BANDS: up to 12 h, 20-35 h, more than 35 h.
-    np.testing.assert_allclose([(body <= 12).mean(), ((body >= 20) & (body <= 35)).mean(), (body > 35).mean()],
-                               [0.12, 0.64, 0.24], atol=0.02)
+    np.testing.assert_allclose(
+        [(body <= 12).mean(), ((body >= 20) & (body <= 35)).mean(), (body > 35).mean()], [0.12, 0.64, 0.24], atol=0.02
+    )
 
 
 def test_small_targets_are_filled_exactly():
@@ -364,13 +404,21 @@ def test_contact_capacity_matches_staff_hours(city):
     res = model.run()
     p = model.params
     fte = sum(sp.fte for sp in model.service_points)
-    expected = (fte * p["service.hours_per_fte"] * p["service.working_weeks"] * (1 - p["service.sickness_absence"])
-                * p["service.client_time_share"] / p["service.hours_per_contact"] * p["run.scale"])
+    expected = (
+        fte
+        * p["service.hours_per_fte"]
+        * p["service.working_weeks"]
+        * (1 - p["service.sickness_absence"])
+        * p["service.client_time_share"]
+        / p["service.hours_per_contact"]
+        * p["run.scale"]
+    )
     assert res.counters["contact_capacity"].sum() == pytest.approx(expected, rel=0.02)
     # client hours are recorded in real hours, before scaling
     hours = res.counters["client_hours"].sum()
     assert hours / p["service.hours_per_contact"] * p["run.scale"] == pytest.approx(
-        res.counters["contact_capacity"].sum(), abs=len(model.service_points))
+        res.counters["contact_capacity"].sum(), abs=len(model.service_points)
+    )
 
 
 @pytest.mark.slow
@@ -447,10 +495,17 @@ def tiny_population(n: int, service_point: list[int]):
     """`n` identical residents attached to the given service points, all idle."""
     from sim.population import Population
 
-    pop = Population(district=np.zeros(n, np.int16), cell=np.zeros(n, np.int32), age_band=np.full(n, 2, np.int8),
-                     alone=np.zeros(n, bool), low_income=np.zeros(n, bool), migration=np.zeros(n, bool),
-                     kind=np.zeros(n, np.int8), network=np.full(n, 0.5, np.float32),
-                     trust=np.full(n, 0.5, np.float32))
+    pop = Population(
+        district=np.zeros(n, np.int16),
+        cell=np.zeros(n, np.int32),
+        age_band=np.full(n, 2, np.int8),
+        alone=np.zeros(n, bool),
+        low_income=np.zeros(n, bool),
+        migration=np.zeros(n, bool),
+        kind=np.zeros(n, np.int8),
+        network=np.full(n, 0.5, np.float32),
+        trust=np.full(n, 0.5, np.float32),
+    )
     pop.reset_state()
     pop.service_point = np.array(service_point, dtype=np.int16)
     return pop
@@ -472,8 +527,15 @@ def serve_week(pop, capacity: list[int], week: int, **params):
     from sim.parameters import resolve
 
     # Capacity in these tests is in contacts: first and trajectory contacts take the same hours, no triage.
-    p = resolve({"demand.give_up_per_week": 0.0, **service.FOUNDATION_RULES, "service.hours_first_contact": 2.0,
-                 "service.hours_per_contact": 2.0, **params})
+    p = resolve(
+        {
+            "demand.give_up_per_week": 0.0,
+            **service.FOUNDATION_RULES,
+            "service.hours_first_contact": 2.0,
+            "service.hours_per_contact": 2.0,
+            **params,
+        }
+    )
     return service.serve(pop, service.queue(pop, week), np.array(capacity), week, p, np.random.default_rng(0))
 
 
@@ -481,8 +543,8 @@ def serve_week(pop, capacity: list[int], week: int, **params):
 def test_ongoing_clients_are_seen_before_new_requests_when_configured(repeat_priority):
     week = 10
     pop = tiny_population(2, [0, 0])
-    wait_for_first(pop, 0, since=3)        # waited 7 weeks for a first contact
-    wait_for_repeat(pop, 1, due=9)         # an ongoing client, due since last week
+    wait_for_first(pop, 0, since=3)  # waited 7 weeks for a first contact
+    wait_for_repeat(pop, 1, due=9)  # an ongoing client, due since last week
     out = serve_week(pop, [1], week, **{"service.repeat_priority": repeat_priority})
     assert list(out.served) == ([1] if repeat_priority else [0])
 
@@ -493,7 +555,7 @@ def test_first_requests_are_served_longest_waiting_first_within_capacity():
     for person, since in [(0, 18), (1, 12), (2, 15), (3, 19), (4, 20)]:
         wait_for_first(pop, person, since)
     out = serve_week(pop, [2, 5], week)
-    assert sorted(out.served) == [1, 2, 3, 4]          # service point 0: the two longest waiting; 1: both
+    assert sorted(out.served) == [1, 2, 3, 4]  # service point 0: the two longest waiting; 1: both
     assert sorted(week - pop.request_week[[1, 2, 3, 4]]) == sorted(out.first_wait)
     assert pop.state[0] == WAITING_FIRST and pop.contacts[0] == 0
 
@@ -514,9 +576,9 @@ def test_a_contact_moves_the_episode_forward_and_the_last_one_resolves_it():
 def test_clients_give_up_only_after_waiting_a_full_week():
     week = 8
     pop = tiny_population(3, [0, 0, 0])
-    wait_for_first(pop, 0, since=8)        # asked this week
-    wait_for_first(pop, 1, since=7)        # asked last week
-    wait_for_repeat(pop, 2, due=8)         # due this week
+    wait_for_first(pop, 0, since=8)  # asked this week
+    wait_for_first(pop, 1, since=7)  # asked last week
+    wait_for_repeat(pop, 2, due=8)  # due this week
     out = serve_week(pop, [0], week, **{"demand.give_up_per_week": 1.0})
     assert list(out.dropped_first) == [1]
     assert len(out.dropped_repeat) == 0 and len(out.served) == 0

@@ -40,8 +40,7 @@ def test_full_scale_registered_residents_equal_the_data_set(full_model, city):
 def test_full_scale_unregistered_residents_equal_the_data_set_at_default_settings(full_model, city):
     p = full_model.params
     _, unreg = counts(full_model)
-    np.testing.assert_array_equal(unreg, city.unregistered_counts(p["unregistered.position"],
-                                                                   p["unregistered.factor"]))
+    np.testing.assert_array_equal(unreg, city.unregistered_counts(p["unregistered.position"], p["unregistered.factor"]))
     assert unreg.sum() > 0
 
 
@@ -92,8 +91,19 @@ def test_annual_table_reports_the_configured_population(city):
 def test_columns_are_complete_and_in_range(full_model, city):
     pop = full_model.population
     n = len(pop)
-    for col in ("district", "cell", "age_band", "alone", "low_income", "migration", "kind", "network", "trust",
-                "service_point", "state"):
+    for col in (
+        "district",
+        "cell",
+        "age_band",
+        "alone",
+        "low_income",
+        "migration",
+        "kind",
+        "network",
+        "trust",
+        "service_point",
+        "state",
+    ):
         assert len(getattr(pop, col)) == n, col
     assert set(np.unique(pop.district)) == set(range(len(city.stadsdelen)))
     assert pop.age_band.min() >= 0 and pop.age_band.max() < len(AGE_BANDS)
@@ -112,8 +122,7 @@ def test_children_do_not_live_alone(full_model):
 def registered_share(model, column: str) -> np.ndarray:
     pop = model.population
     reg = pop.kind == REGISTERED
-    return np.array([getattr(pop, column)[reg & (pop.district == d)].mean()
-                     for d in range(len(model.city.stadsdelen))])
+    return np.array([getattr(pop, column)[reg & (pop.district == d)].mean() for d in range(len(model.city.stadsdelen))])
 
 
 def test_registered_age_mix_and_living_alone_follow_the_data(full_model, city):
@@ -130,8 +139,9 @@ def test_registered_age_mix_and_living_alone_follow_the_data(full_model, city):
 def test_registered_low_income_and_migration_shares_follow_the_data(full_model, city):
     """Same statistics and tolerance as above (s.e. ≤ 0.0025, tolerance 0.015 per stadsdeel)."""
     np.testing.assert_allclose(registered_share(full_model, "low_income"), city.share("low_income"), atol=0.015)
-    np.testing.assert_allclose(registered_share(full_model, "migration"), city.share("migration_background"),
-                               atol=0.015)
+    np.testing.assert_allclose(
+        registered_share(full_model, "migration"), city.share("migration_background"), atol=0.015
+    )
 
 
 def test_low_income_concentrates_in_deprived_cells(full_model):
@@ -160,7 +170,8 @@ def test_trust_and_network_means_follow_the_parameters(full_model):
         assert pop.trust[mine].mean() == pytest.approx(expected, abs=0.02), name
     assert pop.network[reg & ~pop.alone].mean() == pytest.approx(p["population.network_mean"], abs=0.01)
     assert pop.network[reg & pop.alone].mean() == pytest.approx(
-        p["population.network_mean"] + p["population.network_alone_shift"], abs=0.01)
+        p["population.network_mean"] + p["population.network_alone_shift"], abs=0.01
+    )
 
 
 # ---- where the unregistered live ----------------------------------------------------------------------

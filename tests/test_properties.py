@@ -19,8 +19,7 @@ from sim.parameters import PARAMETERS
 from sim.population import _bernoulli_mean_preserving
 from sim.streams import GroupStreams, Streams, replication_seeds
 
-settings.register_profile("welzijnsim", derandomize=True, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("welzijnsim", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("welzijnsim")
 
 weights_st = st.lists(st.floats(0.001, 1e6, allow_nan=False), min_size=1, max_size=40).map(np.array)
@@ -56,12 +55,13 @@ def test_bernoulli_mean_preserving_is_higher_where_the_weight_is_higher(share, s
     n = 40_000
     weights = np.repeat([0.5, 2.0], n // 2)
     draws = _bernoulli_mean_preserving(np.random.default_rng(seed), share, weights)
-    assert draws[n // 2:].mean() > draws[: n // 2].mean()
+    assert draws[n // 2 :].mean() > draws[: n // 2].mean()
 
 
 # ---- parameter checks: every value in range passes unchanged, every value outside is refused ---------
-NUMERIC = sorted(n for n, p in PARAMETERS.items() if p.kind in (int, float) and p.low is not None
-                 and p.high is not None)
+NUMERIC = sorted(
+    n for n, p in PARAMETERS.items() if p.kind in (int, float) and p.low is not None and p.high is not None
+)
 
 
 @given(name=st.sampled_from(NUMERIC), u=st.floats(0.0, 1.0))
@@ -92,8 +92,11 @@ def test_parameter_checks_refuse_non_numbers(name, bad):
 
 
 # ---- batching of study tasks: nothing lost, nothing repeated, order kept -------------------------------
-@given(items=st.lists(st.integers(), max_size=300), workers=st.integers(1, 64),
-       size=st.one_of(st.none(), st.integers(1, 50)))
+@given(
+    items=st.lists(st.integers(), max_size=300),
+    workers=st.integers(1, 64),
+    size=st.one_of(st.none(), st.integers(1, 50)),
+)
 def test_batches_partition_the_items_in_order(items, workers, size):
     parts = batches(items, workers, size)
     assert [x for part in parts for x in part] == items

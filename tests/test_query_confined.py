@@ -20,8 +20,21 @@ from test_robust_inputs import assert_bad_input, invoke, snapshot
 def study(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("query")
     out = root / "s"
-    r = invoke("study", BASELINE, "--set", "run.scale=0.02", "--set", "run.years=1", "--workers", "0", "--quiet",
-               "--replications", 2, "--out", out)
+    r = invoke(
+        "study",
+        BASELINE,
+        "--set",
+        "run.scale=0.02",
+        "--set",
+        "run.years=1",
+        "--workers",
+        "0",
+        "--quiet",
+        "--replications",
+        2,
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
     (root / "secret.csv").write_text("password\nhunter2\n", encoding="utf-8")
     return out

@@ -55,7 +55,7 @@ def paired_runs(city, params: dict = PARAMS, seeds=SEEDS):
     fast, ref = [], []
     for seed in seeds:
         model = WelzijnModel(city, params, seed)
-        reference = ReferenceModel(model, seed)          # same population and staff, before either runs
+        reference = ReferenceModel(model, seed)  # same population and staff, before either runs
         fast.append(outcomes(fast_counters(model.run())))
         ref.append(outcomes(reference.run()))
     return fast, ref
@@ -69,8 +69,13 @@ def paired_test(fast, ref, alpha: float = ALPHA) -> dict[str, dict]:
     for name in names:
         d = np.array([r[name] - f[name] for f, r in zip(fast, ref)])
         se = d.std(ddof=1) / math.sqrt(n)
-        out[name] = {"fast": np.mean([f[name] for f in fast]), "reference": np.mean([r[name] for r in ref]),
-                     "diff": d.mean(), "tol": crit * se, "t": d.mean() / se if se > 0 else 0.0}
+        out[name] = {
+            "fast": np.mean([f[name] for f in fast]),
+            "reference": np.mean([r[name] for r in ref]),
+            "diff": d.mean(),
+            "tol": crit * se,
+            "t": d.mean() / se if se > 0 else 0.0,
+        }
     return out
 
 
@@ -85,7 +90,8 @@ def test_reference_matches_fast_engine(runs):
     for name, row in paired_test(fast, ref).items():
         assert abs(row["diff"]) <= row["tol"], (
             f"{name}: fast {row['fast']:.4f}, reference {row['reference']:.4f}, "
-            f"mean paired difference {row['diff']:+.4f} beyond ±{row['tol']:.4f}")
+            f"mean paired difference {row['diff']:+.4f} beyond ±{row['tol']:.4f}"
+        )
 
 
 @pytest.mark.slow
@@ -121,5 +127,7 @@ if __name__ == "__main__":
     print("| Outcome | fast engine | reference | mean paired difference | tolerance | t |")
     print("|---|---|---|---|---|---|")
     for name, row in paired_test(fast, ref).items():
-        print(f"| {name} | {row['fast']:.4f} | {row['reference']:.4f} | {row['diff']:+.4f} | ±{row['tol']:.4f} | "
-              f"{row['t']:+.2f} |")
+        print(
+            f"| {name} | {row['fast']:.4f} | {row['reference']:.4f} | {row['diff']:+.4f} | ±{row['tol']:.4f} | "
+            f"{row['t']:+.2f} |"
+        )

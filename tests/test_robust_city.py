@@ -23,17 +23,36 @@ SOURCE = (DATA_DIR / "den_haag.toml").read_text(encoding="utf-8")
 VALUE = re.compile(r"^(?P<key>\w+) = \{ value = (?P<value>\[[^\]]*\]|[^,]+),", flags=re.M)
 SITES = list(VALUE.finditer(SOURCE))
 COUNTS = {"wijken", "servicepunten", "total", "registered_population"}
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-never_allowed = st.sampled_from([
-    "nan", "inf", "-inf", "-1", "-0.5", "1e300", "-1e300", '"many"', "[[1.0]]", "[nan, 0.5]", "[-1.0, 2.0]",
-    "[]", "true", "{ x = 1 }", "[1, [2]]",
-])
+never_allowed = st.sampled_from(
+    [
+        "nan",
+        "inf",
+        "-inf",
+        "-1",
+        "-0.5",
+        "1e300",
+        "-1e300",
+        '"many"',
+        "[[1.0]]",
+        "[nan, 0.5]",
+        "[-1.0, 2.0]",
+        "[]",
+        "true",
+        "{ x = 1 }",
+        "[1, [2]]",
+    ]
+)
 
 
 def _with(site: re.Match, literal: str) -> str:
-    return SOURCE[:site.start("value")] + literal + SOURCE[site.end("value"):]
+    return SOURCE[: site.start("value")] + literal + SOURCE[site.end("value") :]
 
 
 def _expected_field(site: re.Match) -> str:
@@ -54,8 +73,10 @@ def test_generated_bad_city_values_name_file_and_field(tmp_path_factory, i, lite
 
 
 @SETTINGS
-@given(i=st.sampled_from([k for k, s in enumerate(SITES) if s["key"] in COUNTS]),
-       literal=st.sampled_from(["0.5", "2.25", "0", "-3"]))
+@given(
+    i=st.sampled_from([k for k, s in enumerate(SITES) if s["key"] in COUNTS]),
+    literal=st.sampled_from(["0.5", "2.25", "0", "-3"]),
+)
 def test_fractional_or_nonpositive_counts(tmp_path_factory, i, literal):
     site = SITES[i]
     path = tmp_path_factory.mktemp("count") / "broken.toml"
@@ -64,15 +85,28 @@ def test_fractional_or_nonpositive_counts(tmp_path_factory, i, literal):
         load_city(path)
 
 
-@pytest.mark.parametrize("pattern,replacement,words", [
-    ("integral_cost_per_fte = { value = 95000.0", "integral_cost_per_fte = { value = 0.0", ["integral_cost_per_fte"]),
-    ("integral_cost_per_fte = { value = 95000.0", "integral_cost_per_fte = { value = -95000.0",
-     ["integral_cost_per_fte"]),
-    # The individual-support budget is welfare_subsidies - area_based_welfare: it must stay positive.
-    ("welfare_subsidies = { value = 35.0e6", "welfare_subsidies = { value = 20.0e6",
-     ["welfare_subsidies", "area_based_welfare", "individual support"]),
-    ("name = \"Den Haag\"", "name = \"\"", ["city.name"]),
-])
+@pytest.mark.parametrize(
+    "pattern,replacement,words",
+    [
+        (
+            "integral_cost_per_fte = { value = 95000.0",
+            "integral_cost_per_fte = { value = 0.0",
+            ["integral_cost_per_fte"],
+        ),
+        (
+            "integral_cost_per_fte = { value = 95000.0",
+            "integral_cost_per_fte = { value = -95000.0",
+            ["integral_cost_per_fte"],
+        ),
+        # The individual-support budget is welfare_subsidies - area_based_welfare: it must stay positive.
+        (
+            "welfare_subsidies = { value = 35.0e6",
+            "welfare_subsidies = { value = 20.0e6",
+            ["welfare_subsidies", "area_based_welfare", "individual support"],
+        ),
+        ('name = "Den Haag"', 'name = ""', ["city.name"]),
+    ],
+)
 def test_cross_field_and_money_rules(tmp_path, pattern, replacement, words):
     assert pattern in SOURCE
     path = tmp_path / "broken.toml"
@@ -103,12 +137,15 @@ def test_cli_exits_2_on_any_broken_city(tmp_path_factory, i, literal):
     assert snapshot(d) == before
 
 
-@pytest.mark.parametrize("data,words", [
-    (SOURCE.replace("Den Haag", "D\u00e9n Haag", 1).encode("latin-1", errors="replace"), ["UTF-8"]),
-    (SOURCE.encode("utf-16"), ["UTF-8"]),
-    (b"[city\n", ["not valid TOML"]),
-    (("[city]\nx = " + "[" * 3000 + "]" * 3000 + "\n").encode(), ["nested"]),
-])
+@pytest.mark.parametrize(
+    "data,words",
+    [
+        (SOURCE.replace("Den Haag", "D\u00e9n Haag", 1).encode("latin-1", errors="replace"), ["UTF-8"]),
+        (SOURCE.encode("utf-16"), ["UTF-8"]),
+        (b"[city\n", ["not valid TOML"]),
+        (("[city]\nx = " + "[" * 3000 + "]" * 3000 + "\n").encode(), ["nested"]),
+    ],
+)
 def test_unreadable_city_files(tmp_path, data, words):
     path = tmp_path / "c.toml"
     path.write_bytes(data)

@@ -24,8 +24,12 @@ from analysis.cli import app
 from sim.parameters import PARAMETERS
 
 runner = CliRunner()
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 NUMERIC = [n for n, p in PARAMETERS.items() if p.kind in (int, float)]
 ANY_PARAM = list(PARAMETERS)
 
@@ -81,7 +85,9 @@ def _deep(depth: int, inline_table: bool) -> str:
 huge_ints = st.integers(min_value=20, max_value=6000).map(lambda n: "9" * n)
 deep_values = st.tuples(st.integers(min_value=2, max_value=3000), st.booleans()).map(lambda t: _deep(*t))
 bad_literals = st.one_of(
-    huge_ints, huge_ints.map(lambda s: "-" + s), deep_values,
+    huge_ints,
+    huge_ints.map(lambda s: "-" + s),
+    deep_values,
     st.sampled_from(["nan", "inf", "-inf", "+nan", "[]", "{}", "[1, 2]", '"ten"', "1979-05-27", "{x = 1}"]),
 )
 
@@ -113,7 +119,7 @@ def test_generated_bad_scenario_values_exit_2_naming_the_field(tmp_path_factory,
 unsafe_names = st.one_of(
     st.sampled_from(["..", ".", "-x", ".hidden", "a/b", "a\\b", "", " ", "a b", "x=y", "../up", "é"]),
     st.integers(min_value=101, max_value=2000).map(lambda n: "a" * n),
-    st.text(alphabet="./\\:*?\"<>| \t", min_size=1, max_size=8),
+    st.text(alphabet='./\\:*?"<>| \t', min_size=1, max_size=8),
 )
 
 
@@ -125,8 +131,9 @@ def test_path_unsafe_scenario_names_exit_2(tmp_path_factory, name):
     f = d / "n.toml"
     f.write_text(f"[scenario]\nname = {_toml(name)}\n", encoding="utf-8")
     assert_bad_input(invoke("validate", f), "scenario.name")
-    assert_bad_input(invoke("run", BASELINE, "--set", f"scenario.name={_toml(name)}", "--out", d / "o"),
-                     "scenario.name")
+    assert_bad_input(
+        invoke("run", BASELINE, "--set", f"scenario.name={_toml(name)}", "--out", d / "o"), "scenario.name"
+    )
     assert not (d / "o").exists()
 
 
@@ -137,11 +144,14 @@ def test_scenario_named_dotdot_never_writes_the_working_directory(tmp_path, monk
     assert sorted(os.listdir(tmp_path)) == ["s.toml"]
 
 
-@pytest.mark.parametrize("data,words", [
-    (b"\xff\xfe[\x00s\x00]\x00", ["UTF-8"]),                                  # UTF-16 file
-    (b'[scenario]\nname = "caf\xe9"\n', ["UTF-8", "byte"]),                  # Latin-1
-    (b"[scenario\nname = 1", ["not valid TOML"]),
-])
+@pytest.mark.parametrize(
+    "data,words",
+    [
+        (b"\xff\xfe[\x00s\x00]\x00", ["UTF-8"]),  # UTF-16 file
+        (b'[scenario]\nname = "caf\xe9"\n', ["UTF-8", "byte"]),  # Latin-1
+        (b"[scenario\nname = 1", ["not valid TOML"]),
+    ],
+)
 def test_unreadable_scenario_files_exit_2(tmp_path, data, words):
     f = tmp_path / "x.toml"
     f.write_bytes(data)
@@ -206,20 +216,24 @@ def test_generated_bad_set_values_exit_2_naming_the_field(tmp_path_factory, name
 def test_set_value_with_a_line_break_is_refused(tmp_path_factory, first, second, sep):
     d = tmp_path_factory.mktemp("nl")
     default = PARAMETERS[first].default
-    assert_bad_input(invoke("run", BASELINE, "--set", f"{first}={default}{sep}{second}=1", "--out", d / "o"),
-                     first, "line break")
+    assert_bad_input(
+        invoke("run", BASELINE, "--set", f"{first}={default}{sep}{second}=1", "--out", d / "o"), first, "line break"
+    )
 
 
-@pytest.mark.parametrize("assignment,words", [
-    ("scenario.city=atlantis", ["--set scenario.city=atlantis", "scenario.city", "atlantis"]),
-    ("scenario.city=../../etc/passwd", ["scenario.city"]),
-    ("scenario.base=does-not-exist", ["--set scenario.base=does-not-exist", "scenario.base", "does-not-exist"]),
-    ("scenario.base=5", ["scenario.base"]),
-    ("scale=0.2", ["'run.scale'"]),
-    ("years=2", ["'run.years'"]),
-    ("demand.scale=0.2", ["demand.scale"]),
-    ("=3", ["--set =3"]),
-])
+@pytest.mark.parametrize(
+    "assignment,words",
+    [
+        ("scenario.city=atlantis", ["--set scenario.city=atlantis", "scenario.city", "atlantis"]),
+        ("scenario.city=../../etc/passwd", ["scenario.city"]),
+        ("scenario.base=does-not-exist", ["--set scenario.base=does-not-exist", "scenario.base", "does-not-exist"]),
+        ("scenario.base=5", ["scenario.base"]),
+        ("scale=0.2", ["'run.scale'"]),
+        ("years=2", ["'run.years'"]),
+        ("demand.scale=0.2", ["demand.scale"]),
+        ("=3", ["--set =3"]),
+    ],
+)
 def test_set_scenario_fields_are_validated(tmp_path, assignment, words):
     assert_bad_input(invoke("run", BASELINE, "--set", assignment, "--out", tmp_path / "o"), *words)
     assert not (tmp_path / "o").exists()
@@ -235,37 +249,60 @@ def test_set_scenario_base_is_applied(tmp_path):
 
 
 # ---- options ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("args,words", [
-    (["--replications", "0"], ["--replications 0"]),
-    (["--replications", "-3"], ["--replications -3"]),
-    (["--replications", "100001"], ["--replications 100001"]),
-    (["--seed", "-1"], ["--seed -1"]),
-    (["--seed", str(2**70)], ["--seed"]),
-])
+@pytest.mark.parametrize(
+    "args,words",
+    [
+        (["--replications", "0"], ["--replications 0"]),
+        (["--replications", "-3"], ["--replications -3"]),
+        (["--replications", "100001"], ["--replications 100001"]),
+        (["--seed", "-1"], ["--seed -1"]),
+        (["--seed", str(2**70)], ["--seed"]),
+    ],
+)
 @pytest.mark.slow
 @pytest.mark.parametrize("command", ["run", "check-model", "staffing", "budget"])
 def test_bad_seed_and_replications_name_the_option(tmp_path, command, args, words):
-    r = invoke(command, BASELINE, *args, "--out" if command != "check-model" else "--quiet", *(
-        [tmp_path / "o"] if command != "check-model" else []))
+    r = invoke(
+        command,
+        BASELINE,
+        *args,
+        "--out" if command != "check-model" else "--quiet",
+        *([tmp_path / "o"] if command != "check-model" else []),
+    )
     assert_bad_input(r, *words)
     assert "--set" not in r.output  # the user never typed a --set
 
 
 def test_study_batch_size_and_replications(tmp_path):
-    for args, word in ((["--batch-size", "0"], "--batch-size 0"), (["--batch-size", "-2"], "--batch-size -2"),
-                       (["--replications", "0"], "--replications 0"), (["--workers", "-1"], "--workers -1")):
+    for args, word in (
+        (["--batch-size", "0"], "--batch-size 0"),
+        (["--batch-size", "-2"], "--batch-size -2"),
+        (["--replications", "0"], "--replications 0"),
+        (["--workers", "-1"], "--workers -1"),
+    ):
         assert_bad_input(invoke("study", BASELINE, *args, "--out", tmp_path / "s"), word)
         assert not (tmp_path / "s").exists()
 
 
-@pytest.mark.parametrize("address", ["tcp://", "tcp://nohost:notaport", "udp://1.2.3.4:1", "tcp://[::1", "nonsense",
-                                     "tcp://127.0.0.1:99999", "tcp://127.0.0.1:1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "tcp://",
+        "tcp://nohost:notaport",
+        "udp://1.2.3.4:1",
+        "tcp://[::1",
+        "nonsense",
+        "tcp://127.0.0.1:99999",
+        "tcp://127.0.0.1:1",
+    ],
+)
 def test_malformed_or_dead_scheduler_fails_fast(tmp_path, address):
     import time
 
     t0 = time.monotonic()
-    assert_bad_input(invoke("study", BASELINE, "--scheduler", address, "--out", tmp_path / "s", "--quiet"),
-                     "--scheduler")
+    assert_bad_input(
+        invoke("study", BASELINE, "--scheduler", address, "--out", tmp_path / "s", "--quiet"), "--scheduler"
+    )
     assert time.monotonic() - t0 < 15
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
 

@@ -72,22 +72,43 @@ def test_corrupt_manifest_exits_2_in_every_command(copy, tmp_path, case):
     change(m)
     _write_manifest(copy, m)
     before = snapshot(copy)
-    for args in (["compare", copy, copy], ["study", "--resume", "--out", copy, "--workers", "0", "--quiet"],
-                 ["export", copy, "--format", "csv", "--out", tmp_path / "x.csv"], ["query", copy, "SELECT 1"]):
+    for args in (
+        ["compare", copy, copy],
+        ["study", "--resume", "--out", copy, "--workers", "0", "--quiet"],
+        ["export", copy, "--format", "csv", "--out", tmp_path / "x.csv"],
+        ["query", copy, "SELECT 1"],
+    ):
         assert_bad_input(invoke(*args), "manifest.json", field)
     assert snapshot(copy) == before
     assert not (tmp_path / "x.csv").exists()
 
 
-json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner,
-                                                                                       max_size=3), max_leaves=6)
-FIELDS = ["kind", "scenarios", "seed", "replications", "options", "identity", "runs",
-          "scenarios.0", "scenarios.0.name", "scenarios.0.city", "scenarios.0.params"]
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
+FIELDS = [
+    "kind",
+    "scenarios",
+    "seed",
+    "replications",
+    "options",
+    "identity",
+    "runs",
+    "scenarios.0",
+    "scenarios.0.name",
+    "scenarios.0.city",
+    "scenarios.0.params",
+]
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @pytest.mark.slow
 @given(field=st.sampled_from(FIELDS), value=json_values)
 def test_generated_manifest_damage_never_tracebacks(study, tmp_path_factory, field, value):
@@ -103,8 +124,11 @@ def test_generated_manifest_damage_never_tracebacks(study, tmp_path_factory, fie
         m[node][int(path[0])][path[1]] = value
     _write_manifest(d, m)
     before = snapshot(d)
-    for args in (["compare", d, d, "--level", "city"], ["query", d, "SELECT count(*) FROM summary"],
-                 ["export", d, "--format", "csv", "--out", d.parent / "x.csv"]):
+    for args in (
+        ["compare", d, d, "--level", "city"],
+        ["query", d, "SELECT count(*) FROM summary"],
+        ["export", d, "--format", "csv", "--out", d.parent / "x.csv"],
+    ):
         r = invoke(*args)
         assert r.exit_code in (0, 2), f"{args[0]}: exit {r.exit_code} {r.output} {r.exception!r}"
         assert "Traceback" not in r.output
@@ -147,8 +171,9 @@ def test_stray_runs_and_folders_are_not_summarised(copy):
     after = pd.read_parquet(copy / "summary.parquet")
     assert set(after.scenario) == {"baseline"} and after["n"].max() == 2
     pd.testing.assert_frame_equal(after, summary_before)
-    q = invoke("query", copy, "SELECT count(DISTINCT replication) AS n, count(DISTINCT scenario) AS s FROM annual",
-               "--csv")
+    q = invoke(
+        "query", copy, "SELECT count(DISTINCT replication) AS n, count(DISTINCT scenario) AS s FROM annual", "--csv"
+    )
     assert q.exit_code == 0 and q.output.strip().splitlines()[-1] == "2,1", q.output
 
 
@@ -166,8 +191,7 @@ def test_damaged_summary_on_export_and_its_rebuild(copy, tmp_path, damage):
     s = copy / "summary.parquet"
     good = pd.read_parquet(s)
     s.write_bytes({"truncated": s.read_bytes()[:300], "text": b"not parquet", "empty": b""}[damage])
-    assert_bad_input(invoke("export", copy, "--format", "csv", "--out", tmp_path / "x.csv"), str(s),
-                     "study --resume")
+    assert_bad_input(invoke("export", copy, "--format", "csv", "--out", tmp_path / "x.csv"), str(s), "study --resume")
     assert not (tmp_path / "x.csv").exists()
     r = invoke("study", "--resume", "--out", copy, "--workers", "0", "--quiet")  # rebuilds, computes nothing
     assert r.exit_code == 0 and "0 run(s) computed" in r.output, r.output

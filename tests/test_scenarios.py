@@ -16,9 +16,9 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 # Malformed scenario files in tests/data and the field (or words) the error message must name.
 BAD_FILES = {
     "bad_toml.toml": ["not valid TOML", "line 2"],
-    "bad_unknown_key.toml": ["demand.episode_rat", "episode_rate"],      # names the field and suggests
+    "bad_unknown_key.toml": ["demand.episode_rat", "episode_rate"],  # names the field and suggests
     "bad_unknown_section.toml": ["demnd", "demand"],
-    "bad_out_of_range.toml": ["demand.episode_rate", "0.9", "0.5"],      # found and allowed
+    "bad_out_of_range.toml": ["demand.episode_rate", "0.9", "0.5"],  # found and allowed
     "bad_wrong_type.toml": ["run.years", "ten"],
     "bad_missing_scenario.toml": ["[scenario]"],
     "bad_scenario_field.toml": ["scenario.owner"],
@@ -27,8 +27,8 @@ BAD_FILES = {
     "bad_bool.toml": ["service.repeat_priority"],
     "bad_top_level.toml": ["years", "section"],
     "bad_city.toml": ["scenario.city", "atlantis"],
-    "bad_nan.toml": ["demand.episode_rate", "nan"],                      # valid TOML, not a number in range
-    "bad_bool_replications.toml": ["scenario.replications", "True"],     # a bool is not a whole number
+    "bad_nan.toml": ["demand.episode_rate", "nan"],  # valid TOML, not a number in range
+    "bad_bool_replications.toml": ["scenario.replications", "True"],  # a bool is not a whole number
 }
 
 # Bad --set assignments and the words their message must contain.
@@ -109,9 +109,18 @@ def test_scenario_by_name_finds_the_shipped_file():
 
 
 def test_overrides_apply_are_coerced_and_win_over_the_file():
-    sc = load_scenario(BASELINE, ["run.years=2", "run.scale=0.05", "demand.episode_rate=0.2",
-                                  "budget.mode=budget", "service.repeat_priority=false", "scenario.seed=7",
-                                  "run.years=3.0"])
+    sc = load_scenario(
+        BASELINE,
+        [
+            "run.years=2",
+            "run.scale=0.05",
+            "demand.episode_rate=0.2",
+            "budget.mode=budget",
+            "service.repeat_priority=false",
+            "scenario.seed=7",
+            "run.years=3.0",
+        ],
+    )
     p = sc.params()
     assert p["run.years"] == 3 and isinstance(p["run.years"], int)  # the last assignment wins
     assert p["run.scale"] == 0.05 and p["demand.episode_rate"] == 0.2
@@ -120,8 +129,9 @@ def test_overrides_apply_are_coerced_and_win_over_the_file():
     assert load_scenario(BASELINE).params()["run.scale"] == 1.0  # the file itself is untouched
 
 
-@pytest.mark.parametrize("path", SHIPPED + [DATA / "scenario_minimal.toml"],
-                         ids=[p.stem for p in SHIPPED] + ["minimal"])
+@pytest.mark.parametrize(
+    "path", SHIPPED + [DATA / "scenario_minimal.toml"], ids=[p.stem for p in SHIPPED] + ["minimal"]
+)
 def test_resolved_scenario_round_trips(tmp_path, path):
     """`to_toml` (written next to the results as scenario.toml) loads back to the same scenario."""
     sc = load_scenario(path, ["run.years=2"])

@@ -69,22 +69,34 @@ def test_staffing_city_share_is_a_number(tmp_path):
 
 @pytest.mark.slow
 def test_budget(tmp_path):
-    text = cli("budget", SCENARIO, *FAST, "--replications", 2, "--workers", 0, "--quiet", "--out",
-               tmp_path / "budget")
+    text = cli("budget", SCENARIO, *FAST, "--replications", 2, "--workers", 0, "--quiet", "--out", tmp_path / "budget")
     assert "Noord" in text
 
 
 @pytest.mark.slow
 def test_study_compare_query_export(tmp_path):
     out = tmp_path / "study"
-    cli("study", SCENARIO, *FAST, "--variant", "more:staffing.individual_support_factor=2",
-        "--replications", 2, "--workers", 0, "--quiet", "--out", out)
+    cli(
+        "study",
+        SCENARIO,
+        *FAST,
+        "--variant",
+        "more:staffing.individual_support_factor=2",
+        "--replications",
+        2,
+        "--workers",
+        0,
+        "--quiet",
+        "--out",
+        out,
+    )
     summary = pd.read_parquet(out / "summary.parquet")
     city = summary[summary["area"] == "Voorbeeldstad"]
     share = city[city["metric"] == "share_within_target"]
     assert len(share) > 0 and share["mean"].notna().all()
-    assert "Noord" in cli("compare", out, out, "--scenario-a", "voorbeeldstad", "--scenario-b", "more",
-                          "--level", "stadsdeel")
+    assert "Noord" in cli(
+        "compare", out, out, "--scenario-a", "voorbeeldstad", "--scenario-b", "more", "--level", "stadsdeel"
+    )
     assert "Voorbeeldstad" in cli("query", out, "SELECT DISTINCT area FROM summary ORDER BY area")
     cli("export", out, "--format", "csv", "--out", tmp_path / "summary.csv")
     assert (tmp_path / "summary.csv").stat().st_size > 0

@@ -24,23 +24,32 @@ from sim.city import load_city
 from sim.service import FOUNDATION_RULES
 
 CITY = Path(__file__).parent / "data" / "study_one_point.toml"
-N = 5000          # residents in the test city, all adults with relative risk 1
-LAM = 3.25        # help requests per week
+N = 5000  # residents in the test city, all adults with relative risk 1
+LAM = 3.25  # help requests per week
 CONTACTS_PER_FTE_WEEK = 10.0  # 36 h x 0.65 client time / 2.34 h per contact, no absence, 52 working weeks
 
 
 def single_queue_params(years: int) -> dict:
     h = LAM / N
     return {
-        "run.years": years, "run.scale": 1.0,
+        "run.years": years,
+        "run.scale": 1.0,
         "demand.episode_rate": -52.0 * math.log1p(-h),  # weekly hazard h for everyone
-        "demand.network_protection": 0.0, "demand.self_solve_share": 0.0, "demand.self_solve_network_effect": 0.0,
-        "demand.seek_help_min": 1.0, "demand.seek_help_max": 1.0,
-        "demand.contacts_mean": 1.0, "demand.give_up_per_week": 0.0,
-        "service.sickness_absence": 0.0, "service.working_weeks": 52.0,
-        "service.hours_per_fte": 36.0, "service.client_time_share": 0.65, "service.hours_per_contact": 2.34,
+        "demand.network_protection": 0.0,
+        "demand.self_solve_share": 0.0,
+        "demand.self_solve_network_effect": 0.0,
+        "demand.seek_help_min": 1.0,
+        "demand.seek_help_max": 1.0,
+        "demand.contacts_mean": 1.0,
+        "demand.give_up_per_week": 0.0,
+        "service.sickness_absence": 0.0,
+        "service.working_weeks": 52.0,
+        "service.hours_per_fte": 36.0,
+        "service.client_time_share": 0.65,
+        "service.hours_per_contact": 2.34,
         # One kind of contact, no triage, no walk-in leaving (issue 9's rules off): Lindley's queue.
-        **FOUNDATION_RULES, "service.hours_first_contact": 2.34,
+        **FOUNDATION_RULES,
+        "service.hours_first_contact": 2.34,
     }
 
 
@@ -57,9 +66,9 @@ def share_within(lam: float, c: int, within_weeks: int, qmax: int = 2000) -> flo
     pi = np.zeros(qmax + 1)
     pi[0] = 1.0
     for _ in range(100_000):
-        conv = np.convolve(pi, pa)                     # law of Q + A
+        conv = np.convolve(pi, pa)  # law of Q + A
         nxt = np.zeros_like(pi)
-        after = np.arange(len(conv)) - c               # Q + A - c
+        after = np.arange(len(conv)) - c  # Q + A - c
         nxt[0] = conv[after <= 0].sum()
         pos = after > 0
         np.add.at(nxt, np.minimum(after[pos], qmax), conv[pos])
@@ -68,9 +77,9 @@ def share_within(lam: float, c: int, within_weeks: int, qmax: int = 2000) -> flo
             break
         pi = nxt
     # Position k of a random arrival among its week's arrivals: P(k = j) = P(A >= j) / lam.
-    p_at_least = 1.0 - np.concatenate([[0.0], np.cumsum(pa)[:-1]])   # P(A >= j), j = 0..
+    p_at_least = 1.0 - np.concatenate([[0.0], np.cumsum(pa)[:-1]])  # P(A >= j), j = 0..
     cdf_q = np.cumsum(pi)
-    limit = (within_weeks + 1) * c                     # W <= w  <=>  Q + k <= (w + 1) c
+    limit = (within_weeks + 1) * c  # W <= w  <=>  Q + k <= (w + 1) c
     return float(sum(p_at_least[j] / lam * cdf_q[min(limit - j, qmax)] for j in range(1, min(limit, len(pa) - 1) + 1)))
 
 
@@ -117,8 +126,21 @@ def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
 
     repo = Path(__file__).resolve().parents[1]
     out = tmp_path / "st"
-    args = ["staffing", str(repo / "scenarios" / "baseline.toml"), "--set", "run.scale=0.01", "--set", "run.years=1",
-            "--replications", "2", "--workers", "0", "--quiet", "--out", str(out)]
+    args = [
+        "staffing",
+        str(repo / "scenarios" / "baseline.toml"),
+        "--set",
+        "run.scale=0.01",
+        "--set",
+        "run.years=1",
+        "--replications",
+        "2",
+        "--workers",
+        "0",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     assert "City by year:" in r.output and "Servicepunt XL" in r.output and "area-based" in r.output

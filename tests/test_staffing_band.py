@@ -19,8 +19,9 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_every_prior_is_in_the_parameter_table_with_unit_range_and_source():
     table = markdown_table()
-    assert {"demand.episode_rate", "demand.seek_help_max", "demand.contacts_mean",
-            "service.hours_per_contact"} <= set(PRIORS)
+    assert {"demand.episode_rate", "demand.seek_help_max", "demand.contacts_mean", "service.hours_per_contact"} <= set(
+        PRIORS
+    )
     for name, (low, high) in PRIORS.items():
         p = PARAMETERS[name]
         assert p.low <= low < high <= p.high, name
@@ -52,9 +53,25 @@ def _staffing(tmp_path, *extra):
     from analysis.cli import app
 
     out = tmp_path / "st"
-    args = ["staffing", str(REPO / "scenarios" / "baseline.toml"), "--set", "run.scale=0.02", "--set", "run.years=1",
-            "--set", "run.warmup_weeks=13", "--replications", "3", "--workers", "0", "--quiet", "--out", str(out),
-            "--no-service-points", *extra]
+    args = [
+        "staffing",
+        str(REPO / "scenarios" / "baseline.toml"),
+        "--set",
+        "run.scale=0.02",
+        "--set",
+        "run.years=1",
+        "--set",
+        "run.warmup_weeks=13",
+        "--replications",
+        "3",
+        "--workers",
+        "0",
+        "--quiet",
+        "--out",
+        str(out),
+        "--no-service-points",
+        *extra,
+    ]
     r = CliRunner().invoke(app, args)
     assert r.exit_code == 0, r.output
     return r.output, json.loads((out / "manifest.json").read_text())

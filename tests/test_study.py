@@ -29,15 +29,30 @@ def cli(*args: str):
 
 
 def _annual(directory: Path) -> pd.DataFrame:
-    return load_table(directory, "annual").sort_values(
-        ["scenario", "replication", "level", "area", "year"]).reset_index(drop=True)
+    return (
+        load_table(directory, "annual")
+        .sort_values(["scenario", "replication", "level", "area", "year"])
+        .reset_index(drop=True)
+    )
 
 
 @pytest.fixture(scope="module")
 def small_study(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("study") / "s"
-    r = cli("study", BASELINE, *SMALL, "--variant", "more:staffing.individual_support_factor=2",
-            "--replications", 3, "--workers", 0, "--quiet", "--out", out)
+    r = cli(
+        "study",
+        BASELINE,
+        *SMALL,
+        "--variant",
+        "more:staffing.individual_support_factor=2",
+        "--replications",
+        3,
+        "--workers",
+        0,
+        "--quiet",
+        "--out",
+        out,
+    )
     assert r.exit_code == 0, r.output
     return out
 
@@ -61,8 +76,12 @@ def test_store_layout(small_study):
 
 
 def test_duckdb_query_in_place(small_study):
-    r = cli("query", small_study, "SELECT scenario, count(*) AS n FROM annual WHERE level = 'city' "
-                                  "GROUP BY scenario ORDER BY scenario", "--csv")
+    r = cli(
+        "query",
+        small_study,
+        "SELECT scenario, count(*) AS n FROM annual WHERE level = 'city' GROUP BY scenario ORDER BY scenario",
+        "--csv",
+    )
     assert r.exit_code == 0, r.output
     assert r.output.strip().splitlines() == ["scenario,n", "baseline,3", "more,3"]
     r = cli("query", small_study, "SELECT count(*) FROM summary WHERE metric = 'share_within_target'")
@@ -84,11 +103,18 @@ def test_export_xlsx_and_csv(small_study, tmp_path):
 def test_compare_is_paired_by_seed(small_study):
     from analysis.compare import compare_studies
 
-    diff = compare_studies(small_study, small_study, level="city", scenario_a="baseline", scenario_b="more",
-                           metrics=["fte_individual_support"])
+    diff = compare_studies(
+        small_study,
+        small_study,
+        level="city",
+        scenario_a="baseline",
+        scenario_b="more",
+        metrics=["fte_individual_support"],
+    )
     assert (diff.pairs == 3).all() and (diff.diff_p10 > 0).all()
-    same = compare_studies(small_study, small_study, level="stadsdeel", metrics=["help_requests"],
-                           scenario_b="baseline")  # default B is the first scenario that is not A's
+    same = compare_studies(
+        small_study, small_study, level="stadsdeel", metrics=["help_requests"], scenario_b="baseline"
+    )  # default B is the first scenario that is not A's
     assert (same.diff_p10 == 0).all() and (same.diff_p90 == 0).all()
     r = cli("compare", small_study, small_study, "--scenario-b", "more", "--level", "city")
     assert r.exit_code == 0 and "paired seeds" in r.output, r.output
@@ -97,12 +123,16 @@ def test_compare_is_paired_by_seed(small_study):
 @pytest.mark.slow
 def test_killed_study_resumes_to_the_same_result(tmp_path):
     reps = 24
-    args = ["study", BASELINE, *SMALL, "--replications", str(reps), "--workers", "0", "--batch-size", "1",
-            "--quiet"]
+    args = ["study", BASELINE, *SMALL, "--replications", str(reps), "--workers", "0", "--batch-size", "1", "--quiet"]
     killed = tmp_path / "killed"
     exe = [sys.executable, "-c", "from analysis.cli import app; app()"]
-    proc = subprocess.Popen(exe + args + ["--out", str(killed)], cwd=REPO, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        exe + args + ["--out", str(killed)],
+        cwd=REPO,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     part = killed / "outcomes" / "annual" / "scenario=baseline"
     try:
         deadline = time.time() + 60
@@ -129,7 +159,9 @@ def test_killed_study_resumes_to_the_same_result(tmp_path):
     assert r.exit_code == 0, r.output
     pd.testing.assert_frame_equal(_annual(killed), _annual(fresh), check_exact=True)
     assert pd.read_parquet(killed / "runs.parquet").done.all()
-    pd.testing.assert_frame_equal(pd.read_parquet(killed / "summary.parquet"), pd.read_parquet(fresh / "summary.parquet"))
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(killed / "summary.parquet"), pd.read_parquet(fresh / "summary.parquet")
+    )
 
 
 def test_resume_without_scenarios_reads_the_manifest(small_study):
@@ -138,8 +170,9 @@ def test_resume_without_scenarios_reads_the_manifest(small_study):
     assert "0 run(s) computed, 6 already stored" in r.output
 
 
-@pytest.mark.parametrize("case", ["missing", "foreign", "bad-json", "other-format", "corrupt-run", "not-empty",
-                                  "different-study"])
+@pytest.mark.parametrize(
+    "case", ["missing", "foreign", "bad-json", "other-format", "corrupt-run", "not-empty", "different-study"]
+)
 def test_bad_directories_are_clear_errors(case, small_study, tmp_path):
     import shutil
 
@@ -164,8 +197,22 @@ def test_bad_directories_are_clear_errors(case, small_study, tmp_path):
     elif case == "different-study":
         shutil.copytree(small_study, d)
     extra = ["--set", "demand.episode_rate=0.2"] if case == "different-study" else []
-    r = cli("study", BASELINE, *SMALL, *extra, "--variant", "more:staffing.individual_support_factor=2",
-            "--replications", 3, "--workers", 0, "--quiet", "--out", d, *resume)
+    r = cli(
+        "study",
+        BASELINE,
+        *SMALL,
+        *extra,
+        "--variant",
+        "more:staffing.individual_support_factor=2",
+        "--replications",
+        3,
+        "--workers",
+        0,
+        "--quiet",
+        "--out",
+        d,
+        *resume,
+    )
     assert r.exit_code == 2, r.output
     assert "error:" in r.output and "Traceback" not in r.output
     if case == "different-study":

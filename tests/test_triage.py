@@ -16,8 +16,13 @@ from sim.results import TRIAGE_FLOWS
 
 SEED = 9
 SMALL = {"run.scale": 0.1, "run.years": 2}
-MECHANISMS = {"drivers.enabled": True, "prevention.enabled": True, "informal.enabled": True,
-              "escalation.enabled": True, "run.warmup_weeks": 26}
+MECHANISMS = {
+    "drivers.enabled": True,
+    "prevention.enabled": True,
+    "informal.enabled": True,
+    "escalation.enabled": True,
+    "run.warmup_weeks": 26,
+}
 REGIMES = {
     "default": {},
     "understaffed": {"staffing.individual_support_factor": 0.4},
@@ -45,11 +50,17 @@ def test_requests_are_conserved_every_week_and_service_point(triage_run):
     c = res.counters
     cum = lambda name: np.cumsum(c[name], axis=0)  # noqa: E731
     arrived = cum("help_requests") + waiting0
-    accounted = (cum("solved_first_contact") + cum("trajectories_started") + cum("referred") + cum("dropped_first")
-                 + c["waiting_first"])
+    accounted = (
+        cum("solved_first_contact")
+        + cum("trajectories_started")
+        + cum("referred")
+        + cum("dropped_first")
+        + c["waiting_first"]
+    )
     np.testing.assert_array_equal(arrived, accounted)
-    np.testing.assert_array_equal(c["first_contacts"],
-                                  c["solved_first_contact"] + c["trajectories_started"] + c["referred"])
+    np.testing.assert_array_equal(
+        c["first_contacts"], c["solved_first_contact"] + c["trajectories_started"] + c["referred"]
+    )
 
 
 def test_referrals_by_destination_sum_to_referrals_and_fates_to_give_ups(triage_run):
@@ -71,8 +82,10 @@ def test_triage_shares_follow_the_parameters(triage_run):
     p = model.params
     n = c["first_contacts"]
     assert n > 500
-    for share, q in ((c["solved_first_contact"] / n, p["service.triage_solved_share"]),
-                     ((c["referred"] + c["referral_blocked"]) / n, p["service.triage_referred_share"])):
+    for share, q in (
+        (c["solved_first_contact"] / n, p["service.triage_solved_share"]),
+        ((c["referred"] + c["referral_blocked"]) / n, p["service.triage_referred_share"]),
+    ):
         assert share == pytest.approx(q, abs=4 * np.sqrt(q * (1 - q) / n))
 
 
@@ -80,9 +93,17 @@ def test_triage_shares_follow_the_parameters(triage_run):
 def test_first_contacts_are_shorter_and_capacity_is_in_hours(city):
     """With every request solved at the first contact and first contacts a third as long, the same staff see
     about three times the contacts when the queue is long (hours, not contacts, are the capacity)."""
-    base = {"run.scale": 0.1, "run.years": 1, "staffing.individual_support_factor": 0.1, "demand.contacts_mean": 1.0,
-            "service.triage_solved_share": 0.95, "service.triage_referred_share": 0.05, "demand.leave_pressure": 0.0,
-            "demand.give_up_per_week": 0.0, "demand.episode_rate": 0.15}
+    base = {
+        "run.scale": 0.1,
+        "run.years": 1,
+        "staffing.individual_support_factor": 0.1,
+        "demand.contacts_mean": 1.0,
+        "service.triage_solved_share": 0.95,
+        "service.triage_referred_share": 0.05,
+        "demand.leave_pressure": 0.0,
+        "demand.give_up_per_week": 0.0,
+        "demand.episode_rate": 0.15,
+    }
     long = run_model(city, {**base, "service.hours_first_contact": 2.4, "service.hours_per_contact": 2.4}, SEED)
     short = run_model(city, {**base, "service.hours_first_contact": 0.8, "service.hours_per_contact": 2.4}, SEED)
     ratio = short.counters["contacts"].sum() / long.counters["contacts"].sum()
@@ -95,9 +116,17 @@ def test_first_contacts_are_shorter_and_capacity_is_in_hours(city):
 
 # ---- walk-in leaving ------------------------------------------------------------------------------------------
 def _walk_ins(n: int, trust: float = 0.5, domain: int = 3) -> Population:
-    cols = dict(district=np.zeros(n, np.int16), cell=np.zeros(n, np.int32), age_band=np.full(n, 2, np.int8),
-                alone=np.zeros(n, bool), low_income=np.zeros(n, bool), migration=np.zeros(n, bool),
-                kind=np.zeros(n, np.int8), network=np.full(n, 0.5, np.float32), trust=np.full(n, trust, np.float32))
+    cols = dict(
+        district=np.zeros(n, np.int16),
+        cell=np.zeros(n, np.int32),
+        age_band=np.full(n, 2, np.int8),
+        alone=np.zeros(n, bool),
+        low_income=np.zeros(n, bool),
+        migration=np.zeros(n, bool),
+        kind=np.zeros(n, np.int8),
+        network=np.full(n, 0.5, np.float32),
+        trust=np.full(n, trust, np.float32),
+    )
     pop = Population(**cols)
     pop.reset_state()
     pop.service_point = np.zeros(n, np.int16)
@@ -108,8 +137,9 @@ def _walk_ins(n: int, trust: float = 0.5, domain: int = 3) -> Population:
 
 def _leavers(work_ahead: float, trust: float = 0.5, domain: int = 3, n: int = 20_000, seed: int = 1):
     pop = _walk_ins(n, trust, domain)
-    gone, back = service.walk_in_leaving(pop, np.arange(n), np.full(n, work_ahead), 10, resolve(),
-                                         np.random.default_rng(seed))
+    gone, back = service.walk_in_leaving(
+        pop, np.arange(n), np.full(n, work_ahead), 10, resolve(), np.random.default_rng(seed)
+    )
     return len(gone) + len(back), len(gone), pop
 
 
@@ -143,8 +173,9 @@ def test_understaffing_makes_more_walk_ins_leave_in_the_model(city):
     for seed in (1, 2, 3):
         shares = []
         for factor in (1.0, 0.4):
-            res = run_model(city, {"run.scale": 0.1, "run.years": 1, "staffing.individual_support_factor": factor},
-                            seed)
+            res = run_model(
+                city, {"run.scale": 0.1, "run.years": 1, "staffing.individual_support_factor": factor}, seed
+            )
             c = res.counters
             shares.append((c["dropped_first"].sum() / c["help_requests"].sum(), c["left_queue"].sum()))
         assert shares[1][0] > shares[0][0] + 0.05
@@ -187,9 +218,17 @@ def test_vacancies_are_a_time_to_fill(city):
 
     shares = {}
     for fill in (12.0, 26.0):
-        model = WelzijnModel(city, {"run.years": 5, "run.scale": 0.05, "drivers.enabled": True,
-                                    "drivers.time_to_fill_weeks": fill, "staffing.individual_support_factor": 10.0},
-                             SEED)
+        model = WelzijnModel(
+            city,
+            {
+                "run.years": 5,
+                "run.scale": 0.05,
+                "drivers.enabled": True,
+                "drivers.time_to_fill_weeks": fill,
+                "staffing.individual_support_factor": 10.0,
+            },
+            SEED,
+        )
         empty = []
         workers = model.agents_by_type[SupportWorker]
         for _ in range(model.weeks):

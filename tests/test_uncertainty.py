@@ -35,13 +35,16 @@ def test_draws_are_a_reproducible_latin_hypercube_within_bounds():
     assert sorted(strata) == list(range(10))
 
 
-@pytest.mark.parametrize("text, match", [
-    ("demand.episode_rat=0.1:0.2", "unknown parameter"),
-    ("demand.episode_rate=0.1", "NAME=LOW:HIGH"),
-    ("demand.episode_rate=0.2:0.1", "above"),
-    ("demand.episode_rate=0.1:9", "outside the allowed range"),
-    ("budget.mode=1:2", "not numeric"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("demand.episode_rat=0.1:0.2", "unknown parameter"),
+        ("demand.episode_rate=0.1", "NAME=LOW:HIGH"),
+        ("demand.episode_rate=0.2:0.1", "above"),
+        ("demand.episode_rate=0.1:9", "outside the allowed range"),
+        ("budget.mode=1:2", "not numeric"),
+    ],
+)
 def test_bad_ranges_are_errors_naming_the_field(text, match):
     with pytest.raises(UncertaintyError, match=match):
         parse_ranges([text])
@@ -55,8 +58,18 @@ def test_bad_vary_exits_2():
 
 @pytest.mark.slow
 def test_study_runs_use_and_record_their_draws(tmp_path):
-    args = ["study", BASELINE, *SMALL, "--replications", 3, "--workers", 0, "--quiet",
-            "--vary", "demand.episode_rate=0.05:0.2"]
+    args = [
+        "study",
+        BASELINE,
+        *SMALL,
+        "--replications",
+        3,
+        "--workers",
+        0,
+        "--quiet",
+        "--vary",
+        "demand.episode_rate=0.05:0.2",
+    ]
     r1 = cli(*args, "--out", tmp_path / "a")
     assert r1.exit_code == 0, r1.output
     runs = pd.read_parquet(tmp_path / "a" / "runs.parquet")
@@ -70,6 +83,9 @@ def test_study_runs_use_and_record_their_draws(tmp_path):
     # Same study again: identical numbers.
     r2 = cli(*args, "--out", tmp_path / "b")
     assert r2.exit_code == 0, r2.output
-    pd.testing.assert_frame_equal(annual.sort_values(["replication", "level", "area", "year"]).reset_index(drop=True),
-                                  load_table(tmp_path / "b", "annual")
-                                  .sort_values(["replication", "level", "area", "year"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        annual.sort_values(["replication", "level", "area", "year"]).reset_index(drop=True),
+        load_table(tmp_path / "b", "annual")
+        .sort_values(["replication", "level", "area", "year"])
+        .reset_index(drop=True),
+    )

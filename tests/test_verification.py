@@ -53,10 +53,10 @@ from sim.model import WelzijnModel
 from sim.service import FOUNDATION_RULES, FOUNDATION_VALUES
 
 POINT_CITY = Path(__file__).parent / "data" / "verify_one_point.toml"
-RESIDENTS = 100_000   # in the one-point city
-H = 36.0              # working hours per week (service.hours_per_fte)
-WARMUP = 26           # weeks
-LEVEL = 0.99          # confidence level of every interval
+RESIDENTS = 100_000  # in the one-point city
+H = 36.0  # working hours per week (service.hours_per_fte)
+WARMUP = 26  # weeks
+LEVEL = 0.99  # confidence level of every interval
 N_BATCHES = 10
 
 # (id, servers c, load ρ, hours per contact, years, seed)
@@ -74,8 +74,17 @@ def point_city():
 
 
 # ---- helpers --------------------------------------------------------------------------------------------
-STAT_FIELDS = ("served_first", "waited_first", "wait_first_hours", "served_repeat", "waited_repeat",
-               "wait_repeat_hours", "arrivals_first", "busy_hours", "server_hours")
+STAT_FIELDS = (
+    "served_first",
+    "waited_first",
+    "wait_first_hours",
+    "served_repeat",
+    "waited_repeat",
+    "wait_repeat_hours",
+    "arrivals_first",
+    "busy_hours",
+    "server_hours",
+)
 
 
 def run_batched(city, params: dict, c: int, seed: int, n_batches: int = N_BATCHES):
@@ -101,10 +110,10 @@ def ratio(batches, num: str, den: str) -> np.ndarray:
 
 
 def erlang_run(city, c: int, rho: float, hc: float, years: int, seed: int):
-    lam_h = rho * c / hc                       # arrivals per working hour
+    lam_h = rho * c / hc  # arrivals per working hour
     params = one_point_params(lam_h * H, RESIDENTS, years=years, warmup_weeks=WARMUP, hours_per_contact=hc)
     model, batches = run_batched(city, params, c, seed)
-    hist = model.results.wait_hours_hist[:, 0]          # (years, bins), first contacts
+    hist = model.results.wait_hours_hist[:, 0]  # (years, bins), first contacts
     per = years // N_BATCHES
     hb = hist.reshape(N_BATCHES, per, -1).sum(axis=1)
     sim = {
@@ -140,7 +149,8 @@ def test_erlang_c(point_city, case):
     for name, values in sim.items():
         mean, half = mean_ci(values, LEVEL)
         assert abs(mean - theory[name]) <= half, (
-            f"{name}: simulated {mean:.4f} ± {half:.4f} (99% CI), Erlang C {theory[name]:.4f}")
+            f"{name}: simulated {mean:.4f} ± {half:.4f} (99% CI), Erlang C {theory[name]:.4f}"
+        )
     # Little's law in working hours, and L against the M/M/c value λ W_q.
     lit = little_hours(model)
     assert abs(lit.relative_gap[0]) <= 0.02, f"L = {lit.L[0]:.4f}, λW = {lit.lam[0] * lit.W[0]:.4f}"
@@ -154,14 +164,18 @@ def lindley_run(city, c: int, rho: float, years: int, seed: int):
     """The weekly engine at the one-point city with exactly c contacts a week: per-batch P(W = 0 weeks)
     and mean wait (weeks) from the weekly wait histogram, and the exact values."""
     hc = 2.5
-    params = one_point_params(rho * c, RESIDENTS, years=years, warmup_weeks=WARMUP, hours_per_contact=hc,
-                              engine="weekly")
-    fte = c * hc / (H * params["service.client_time_share"])        # c contacts a week, exactly
+    params = one_point_params(
+        rho * c, RESIDENTS, years=years, warmup_weeks=WARMUP, hours_per_contact=hc, engine="weekly"
+    )
+    fte = c * hc / (H * params["service.client_time_share"])  # c contacts a week, exactly
     results = WelzijnModel(city, params, seed, sp_fte=np.array([fte])).run()
     assert np.all(results.counters["contact_capacity"] == c)
     hist = results.wait_hist[:, 0].reshape(N_BATCHES, -1, results.wait_hist.shape[-1]).sum(axis=1)
     bins = np.arange(hist.shape[-1])
-    sim = {"p_wait_0_weeks": hist[:, 0] / hist.sum(axis=1), "mean_wait_weeks": (hist * bins).sum(axis=1) / hist.sum(axis=1)}
+    sim = {
+        "p_wait_0_weeks": hist[:, 0] / hist.sum(axis=1),
+        "mean_wait_weeks": (hist * bins).sum(axis=1) / hist.sum(axis=1),
+    }
     tail = lindley_wait_tail(rho * c, c)
     return sim, {"p_wait_0_weeks": 1.0 - tail[0], "mean_wait_weeks": float(tail.sum())}
 
@@ -177,23 +191,34 @@ def test_weekly_engine_lindley(point_city, case):
     for name, values in sim.items():
         mean, half = mean_ci(values, LEVEL)
         assert abs(mean - theory[name]) <= half, (
-            f"{name}: simulated {mean:.4f} ± {half:.4f} (99% CI), Lindley {theory[name]:.4f}")
+            f"{name}: simulated {mean:.4f} ± {half:.4f} (99% CI), Lindley {theory[name]:.4f}"
+        )
 
 
 # ---- 2. Little's law -----------------------------------------------------------------------------------------
-MECHANISMS = {"drivers.enabled": True, "prevention.enabled": True, "informal.enabled": True,
-              "escalation.enabled": True}
+MECHANISMS = {"drivers.enabled": True, "prevention.enabled": True, "informal.enabled": True, "escalation.enabled": True}
 LITTLE_RUNS = [
     ("weekly", {}),
     # 80% of today's staff: enough queueing for the check with every seed (today's staff queues little since issue 9)
-    ("weekly-warmup-mechanisms", {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True,
-                                  "staffing.individual_support_factor": 0.8}),
-    ("weekly-no-priority-high-give-up", {"service.repeat_priority": False, "demand.give_up_per_week": 0.4,
-                                         "staffing.individual_support_factor": 0.3, "demand.episode_rate": 0.1,
-                                         "demand.leave_pressure": 0.0}),  # long queues, as before issue 9
+    (
+        "weekly-warmup-mechanisms",
+        {"run.warmup_weeks": 26, **MECHANISMS, "deployment.enabled": True, "staffing.individual_support_factor": 0.8},
+    ),
+    (
+        "weekly-no-priority-high-give-up",
+        {
+            "service.repeat_priority": False,
+            "demand.give_up_per_week": 0.4,
+            "staffing.individual_support_factor": 0.3,
+            "demand.episode_rate": 0.1,
+            "demand.leave_pressure": 0.0,
+        },
+    ),  # long queues, as before issue 9
     ("servers", {"service.engine": "servers", "run.scale": 0.2}),
-    ("servers-warmup-mechanisms", {"service.engine": "servers", "run.scale": 0.2, "run.warmup_weeks": 26,
-                                   **MECHANISMS}),
+    (
+        "servers-warmup-mechanisms",
+        {"service.engine": "servers", "run.scale": 0.2, "run.warmup_weeks": 26, **MECHANISMS},
+    ),
 ]
 
 
@@ -215,8 +240,11 @@ def test_little_servers_hours_den_haag(city):
     service point within 3% (edge effects of the queues at the start and the end of the run)."""
     # Today's staff is not overloaded since issue 9; the foundation's rules and values are the overloaded
     # city this check was designed for.
-    model = WelzijnModel(city, {"run.years": 3, "run.warmup_weeks": 26, "service.engine": "servers",
-                                **FOUNDATION_RULES, **FOUNDATION_VALUES}, 5)
+    model = WelzijnModel(
+        city,
+        {"run.years": 3, "run.warmup_weeks": 26, "service.engine": "servers", **FOUNDATION_RULES, **FOUNDATION_VALUES},
+        5,
+    )
     results = model.run()
     # The servers work what the client hours pay for: the city is overloaded, so contact time started
     # equals server time offered within 1% (exponential durations), and offered server time equals the
@@ -232,8 +260,8 @@ def test_little_servers_hours_den_haag(city):
 
 # ---- 3. repeat contacts against Ciw -------------------------------------------------------------------------
 REPEAT = {"c": 5, "rho": 0.7, "hours_per_contact": 2.0, "contacts_mean": 3.0, "gap_weeks": 2.0}
-CIW_YEARS, CIW_BATCHES = 20, 8          # after a one-year warm-up
-MODEL_RUNS = ((30, 201), (30, 202))     # (years, seed), 10 batches each
+CIW_YEARS, CIW_BATCHES = 20, 8  # after a one-year warm-up
+MODEL_RUNS = ((30, 201), (30, 202))  # (years, seed), 10 batches each
 
 
 def repeat_arrivals_per_week() -> float:
@@ -257,8 +285,10 @@ def ciw_batches(seed: int) -> list[dict]:
     to_repeat = {"first": {"first": 0.0, "repeat": 1.0}, "repeat": {"first": 0.0, "repeat": 1.0}}
     keep = {"first": {"first": 1.0, "repeat": 0.0}, "repeat": {"first": 0.0, "repeat": 1.0}}
     network = ciw.create_network(
-        arrival_distributions={"first": [ciw.dists.Exponential(repeat_arrivals_per_week() / H), None],
-                               "repeat": [None, None]},
+        arrival_distributions={
+            "first": [ciw.dists.Exponential(repeat_arrivals_per_week() / H), None],
+            "repeat": [None, None],
+        },
         service_distributions={"first": [service, RepeatGap()], "repeat": [service, RepeatGap()]},
         number_of_servers=[r["c"], float("inf")],
         routing={"first": [[0.0, q], [1.0, 0.0]], "repeat": [[0.0, q], [1.0, 0.0]]},
@@ -274,7 +304,7 @@ def ciw_batches(seed: int) -> list[dict]:
         if rec.node != 1 or rec.service_start_date < start:
             continue
         b = out[min(int((rec.service_start_date - start) // length), CIW_BATCHES - 1)]
-        k = "first" if rec.customer_class == "first" else "repeat"   # class during this contact
+        k = "first" if rec.customer_class == "first" else "repeat"  # class during this contact
         b[f"served_{k}"] += 1
         b[f"waited_{k}"] += rec.waiting_time > 0
         b[f"wait_{k}_hours"] += rec.waiting_time
@@ -287,17 +317,25 @@ def repeat_comparison() -> dict:
     r = REPEAT
     model_batches = []
     for years, seed in MODEL_RUNS:
-        params = one_point_params(repeat_arrivals_per_week(), RESIDENTS, years=years, warmup_weeks=WARMUP,
-                                  hours_per_contact=r["hours_per_contact"], contacts_mean=r["contacts_mean"],
-                                  **{"demand.repeat_gap_weeks": r["gap_weeks"], "demand.contacts_dispersion": 1.0})
+        params = one_point_params(
+            repeat_arrivals_per_week(),
+            RESIDENTS,
+            years=years,
+            warmup_weeks=WARMUP,
+            hours_per_contact=r["hours_per_contact"],
+            contacts_mean=r["contacts_mean"],
+            **{"demand.repeat_gap_weeks": r["gap_weeks"], "demand.contacts_dispersion": 1.0},
+        )
         model_batches += run_batched(city, params, r["c"], seed)[1]
     ciw_b = ciw_batches(301)
     out = {}
-    for name, num, den in (("mean_wait_first", "wait_first_hours", "served_first"),
-                           ("p_wait_first", "waited_first", "served_first"),
-                           ("mean_wait_repeat", "wait_repeat_hours", "served_repeat"),
-                           ("p_wait_repeat", "waited_repeat", "served_repeat"),
-                           ("repeat_per_first", "served_repeat", "served_first")):
+    for name, num, den in (
+        ("mean_wait_first", "wait_first_hours", "served_first"),
+        ("p_wait_first", "waited_first", "served_first"),
+        ("mean_wait_repeat", "wait_repeat_hours", "served_repeat"),
+        ("p_wait_repeat", "waited_repeat", "served_repeat"),
+        ("repeat_per_first", "served_repeat", "served_first"),
+    ):
         m, c = ratio(model_batches, num, den), ratio(ciw_b, num, den)
         se = math.sqrt(m.var(ddof=1) / len(m) + c.var(ddof=1) / len(c))
         tol = stats.t.ppf(0.5 + LEVEL / 2, min(len(m), len(c)) - 1) * se
@@ -309,7 +347,8 @@ def repeat_comparison() -> dict:
 def test_repeat_contacts_against_ciw():
     for name, row in repeat_comparison().items():
         assert abs(row["diff"]) <= row["tol"], (
-            f"{name}: servers engine {row['model']:.4f}, Ciw {row['ciw']:.4f}, |diff| > {row['tol']:.4f}")
+            f"{name}: servers engine {row['model']:.4f}, Ciw {row['ciw']:.4f}, |diff| > {row['tol']:.4f}"
+        )
 
 
 # ---- the engine's contract ---------------------------------------------------------------------------------
@@ -333,8 +372,9 @@ def test_servers_engine_warns_at_small_scale(city):
 
 def test_servers_engine_rejects_deployment(city):
     with pytest.raises(ValueError, match="deployment"):
-        WelzijnModel(city, {"run.scale": 0.02, "run.years": 1, "service.engine": "servers",
-                            "deployment.enabled": True}, 1).run()
+        WelzijnModel(
+            city, {"run.scale": 0.02, "run.years": 1, "service.engine": "servers", "deployment.enabled": True}, 1
+        ).run()
 
 
 # ---- the tables of docs/verification.md ------------------------------------------------------------------
@@ -346,8 +386,12 @@ if __name__ == "__main__":
     import argparse
 
     ap = argparse.ArgumentParser(description="Print the verification tables (docs/verification.md).")
-    ap.add_argument("--reps", type=int, default=1, help="independent runs per case (seeds seed, seed+1000, ...), "
-                                                         "batches pooled; 1 = exactly the tests' runs")
+    ap.add_argument(
+        "--reps",
+        type=int,
+        default=1,
+        help="independent runs per case (seeds seed, seed+1000, ...), batches pooled; 1 = exactly the tests' runs",
+    )
     reps = ap.parse_args().reps
     city = load_city(POINT_CITY)
     print(f"Runs per case: {reps} ({N_BATCHES} batches each); 99% CIs")
@@ -369,8 +413,10 @@ if __name__ == "__main__":
         L = np.mean([x.L[0] for x in lit])
         lw = np.mean([x.lam[0] * x.W[0] for x in lit])
         gap = max(abs(x.relative_gap[0]) for x in lit)
-        print(f"| {name} | | | | | L_q (time average) / λW / M/M/c λW_q | "
-              f"{lam_h * mmc_mean_wait(lam_h, 1.0 / hc, c):.4f} | {L:.4f} / {lw:.4f} (max gap {gap:.2e}) |")
+        print(
+            f"| {name} | | | | | L_q (time average) / λW / M/M/c λW_q | "
+            f"{lam_h * mmc_mean_wait(lam_h, 1.0 / hc, c):.4f} | {L:.4f} / {lw:.4f} (max gap {gap:.2e}) |"
+        )
     print()
     print("| Case | quantity | Lindley (exact) | weekly engine (99% CI) |")
     print("|---|---|---|---|")

@@ -13,9 +13,14 @@ from analysis.cli.errors import BadInputGroup
 
 # Plain help (rich_markup_mode=None): typer's rich help printed flags as `--quiet <bool>`, which suggested
 # `--quiet true` (rejected). No pretty tracebacks: bad input must end in a message, never a traceback.
-app = typer.Typer(cls=BadInputGroup, add_completion=False, no_args_is_help=True, rich_markup_mode=None,
-                  pretty_exceptions_enable=False,
-                  help="welzijnsim: agent-based simulation of welfare demand and staffing in Den Haag.")
+app = typer.Typer(
+    cls=BadInputGroup,
+    add_completion=False,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+    help="welzijnsim: agent-based simulation of welfare demand and staffing in Den Haag.",
+)
 
 for _module in (run, study, validation, sensitivity, app_cmd):
     for _name, _function in _module.COMMANDS.items():

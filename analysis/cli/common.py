@@ -12,8 +12,15 @@ import typer
 from analysis.cli.errors import EXIT_BAD_INPUT, fail
 from scenarios.loader import load_scenario
 
-__all__ = ["EXIT_BAD_INPUT", "check_seed_replications", "check_study_options", "fail", "load_scenario_or_exit",
-           "prepare_study_out", "run_study_or_exit"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "check_seed_replications",
+    "check_study_options",
+    "fail",
+    "load_scenario_or_exit",
+    "prepare_study_out",
+    "run_study_or_exit",
+]
 
 
 def check_seed_replications(seed: int | None, replications: int | None) -> None:
@@ -57,8 +64,7 @@ def prepare_study_out(out: Path, resume: bool, force: bool) -> None:
         check_output_dir(out, force=force, kind="study", resume_hint=True)
 
 
-def run_study_or_exit(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool,
-                      force: bool = False):
+def run_study_or_exit(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool, force: bool = False):
     """Run a study with clean errors (exit 2, via the handler) and a clean interrupt (exit 130)."""
     from analysis.executors import make_executor
     from analysis.study import run_study
@@ -71,8 +77,11 @@ def run_study_or_exit(spec, out: Path, workers, scheduler, resume: bool, batch_s
 
         replace_dir_contents(out)  # checked above: an earlier welzijnsim study (or empty)
     if not quiet:
-        typer.echo(f"Study '{out}': {len(spec.scenarios)} scenario(s) x {spec.replications} replication(s) "
-                   f"on {executor.description}", err=True)
+        typer.echo(
+            f"Study '{out}': {len(spec.scenarios)} scenario(s) x {spec.replications} replication(s) "
+            f"on {executor.description}",
+            err=True,
+        )
     try:
         with executor:
             return run_study(spec, out, executor, resume=resume, batch_size=batch_size, quiet=quiet)

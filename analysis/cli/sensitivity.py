@@ -106,9 +106,7 @@ def sensitivity(
             fail("--resume needs --out DIR (the study to continue)")
         spec = spec_from_manifest(read_manifest(out))
         if spec.kind != "sensitivity":
-            fail(
-                f"{out}: a '{spec.kind}' study, not a sensitivity study; continue it with 'welzijnsim study --resume'"
-            )
+            fail(f"{out}: a '{spec.kind}' study, not a sensitivity study; continue it with 'welzijnsim study --resume'")
     else:
         if scenario is None or design is None:
             fail("give a scenario file and --design DESIGN.toml (or --resume --out DIR)")

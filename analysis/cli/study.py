@@ -60,12 +60,20 @@ def _variants(base, variants: list[str], set_: list[str]):
 
 
 def study(
-    scenarios: Annotated[Optional[list[Path]], typer.Argument(help="Scenario TOML files (not needed with --resume)")] = None,
+    scenarios: Annotated[
+        Optional[list[Path]], typer.Argument(help="Scenario TOML files (not needed with --resume)")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Study directory")] = Path("results/study"),
-    replications: Annotated[Optional[int], typer.Option(help="Replications per scenario (default: the first scenario's)")] = None,
-    seed: Annotated[Optional[int], typer.Option(help="Study seed, shared by all scenarios (default: the first scenario's)")] = None,
+    replications: Annotated[
+        Optional[int], typer.Option(help="Replications per scenario (default: the first scenario's)")
+    ] = None,
+    seed: Annotated[
+        Optional[int], typer.Option(help="Study seed, shared by all scenarios (default: the first scenario's)")
+    ] = None,
     set_: SetOpt = [],
-    variant: Annotated[list[str], typer.Option("--variant", help="Extra scenario derived from the first: NAME:key=value,key=value")] = [],
+    variant: Annotated[
+        list[str], typer.Option("--variant", help="Extra scenario derived from the first: NAME:key=value,key=value")
+    ] = [],
     weekly: Annotated[bool, typer.Option("--weekly", help="Also store weekly tables per stadsdeel")] = False,
     vary: VaryOpt = [],
     workers: Workers = None,
@@ -93,12 +101,17 @@ def study(
         study_seed = seed if seed is not None else loaded[0].meta.seed
         reps = replications or loaded[0].meta.replications
         spec = StudySpec(
-            kind="simulate", scenarios=[StudyScenario.from_scenario(s) for s in loaded],
-            seed=study_seed, replications=reps,
-            options={"weekly": weekly, **_parameter_draws(vary, reps, study_seed)})
+            kind="simulate",
+            scenarios=[StudyScenario.from_scenario(s) for s in loaded],
+            seed=study_seed,
+            replications=reps,
+            options={"weekly": weekly, **_parameter_draws(vary, reps, study_seed)},
+        )
     res = run_study_or_exit(spec, out, workers, scheduler, resume, batch_size, quiet, force)
-    typer.echo(f"{res.computed} run(s) computed, {res.skipped} already stored, in {res.seconds:.1f} s. "
-               f"Study in {out}/ (summary.parquet, summary.csv; workshop sheet: welzijnsim export {out} --format xlsx)")
+    typer.echo(
+        f"{res.computed} run(s) computed, {res.skipped} already stored, in {res.seconds:.1f} s. "
+        f"Study in {out}/ (summary.parquet, summary.csv; workshop sheet: welzijnsim export {out} --format xlsx)"
+    )
 
 
 def _years(value: list[int], first: int, last: int, default: list[int]) -> list[int]:
@@ -115,15 +128,30 @@ def staffing(
     seed: Seed = None,
     set_: SetOpt = [],
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/staffing-<scenario>)")] = None,
-    year: Annotated[list[int], typer.Option("--year", help="Year(s) in the per-area table (default: first and last)")] = [],
-    service_points: Annotated[bool, typer.Option("--service-points/--no-service-points", help="Also print the Servicepunt XL table")] = True,
-    share_within: Annotated[float, typer.Option(help="Target share of help requests with a first contact within --within-weeks")] = 0.80,
+    year: Annotated[
+        list[int], typer.Option("--year", help="Year(s) in the per-area table (default: first and last)")
+    ] = [],
+    service_points: Annotated[
+        bool, typer.Option("--service-points/--no-service-points", help="Also print the Servicepunt XL table")
+    ] = True,
+    share_within: Annotated[
+        float, typer.Option(help="Target share of help requests with a first contact within --within-weeks")
+    ] = 0.80,
     within_weeks: Annotated[int, typer.Option(help="Whole weeks waited that count as 'within 10 working days'")] = 2,
-    max_dropped: Annotated[float, typer.Option(help="Largest share of help requests that may give up before a first contact")] = 0.05,
+    max_dropped: Annotated[
+        float, typer.Option(help="Largest share of help requests that may give up before a first contact")
+    ] = 0.05,
     vary: VaryOpt = [],
-    priors: Annotated[bool, typer.Option("--priors/--no-priors", help=(
-        "Draw the parameters today's counts cannot identify from their prior ranges (docs/model.md, 'prior'), "
-        "so the band covers them; --no-priors: randomness only"))] = True,
+    priors: Annotated[
+        bool,
+        typer.Option(
+            "--priors/--no-priors",
+            help=(
+                "Draw the parameters today's counts cannot identify from their prior ranges (docs/model.md, 'prior'), "
+                "so the band covers them; --no-priors: randomness only"
+            ),
+        ),
+    ] = True,
     workers: Workers = None,
     scheduler: Scheduler = None,
     resume: Resume = False,
@@ -143,10 +171,13 @@ def staffing(
         fail("--share-within must be in (0, 1], --max-dropped in [0, 1], --within-weeks in [0, 52]")
     reps = replications or max(sc.meta.replications, 6)
     target = Target(within_weeks=within_weeks, share_within=share_within, max_dropped=max_dropped)
-    spec = StudySpec(kind="staffing", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
-                     replications=reps, options={"target": target.options(),
-                                                 **_parameter_draws(vary, reps, sc.meta.seed,
-                                                                    sc if priors else None)})
+    spec = StudySpec(
+        kind="staffing",
+        scenarios=[StudyScenario.from_scenario(sc)],
+        seed=sc.meta.seed,
+        replications=reps,
+        options={"target": target.options(), **_parameter_draws(vary, reps, sc.meta.seed, sc if priors else None)},
+    )
     out = out or Path("results") / f"staffing-{sc.name}"
     p = sc.params()
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
@@ -154,15 +185,24 @@ def staffing(
     run_study_or_exit(spec, out, workers, scheduler, resume, 1, quiet, force)
     df = load_table(out, "staffing")
     typer.echo(f"\n{sc.meta.question or sc.name}")
-    typer.echo(f"Staffing to meet the service level: >= {share_within:.0%} of help requests get a first contact "
-               f"within {within_weeks} whole week(s) (10 working days) and <= {max_dropped:.0%} give up.")
-    varied = f"; uncertain: {', '.join(f'{k} {a}-{b}' for k, (a, b) in spec.options['vary'].items())}" \
-        if spec.options.get("vary") else ""
-    typer.echo(f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
-               "Individual support is searched (tables below: 'area-based' there is today's FTE x levers); the area-based "
-               "need is derived from its target groups (after them).\n")
-    typer.echo("City by year (need and today's staff of the same year; 'posts' = funded FTE, 'filled' = FTE of "
-               "the posts filled at the start of that year):")
+    typer.echo(
+        f"Staffing to meet the service level: >= {share_within:.0%} of help requests get a first contact "
+        f"within {within_weeks} whole week(s) (10 working days) and <= {max_dropped:.0%} give up."
+    )
+    varied = (
+        f"; uncertain: {', '.join(f'{k} {a}-{b}' for k, (a, b) in spec.options['vary'].items())}"
+        if spec.options.get("vary")
+        else ""
+    )
+    typer.echo(
+        f"Median [p10-p90] over {reps} replications (common random numbers{varied}), scale {p['run.scale']}. "
+        "Individual support is searched (tables below: 'area-based' there is today's FTE x levers); the area-based "
+        "need is derived from its target groups (after them).\n"
+    )
+    typer.echo(
+        "City by year (need and today's staff of the same year; 'posts' = funded FTE, 'filled' = FTE of "
+        "the posts filled at the start of that year):"
+    )
     typer.echo(city_table(df))
     if spec.options.get("parameter_draws"):
         typer.echo(_band_drivers_text(df, spec.options["parameter_draws"], years))
@@ -170,7 +210,7 @@ def staffing(
     typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'posts today' = funded):")
     typer.echo(area_table(df, years, levels))
     _print_area_need(sc, spec, df, out, years, workers, scheduler, resume, quiet)
-    typer.echo(f"\nStudy written to {out}/ (query it: welzijnsim query {out} \"SELECT * FROM staffing LIMIT 5\")")
+    typer.echo(f'\nStudy written to {out}/ (query it: welzijnsim query {out} "SELECT * FROM staffing LIMIT 5")')
 
 
 def _band_drivers_text(df, draws: list[dict], years: list[int]) -> str:
@@ -182,7 +222,8 @@ def _band_drivers_text(df, draws: list[dict], years: list[int]) -> str:
     tables = []
     for y in years:
         need = city[city.year == y][["replication", "fte_individual_needed"]].rename(
-            columns={"fte_individual_needed": "need"})
+            columns={"fte_individual_needed": "need"}
+        )
         d = band_drivers(need, draws).set_index("parameter")
         tables.append(d.spearman.rename(f"rho {y}"))
         ranges = d[["low", "high", "n"]]
@@ -190,36 +231,47 @@ def _band_drivers_text(df, draws: list[dict], years: list[int]) -> str:
 
     table = pd.concat([ranges.rename(columns={"low": "drawn low", "high": "drawn high"})] + tables, axis=1)
     table = table.reindex(table[f"rho {years[-1]}"].abs().sort_values(ascending=False).index)
-    return ("\nWhat widens the band: Spearman rank correlation of each drawn parameter with the city's individual-"
-            "support need (|rho| near 1 = this parameter moves the answer most; n replications, noisy when n is small):\n"
-            + table.to_string(float_format=lambda v: f"{v:.3g}"))
+    return (
+        "\nWhat widens the band: Spearman rank correlation of each drawn parameter with the city's individual-"
+        "support need (|rho| near 1 = this parameter moves the answer most; n replications, noisy when n is small):\n"
+        + table.to_string(float_format=lambda v: f"{v:.3g}")
+    )
 
 
-def _print_area_need(sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool,
-                     quiet: bool) -> None:
+def _print_area_need(
+    sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool, quiet: bool
+) -> None:
     """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
     under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
     from analysis.area_need import both_halves_table, city_need_by_year, need_table
     from analysis.study import StudyScenario, StudySpec, load_table
 
     mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
-    area_spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(mandate)], seed=spec.seed,
-                          replications=spec.replications,
-                          options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")})
+    area_spec = StudySpec(
+        kind="simulate",
+        scenarios=[StudyScenario.from_scenario(mandate)],
+        seed=spec.seed,
+        replications=spec.replications,
+        options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")},
+    )
     area_dir = out / "area-need"
     run_study_or_exit(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
     annual = load_table(area_dir, "annual")
-    typer.echo("\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
-               "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "
-               "living alone) held as the groups grow, age and move. 'today' is derived from the budget, with the "
-               "range of that estimate; 'at targets' = Moerwijk intensity (514 youths/FTE) in deprived wijken.")
+    typer.echo(
+        "\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
+        "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "
+        "living alone) held as the groups grow, age and move. 'today' is derived from the budget, with the "
+        "range of that estimate; 'at targets' = Moerwijk intensity (514 youths/FTE) in deprived wijken."
+    )
     typer.echo("City by year:")
     typer.echo(city_need_by_year(annual))
     typer.echo(f"\nPer stadsdeel, {', '.join(map(str, years))} (FTE needed, median [p10-p90]):")
     typer.echo(need_table(annual, years))
-    typer.echo(f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
-               "area-based need, FTE, staff cost and the total with today's non-staff costs "
-               "(EUR M; paired by replication):")
+    typer.echo(
+        f"\nBoth halves per stadsdeel, {', '.join(map(str, years))}: individual support needed (searched) + "
+        "area-based need, FTE, staff cost and the total with today's non-staff costs "
+        "(EUR M; paired by replication):"
+    )
     typer.echo(both_halves_table(staffing_df, annual, years))
 
 
@@ -229,7 +281,9 @@ def budget(
     seed: Seed = None,
     set_: SetOpt = [],
     out: Annotated[Optional[Path], typer.Option(help="Study directory (default results/budget-<scenario>)")] = None,
-    year: Annotated[list[int], typer.Option("--year", help="Year(s) in the stadsdeel table (default: first and last)")] = [],
+    year: Annotated[
+        list[int], typer.Option("--year", help="Year(s) in the stadsdeel table (default: first and last)")
+    ] = [],
     workers: Workers = None,
     scheduler: Scheduler = None,
     batch_size: BatchSize = None,
@@ -246,8 +300,13 @@ def budget(
         sc = load_scenario_or_exit(scenario, seed, replications, list(set_) + ["budget.mode=budget"])
         typer.echo("note: budget.mode set to 'budget' (FTE follow the budget path)", err=True)
     reps = replications or max(sc.meta.replications, 6)
-    spec = StudySpec(kind="simulate", scenarios=[StudyScenario.from_scenario(sc)], seed=sc.meta.seed,
-                     replications=reps, options={"weekly": False})
+    spec = StudySpec(
+        kind="simulate",
+        scenarios=[StudyScenario.from_scenario(sc)],
+        seed=sc.meta.seed,
+        replications=reps,
+        options={"weekly": False},
+    )
     out = out or Path("results") / f"budget-{sc.name}"
     p = sc.params()
     first, last = p["run.start_year"], p["run.start_year"] + p["run.years"] - 1
@@ -255,21 +314,33 @@ def budget(
     run_study_or_exit(spec, out, workers, scheduler, resume, batch_size, quiet, force)
     df = load_table(out, "annual")
     typer.echo(f"\n{sc.meta.question or sc.name}")
-    indexation = ("real (compensated for wage and price growth)" if p["budget.indexation"] == "real"
-                  else "nominal (no compensation)")
-    typer.echo(f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
-               f"'{p['budget.index']}', {indexation}"
-               f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr.")
-    rule = PRIORITY_RULE.format(n=p["budget.protected_deprived_count"]) if p["budget.priority"] == "core_first" \
+    indexation = (
+        "real (compensated for wage and price growth)"
+        if p["budget.indexation"] == "real"
+        else "nominal (no compensation)"
+    )
+    typer.echo(
+        f"Welfare budget EUR {df[df.level == 'city'].budget_eur.iloc[0] / 1e6:,.1f}M in {first}, path "
+        f"'{p['budget.index']}', {indexation}"
+        f"; wages +{p['service.cost_growth']:.1%}/yr, prices +{p['budget.price_growth']:.1%}/yr."
+    )
+    rule = (
+        PRIORITY_RULE.format(n=p["budget.protected_deprived_count"])
+        if p["budget.priority"] == "core_first"
         else "Priority rule: pro_rata (every kind of work and cost shrinks alike)."
+    )
     typer.echo(rule)
-    typer.echo(f"Median [p10-p90] over {reps} replications. Service level: share of help requests with a first "
-               "contact within 2 whole weeks (10 working days). Spending never exceeds the budget in any year, "
-               "stadsdeel or Servicepunt XL (checked per run).\n")
+    typer.echo(
+        f"Median [p10-p90] over {reps} replications. Service level: share of help requests with a first "
+        "contact within 2 whole weeks (10 working days). Spending never exceeds the budget in any year, "
+        "stadsdeel or Servicepunt XL (checked per run).\n"
+    )
     typer.echo("City by year:")
     typer.echo(budget_city_table(df))
-    typer.echo(f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
-               "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):")
+    typer.echo(
+        f"\nWhat the money makes realistic per stadsdeel, {', '.join(map(str, years))} (budget allocated "
+        "(spent); contract hours a week by type; share of the area-based need (mandate) covered; unmet demand):"
+    )
     typer.echo(budget_stadsdeel_table(df, years, p["service.hours_per_fte"]))
     typer.echo(f"\nPer Servicepunt XL, {', '.join(map(str, years))}:")
     typer.echo(budget_service_point_table(df, years, p["service.hours_per_fte"]))
@@ -283,7 +354,9 @@ def compare(
     year: Annotated[list[int], typer.Option("--year", help="Year(s) (default: all)")] = [],
     level: Annotated[str, typer.Option(help="city, stadsdeel or service_point")] = "stadsdeel",
     scenario_a: Annotated[Optional[str], typer.Option(help="Scenario in A (default: A's first)")] = None,
-    scenario_b: Annotated[Optional[str], typer.Option(help="Scenario in B (default: B's first that is not A's scenario)")] = None,
+    scenario_b: Annotated[
+        Optional[str], typer.Option(help="Scenario in B (default: B's first that is not A's scenario)")
+    ] = None,
     csv: Annotated[Optional[Path], typer.Option(help="Also write the differences to this CSV file")] = None,
 ) -> None:
     """Differences B - A per area and year, paired by seed (common random numbers), with p10/p50/p90 bands."""
@@ -292,8 +365,15 @@ def compare(
 
     if csv is not None:
         check_output_file(csv, "--csv")  # before reading the studies
-    diff = compare_studies(dir_a, dir_b, metrics=metric or None, years=year or None, level=level,
-                           scenario_a=scenario_a, scenario_b=scenario_b)
+    diff = compare_studies(
+        dir_a,
+        dir_b,
+        metrics=metric or None,
+        years=year or None,
+        level=level,
+        scenario_a=scenario_a,
+        scenario_b=scenario_b,
+    )
     typer.echo(format_comparison(diff))
     if csv:
         from analysis.store import write_csv
@@ -335,5 +415,11 @@ def export(
     typer.echo(f"Written to {path}")
 
 
-COMMANDS = {"study": study, "staffing": staffing, "budget": budget, "compare": compare, "query": query,
-            "export": export}
+COMMANDS = {
+    "study": study,
+    "staffing": staffing,
+    "budget": budget,
+    "compare": compare,
+    "query": query,
+    "export": export,
+}

@@ -38,16 +38,26 @@ def _default_scenario(scenario: Optional[Path]) -> Path:
 
 
 def check_model_cmd(
-    scenario: Annotated[Optional[Path], typer.Argument(help="Scenario TOML file (default: scenarios/baseline.toml)")] = None,
+    scenario: Annotated[
+        Optional[Path], typer.Argument(help="Scenario TOML file (default: scenarios/baseline.toml)")
+    ] = None,
     seed: Seed = None,
     replications: Annotated[Optional[int], typer.Option(help="Replications; >1 shows the band (min to max)")] = None,
     set_: SetOne = [],
     year: Annotated[Optional[int], typer.Option(help="Year measured (default: the first reported year)")] = None,
     targets: Annotated[Optional[Path], typer.Option(help="Targets file (default: analysis/targets.toml)")] = None,
-    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for docs/validation.md)")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print a Markdown table (for docs/validation.md)")
+    ] = False,
     quiet: QuietMessages = False,
-    levers: Annotated[bool, typer.Option("--levers", help="Also benefit/cost of levers from paired runs "
-                                         "([[lever_target]] in the targets file; runs the scenario 2x per target)")] = False,
+    levers: Annotated[
+        bool,
+        typer.Option(
+            "--levers",
+            help="Also benefit/cost of levers from paired runs "
+            "([[lever_target]] in the targets file; runs the scenario 2x per target)",
+        ),
+    ] = False,
 ) -> None:
     """Face validation: print each target of figures.md, its source, the simulated value and whether it is in range."""
     from analysis.validation import check_model, format_check, load_targets
@@ -58,8 +68,10 @@ def check_model_cmd(
     if year is not None and not first <= year <= last:
         fail(f"--year {year}: outside the simulated years {first}-{last}")
     if targets is not None and not targets.is_file():
-        fail(f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
-             "give a targets TOML file like analysis/targets.toml")
+        fail(
+            f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
+            "give a targets TOML file like analysis/targets.toml"
+        )
     tlist = load_targets(targets)
     city = sc.city()
 
@@ -68,10 +80,22 @@ def check_model_cmd(
             typer.echo(f"  replication {done}/{total} done", err=True)
 
     if not quiet:
-        typer.echo(f"Checking '{sc.name}' against {len(tlist)} targets: {sc.meta.replications} replication(s), "
-                   f"scale {params['run.scale']}", err=True)
-    result = check_model(city, params, sc.meta.seed, sc.meta.replications, (year or first) - first,
-                         targets=tlist, targets_path=targets, scenario=sc.name, progress=progress)
+        typer.echo(
+            f"Checking '{sc.name}' against {len(tlist)} targets: {sc.meta.replications} replication(s), "
+            f"scale {params['run.scale']}",
+            err=True,
+        )
+    result = check_model(
+        city,
+        params,
+        sc.meta.seed,
+        sc.meta.replications,
+        (year or first) - first,
+        targets=tlist,
+        targets_path=targets,
+        scenario=sc.name,
+        progress=progress,
+    )
     typer.echo(format_check(result, markdown=markdown))
     if levers:  # issue 10: paired benefit/cost against SEOR 1.6 and the 11-25% net effects
         from analysis.lever_check import check_levers, format_levers, load_lever_targets
@@ -85,22 +109,56 @@ def check_model_cmd(
 
 def calibrate(
     scenario: Annotated[Path, typer.Argument(help="Scenario TOML file to calibrate, e.g. scenarios/baseline.toml")],
-    trials: Annotated[int, typer.Option(help="Optuna trials of the search; keeping unpinned parameters at the base "
-                                        "value adds refit trials (max(10, N/4) per attempt, reported)")] = 100,
-    seed: Annotated[Optional[int], typer.Option(help="Seed of the sampler and of the model runs (default: the scenario's)")] = None,
-    out: Annotated[Optional[Path], typer.Option(help="Calibrated scenario file (default results/calibration/<scenario>-calibrated.toml)")] = None,
-    counts: Annotated[Optional[Path], typer.Option(help="Municipal counts CSV: year, stadsdeel or servicepunt, contacts, unique_clients[, help_requests, waiting_first_end]")] = None,
-    param: Annotated[list[str], typer.Option("--param", help="Parameter to fit instead of the defaults: NAME=LOW:HIGH[:log]")] = [],
-    face: Annotated[bool, typer.Option("--face/--no-face", help="Use the face targets of analysis/targets.toml")] = True,
-    scale: Annotated[Optional[float], typer.Option(
-        help=f"run.scale of each trial (default from analysis/targets.toml: {_calibration_default('scale')})")] = None,
-    replications: Annotated[Optional[int], typer.Option(
-        help=f"Model seeds per trial (default from analysis/targets.toml: {_calibration_default('replications')})")] = None,
+    trials: Annotated[
+        int,
+        typer.Option(
+            help="Optuna trials of the search; keeping unpinned parameters at the base "
+            "value adds refit trials (max(10, N/4) per attempt, reported)"
+        ),
+    ] = 100,
+    seed: Annotated[
+        Optional[int], typer.Option(help="Seed of the sampler and of the model runs (default: the scenario's)")
+    ] = None,
+    out: Annotated[
+        Optional[Path],
+        typer.Option(help="Calibrated scenario file (default results/calibration/<scenario>-calibrated.toml)"),
+    ] = None,
+    counts: Annotated[
+        Optional[Path],
+        typer.Option(
+            help="Municipal counts CSV: year, stadsdeel or servicepunt, contacts, unique_clients"
+            "[, help_requests, waiting_first_end]"
+        ),
+    ] = None,
+    param: Annotated[
+        list[str], typer.Option("--param", help="Parameter to fit instead of the defaults: NAME=LOW:HIGH[:log]")
+    ] = [],
+    face: Annotated[
+        bool, typer.Option("--face/--no-face", help="Use the face targets of analysis/targets.toml")
+    ] = True,
+    scale: Annotated[
+        Optional[float],
+        typer.Option(
+            help=f"run.scale of each trial (default from analysis/targets.toml: {_calibration_default('scale')})"
+        ),
+    ] = None,
+    replications: Annotated[
+        Optional[int],
+        typer.Option(
+            help=f"Model seeds per trial (default from analysis/targets.toml: {_calibration_default('replications')})"
+        ),
+    ] = None,
     years: Annotated[Optional[int], typer.Option(help="Reported years per trial without --counts (default 1)")] = None,
-    verify_scale: Annotated[Optional[float], typer.Option(help="Also run the calibrated set once at this scale (default 1.0; 0 = not)")] = None,
+    verify_scale: Annotated[
+        Optional[float], typer.Option(help="Also run the calibrated set once at this scale (default 1.0; 0 = not)")
+    ] = None,
     set_: SetOne = [],
-    write_all: Annotated[bool, typer.Option("--write-all", help="Write every fitted value, also those the data do not pin")] = False,
-    trials_csv: Annotated[Optional[Path], typer.Option(help="Also write every trial (parameters, loss, outputs) to this CSV")] = None,
+    write_all: Annotated[
+        bool, typer.Option("--write-all", help="Write every fitted value, also those the data do not pin")
+    ] = False,
+    trials_csv: Annotated[
+        Optional[Path], typer.Option(help="Also write every trial (parameters, loss, outputs) to this CSV")
+    ] = None,
     quiet: QuietMessages = False,
 ) -> None:
     """Fit hidden parameters (optuna, common random numbers) to the face targets and/or municipal counts;
@@ -148,10 +206,22 @@ def calibrate(
             typer.echo(f"  {stage}: {done}/{total}", err=True)
 
     if not quiet:
-        typer.echo(f"Calibrating '{sc.name}': {len(fit)} parameters, {trials} trials, scale {settings.scale:g}, "
-                   f"{settings.replications} seed(s) per trial", err=True)
-    result = run_calibration(sc, trials=trials, seed=seed, counts=obs, fit=fit, use_face=face,
-                             settings=settings, progress=progress, write_all=write_all)
+        typer.echo(
+            f"Calibrating '{sc.name}': {len(fit)} parameters, {trials} trials, scale {settings.scale:g}, "
+            f"{settings.replications} seed(s) per trial",
+            err=True,
+        )
+    result = run_calibration(
+        sc,
+        trials=trials,
+        seed=seed,
+        counts=obs,
+        fit=fit,
+        use_face=face,
+        settings=settings,
+        progress=progress,
+        write_all=write_all,
+    )
     typer.echo(report(result))
     target = out or default_out(sc)
     command = "welzijnsim " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[1:2] == ["calibrate"] else None

@@ -105,8 +105,14 @@ def discover(design, directory: Path, means: pd.DataFrame, wide: pd.DataFrame) -
     x = wide.set_index("point").loc[y.index]
     fails = (y < rule["threshold"]) if rule["fails_when"] == "below" else (y > rule["threshold"])
     fails = fails.to_numpy() & np.isfinite(y.to_numpy())
-    out.update({"points": int(len(y)), "failing": int(fails.sum()), "share_failing": float(fails.mean()),
-                "range": [float(np.nanmin(y)), float(np.nanmax(y))]})  # how far from the threshold the design goes
+    out.update(
+        {
+            "points": int(len(y)),
+            "failing": int(fails.sum()),
+            "share_failing": float(fails.mean()),
+            "range": [float(np.nanmin(y)), float(np.nanmax(y))],
+        }
+    )  # how far from the threshold the design goes
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "ipyparallel not installed": not needed here

@@ -7,7 +7,8 @@ week: ``start_year`` (first week of a year), ``adjust_capacity``, ``after_demand
 within a hook, mechanisms run in registry order.
 
 What a mechanism may use of the model: ``population``, ``results`` (this week's record: the scratch
-record during warm-up; count into row ``results.row``, not at the week number), ``streams``, ``params``, ``week``, ``service_points``, ``city``,
+record during warm-up; count into row ``results.row``, not at the week number), ``streams``, ``params``,
+``week``, ``service_points``, ``city``,
 and ``refresh_hazard`` / ``add_residents`` to change residents. Where a mechanism reaches further (agents,
 space, budget, FTE factors), its module says why.
 """
@@ -55,4 +56,3 @@ class Mechanism:
 
     def after_service(self, week: int, out: ServiceOutcome, hidden_ended: np.ndarray) -> None:
         """See this week's service outcome and the hidden episodes that ended."""
-

@@ -31,7 +31,7 @@ class FlexibleDeployment(Mechanism):
     def __init__(self, model):
         super().__init__(model)
         self.allocation = None  # contacts per service point decided at the last decision week
-        self.carry = None       # fractional contacts carried to next week (small scales lose none to rounding)
+        self.carry = None  # fractional contacts carried to next week (small scales lose none to rounding)
 
     def adjust_capacity(self, week: int, capacity: np.ndarray, setback: np.ndarray) -> None:
         p, m = self.params, self.model
@@ -40,8 +40,9 @@ class FlexibleDeployment(Mechanism):
         pool = np.floor(capacity * p["deployment.pool_share"]).astype(np.int64)
         own = capacity - pool
         if self.allocation is None or week % p["deployment.interval_weeks"] == 0:
-            waiting = np.bincount(m.population.service_point[service.queue(m.population, week)],
-                                  minlength=len(capacity))
+            waiting = np.bincount(
+                m.population.service_point[service.queue(m.population, week)], minlength=len(capacity)
+            )
             excess = np.maximum(waiting - own, 0).astype(float)
             total_pool = pool.sum()
             if excess.sum() > 0:
@@ -72,8 +73,9 @@ class FlexibleDeployment(Mechanism):
         new_capacity = np.floor(effective + 1e-9).astype(np.int64)
         self.carry = np.maximum(effective - new_capacity, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            stranger_share = np.where(new_capacity > 0, moved_in * (1 - p["deployment.travel_overhead"])
-                                      / np.maximum(new_capacity, 1), 0.0)
+            stranger_share = np.where(
+                new_capacity > 0, moved_in * (1 - p["deployment.travel_overhead"]) / np.maximum(new_capacity, 1), 0.0
+            )
         capacity[:] = new_capacity
         self.stranger_share = np.clip(stranger_share, 0, 1)
         # Paid hours lost to travel and co-ordination, and their cost at the integral cost of a paid hour.

@@ -42,11 +42,11 @@ def price_index(params: dict) -> np.ndarray:
 
 # Priority tiers of an unchanged budget, protected first (budget.priority = "core_first"):
 TIERS = (
-    "accommodation",          # community centres and Servicepunt XL sites: contracts, paid first
-    "individual_support",     # the legal core: cliëntondersteuning and individual support at the Servicepunten XL
+    "accommodation",  # community centres and Servicepunt XL sites: contracts, paid first
+    "individual_support",  # the legal core: cliëntondersteuning and individual support at the Servicepunten XL
     "jongerenwerk_deprived",  # outreach youth work in the budget.protected_deprived_count most deprived stadsdelen
-    "rest",                   # other area-based work (opbouwwerk, ouderenwerk, jongerenwerk elsewhere),
-                              # activities and volunteer support, all alike
+    "rest",  # other area-based work (opbouwwerk, ouderenwerk, jongerenwerk elsewhere),
+    # activities and volunteer support, all alike
 )
 
 
@@ -59,15 +59,15 @@ class BudgetPlan:
     is paid: it would need a decision to create posts (a staffing lever), so it is shown, not spent.
     """
 
-    total: np.ndarray                  # (years,) the welfare budget
-    factor: np.ndarray                 # (years, TIERS)
-    area_factor: np.ndarray            # (years, stadsdeel, AREA_WORK_TYPES) funded share of area posts
-    individual_factor: np.ndarray      # (years,) funded share of individual-support posts
-    budget_stadsdeel: np.ndarray       # (years, stadsdeel) allocated: area-based work + its Servicepunten XL
-    budget_sp: np.ndarray              # (years, service points) allocated to each Servicepunt XL
-    non_staff: np.ndarray              # (years, stadsdeel, NON_STAFF_ITEMS) funded non-staff costs
-    non_staff_sp: np.ndarray           # (years, service points) funded non-staff of the Servicepunten XL
-    unspent_no_posts: np.ndarray       # (years,)
+    total: np.ndarray  # (years,) the welfare budget
+    factor: np.ndarray  # (years, TIERS)
+    area_factor: np.ndarray  # (years, stadsdeel, AREA_WORK_TYPES) funded share of area posts
+    individual_factor: np.ndarray  # (years,) funded share of individual-support posts
+    budget_stadsdeel: np.ndarray  # (years, stadsdeel) allocated: area-based work + its Servicepunten XL
+    budget_sp: np.ndarray  # (years, service points) allocated to each Servicepunt XL
+    non_staff: np.ndarray  # (years, stadsdeel, NON_STAFF_ITEMS) funded non-staff costs
+    non_staff_sp: np.ndarray  # (years, service points) funded non-staff of the Servicepunten XL
+    unspent_no_posts: np.ndarray  # (years,)
 
 
 def welfare_budget(city: City, params: dict) -> np.ndarray:
@@ -86,32 +86,35 @@ def welfare_budget(city: City, params: dict) -> np.ndarray:
     return budget + params["budget.azwa_extra"]
 
 
-def budget_plan(city: City, params: dict, area_posts: np.ndarray, sp_posts: np.ndarray,
-                sp_district: np.ndarray) -> BudgetPlan:
+def budget_plan(
+    city: City, params: dict, area_posts: np.ndarray, sp_posts: np.ndarray, sp_district: np.ndarray
+) -> BudgetPlan:
     """Split each year's welfare budget over the priority tiers (module TIERS; or pro rata), stadsdelen and
     Servicepunten XL. `area_posts` (stadsdeel, AREA_WORK_TYPES) and `sp_posts` (service points) are the hired
     FTE (today's × levers). In mandate mode every factor is 1 and the budget is what the mandate costs."""
     years, k, n_sp = params["run.years"], len(city.stadsdelen), len(sp_posts)
-    cost = params["service.cost_per_fte"] * cost_index(params)                      # (years,)
+    cost = params["service.cost_per_fte"] * cost_index(params)  # (years,)
     prices = price_index(params)
     parts = city.budget_at_start(params["service.cost_per_fte"])
-    non_staff0 = parts["non_staff"]                                                   # (k, items)
+    non_staff0 = parts["non_staff"]  # (k, items)
     sp_share = np.asarray(sp_posts, float) / max(float(np.sum(sp_posts)), 1e-12)
-    non_staff_sp0 = parts["non_staff_individual"].sum() * sp_share                    # (n_sp,)
+    non_staff_sp0 = parts["non_staff_individual"].sum() * sp_share  # (n_sp,)
     protected = np.zeros(k, dtype=bool)
     protected[np.argsort(-city.share("low_income"), kind="stable")[: params["budget.protected_deprived_count"]]] = True
     jw = AREA_WORK_TYPES.index("jongerenwerk")
 
     # Full cost per tier and year (EUR).
-    accommodation = np.outer(prices, non_staff0[:, 0])                                 # (years, k)
-    individual = np.outer(cost, sp_posts) + np.outer(prices, non_staff_sp0)           # (years, n_sp)
-    area_staff = cost[:, None, None] * area_posts[None]                               # (years, k, types)
-    jw_deprived = area_staff[:, :, jw] * protected                                    # (years, k)
+    accommodation = np.outer(prices, non_staff0[:, 0])  # (years, k)
+    individual = np.outer(cost, sp_posts) + np.outer(prices, non_staff_sp0)  # (years, n_sp)
+    area_staff = cost[:, None, None] * area_posts[None]  # (years, k, types)
+    jw_deprived = area_staff[:, :, jw] * protected  # (years, k)
     rest_staff = area_staff.copy()
     rest_staff[:, protected, jw] = 0.0
-    rest_other = np.outer(prices, non_staff0[:, 1:].sum(axis=1))                       # activities, volunteers
-    full = np.stack([accommodation.sum(1), individual.sum(1), jw_deprived.sum(1),
-                     rest_staff.sum((1, 2)) + rest_other.sum(1)], axis=1)              # (years, TIERS)
+    rest_other = np.outer(prices, non_staff0[:, 1:].sum(axis=1))  # activities, volunteers
+    full = np.stack(
+        [accommodation.sum(1), individual.sum(1), jw_deprived.sum(1), rest_staff.sum((1, 2)) + rest_other.sum(1)],
+        axis=1,
+    )  # (years, TIERS)
 
     if params["budget.mode"] == "mandate":
         total = full.sum(axis=1)
@@ -140,9 +143,17 @@ def budget_plan(city: City, params: dict, area_posts: np.ndarray, sp_posts: np.n
     sp_to_d[np.arange(n_sp), np.asarray(sp_district, dtype=np.int64)] = 1.0
     budget_stadsdeel = area_funded + budget_sp @ sp_to_d
     unspent = total - budget_stadsdeel.sum(axis=1)
-    return BudgetPlan(total=total, factor=factor, area_factor=area_factor, individual_factor=f["individual_support"],
-                      budget_stadsdeel=budget_stadsdeel, budget_sp=budget_sp, non_staff=non_staff,
-                      non_staff_sp=non_staff_sp, unspent_no_posts=np.maximum(unspent, 0.0))
+    return BudgetPlan(
+        total=total,
+        factor=factor,
+        area_factor=area_factor,
+        individual_factor=f["individual_support"],
+        budget_stadsdeel=budget_stadsdeel,
+        budget_sp=budget_sp,
+        non_staff=non_staff,
+        non_staff_sp=non_staff_sp,
+        unspent_no_posts=np.maximum(unspent, 0.0),
+    )
 
 
 class TenYearDrivers(Mechanism):
@@ -188,8 +199,9 @@ class TenYearDrivers(Mechanism):
     def _grow(self) -> list[dict[str, np.ndarray]]:
         """Registered population grows by the chosen path; newcomers resemble their stadsdeel."""
         m, p = self.model, self.params
-        rate = {"municipal": p["drivers.growth_municipal"], "pbl": p["drivers.growth_pbl"],
-                "none": 0.0}[p["drivers.growth_path"]]
+        rate = {"municipal": p["drivers.growth_municipal"], "pbl": p["drivers.growth_pbl"], "none": 0.0}[
+            p["drivers.growth_path"]
+        ]
         pop = m.population
         current = np.bincount(pop.district[pop.kind == 0], minlength=len(m.profiles))
         # Stochastic rounding keeps small (scaled-down) stadsdelen growing on average.
@@ -209,8 +221,11 @@ class TenYearDrivers(Mechanism):
         have = np.zeros_like(target)
         np.add.at(have, (pop.district[pop.kind > 0], pop.kind[pop.kind > 0] - 1), 1)
         add = np.maximum(target - have, 0)  # nobody is removed when the factor falls
-        return [draw_unregistered(prof, add[prof.index], m.space, p, self.rng, m.city.kind_names)
-                for prof in m.profiles if add[prof.index].sum() > 0]
+        return [
+            draw_unregistered(prof, add[prof.index], m.space, p, self.rng, m.city.kind_names)
+            for prof in m.profiles
+            if add[prof.index].sum() > 0
+        ]
 
     def _toward(self, year_index: int, start_share: float, end_share: float) -> float:
         p = self.params

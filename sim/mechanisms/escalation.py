@@ -11,7 +11,8 @@ An episode can escalate along one of five routes, each with its own chance (per 
 - ``in_time``: help came in time (the floor: some problems escalate whatever is done).
 
 A help request that triage solves in one contact (a light question, sim/demand.py) escalates on the request
-routes with its chance times ``escalation.light_factor``. ``dropped`` and ``late`` are the escalation that individual-support staffing can change (STAFFING_ROUTES);
+routes with its chance times ``escalation.light_factor``. ``dropped`` and ``late`` are the escalation that
+individual-support staffing can change (STAFFING_ROUTES);
 they are reported apart from the others, so the cost of problems that never reached any service is not
 read as a cost of short staffing.
 
@@ -37,8 +38,13 @@ KINDS = ("problem_debt", "eviction", "ggz", "wmo", "youth_care")
 # Who actually pays. Problem debt's societal cost (IBO) falls largely on national budgets (benefits, toeslagen,
 # collection): charged to the Rijk, an estimate. Severe mental-health care is Zvw (zorgverzekeraar) in its first
 # years; Wlz (Rijk) only for lasting care, which the durations here do not reach.
-PAYER = {"problem_debt": "rijk", "eviction": "gemeente", "ggz": "zorgverzekeraar",
-         "wmo": "gemeente", "youth_care": "gemeente"}
+PAYER = {
+    "problem_debt": "rijk",
+    "eviction": "gemeente",
+    "ggz": "zorgverzekeraar",
+    "wmo": "gemeente",
+    "youth_care": "gemeente",
+}
 PAYERS = ("gemeente", "zorgverzekeraar", "rijk")  # "rijk" = Rijk incl. Wlz
 # What each unit cost covers (printed in docs/model.md).
 SCOPE = {
@@ -79,9 +85,13 @@ class Escalation(Mechanism):
         # Per service point, so a change at one point does not reshuffle escalations elsewhere.
         self.draws = GroupStreams(model.streams, "escalation", len(model.service_points))
         self.payer_of = np.array([PAYERS.index(PAYER[k]) for k in KINDS])
-        self.probability = {"never_reached": p["escalation.p_never_reached"], "dropped": p["escalation.p_no_help"],
-                            "informal": p["escalation.p_informal"], "late": p["escalation.p_late"],
-                            "in_time": p["escalation.p_in_time"]}
+        self.probability = {
+            "never_reached": p["escalation.p_never_reached"],
+            "dropped": p["escalation.p_no_help"],
+            "informal": p["escalation.p_informal"],
+            "late": p["escalation.p_late"],
+            "in_time": p["escalation.p_in_time"],
+        }
         for name in counter_names():
             model.results.ensure(name)
 
@@ -122,8 +132,12 @@ class Escalation(Mechanism):
         # organisations take up hidden episodes first, so "nobody" is the never-reached chance.
         pop, p = self.model.population, self.params
         expected = self.case_cost[escalation_kind(pop.domain[taken], pop.age_band[taken])] * self._cost_index(week)
-        self.model.results.add("avoided_cost_informal", self.model.results.row, pop.service_point[taken],
-                               weights=(p["escalation.p_never_reached"] - p["escalation.p_informal"]) * expected)
+        self.model.results.add(
+            "avoided_cost_informal",
+            self.model.results.row,
+            pop.service_point[taken],
+            weights=(p["escalation.p_never_reached"] - p["escalation.p_informal"]) * expected,
+        )
 
     def after_service(self, week: int, out, hidden_ended: np.ndarray) -> None:
         p, pop = self.params, self.model.population
@@ -132,8 +146,11 @@ class Escalation(Mechanism):
         # Of those who gave up before a first contact, some solved the problem without the Servicepunt XL
         # later (sim/service.py, demand.gave_up_solved_alone): they do not escalate.
         alone = getattr(out, "dropped_solved_alone", None)
-        unsolved = (out.dropped_first[~alone] if alone is not None and len(alone) == len(out.dropped_first)
-                    else out.dropped_first)
+        unsolved = (
+            out.dropped_first[~alone]
+            if alone is not None and len(alone) == len(out.dropped_first)
+            else out.dropped_first
+        )
         self._escalate(week, np.concatenate([unsolved, out.dropped_repeat]), "dropped")
         self._escalate(week, hidden_ended, "never_reached")
         self._escalate(week, first[late], "late")
@@ -142,15 +159,22 @@ class Escalation(Mechanism):
         helped_late, helped = first[late], first[~late]
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):
             expected = self.case_cost[escalation_kind(pop.domain[group], pop.age_band[group])] * self._cost_index(week)
-            self.model.results.add("avoided_cost", self.model.results.row, pop.service_point[group],
-                                   weights=(p["escalation.p_no_help"] - p_with) * expected * self._light(group))
+            self.model.results.add(
+                "avoided_cost",
+                self.model.results.row,
+                pop.service_point[group],
+                weights=(p["escalation.p_no_help"] - p_with) * expected * self._light(group),
+            )
 
 
 def counter_names() -> tuple[str, ...]:
     """The weekly counters this mechanism records (escalations and EUR, in total, by route and by payer)."""
-    return (("escalations", "escalation_cost", "avoided_cost", "avoided_cost_informal", "avoided_cost_prevention")
-            + tuple(f"escalation_cost_{x}" for x in PAYERS)
-            + tuple(f"escalations_{r}" for r in ROUTES) + tuple(f"escalation_cost_{r}" for r in ROUTES))
+    return (
+        ("escalations", "escalation_cost", "avoided_cost", "avoided_cost_informal", "avoided_cost_prevention")
+        + tuple(f"escalation_cost_{x}" for x in PAYERS)
+        + tuple(f"escalations_{r}" for r in ROUTES)
+        + tuple(f"escalation_cost_{r}" for r in ROUTES)
+    )
 
 
 Escalation.counters = counter_names()  # created at set-up (Escalation.__init__), so zero rows are reported too

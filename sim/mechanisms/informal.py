@@ -46,8 +46,11 @@ class InformalWelfare(Mechanism):
 
     def start_year(self, year_index: int, week: int) -> None:
         p = self.params
-        renew = p["informal.renewal_probability"] if p["informal.earmark"] == 0 else \
-            p["informal.renewal_probability_earmarked"]
+        renew = (
+            p["informal.renewal_probability"]
+            if p["informal.earmark"] == 0
+            else p["informal.renewal_probability_earmarked"]
+        )
         if year_index > 0:
             for d, act in enumerate(self.active):
                 keeps = self.rng.random(len(act)) < renew

@@ -42,6 +42,7 @@ def apply_push(fte: np.ndarray, city, params: dict) -> np.ndarray:
         out[d, 1] += extra
     return out
 
+
 # Target age bands per area work type (sim.city.AGE_BANDS: 0-11, 12-23, 24-64, 65-74, 75+).
 TARGETS = {"jongerenwerk": (1,), "opbouwwerk": (0, 1, 2, 3, 4), "ouderenwerk": (3, 4)}
 TARGET_MASK = {wt: np.isin(np.arange(5), bands) for wt, bands in TARGETS.items()}  # by age-band index
@@ -54,12 +55,16 @@ class AreaPrevention(Mechanism):
     # Per-resident columns (on the population, so newcomers get them): the week reached (NOT_REACHED, or
     # negative in warm-up), whether the effect has started, the network boost given once, and the hazard
     # reduction once effective.
-    columns = {"prevention_reached_week": ("int32", NOT_REACHED), "prevention_effective": ("bool", False),
-               "prevention_boosted": ("bool", False), "prevention_effect": ("float32", 0.0)}
+    columns = {
+        "prevention_reached_week": ("int32", NOT_REACHED),
+        "prevention_effective": ("bool", False),
+        "prevention_boosted": ("bool", False),
+        "prevention_effect": ("float32", 0.0),
+    }
 
     def __init__(self, model):
         super().__init__(model)
-        self._effective_idx = None                        # flatnonzero(effective), kept until it changes
+        self._effective_idx = None  # flatnonzero(effective), kept until it changes
 
     # The columns under their short names (app/worker.py and tests read them from the mechanism).
     reached_week = property(lambda self: self.model.population.prevention_reached_week)
@@ -83,9 +88,11 @@ class AreaPrevention(Mechanism):
         # year on: during warm-up the push stadsdelen reach only what today's jongerenwerk posts reach.
         if m.week < 0 and p["prevention.youth_factor_deprived"] > 0:
             youth_factor[push_districts(m.city, p)] = 1.0 / p["prevention.youth_factor_deprived"]
-        per_fte = {"jongerenwerk": p["prevention.youth_reach_per_fte"],
-                   "opbouwwerk": p["prevention.community_reach_per_fte"],
-                   "ouderenwerk": p["prevention.elderly_reach_per_fte"]}
+        per_fte = {
+            "jongerenwerk": p["prevention.youth_reach_per_fte"],
+            "opbouwwerk": p["prevention.community_reach_per_fte"],
+            "ouderenwerk": p["prevention.elderly_reach_per_fte"],
+        }
         out = {}
         for wt, reach in per_fte.items():
             factor = youth_factor if wt == "jongerenwerk" else 1.0
@@ -108,7 +115,7 @@ class AreaPrevention(Mechanism):
         for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
             e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
             for d in range(len(m.profiles)):
-                members = by_district[bounds[d]:bounds[d + 1]]
+                members = by_district[bounds[d] : bounds[d + 1]]
                 take = members[TARGET_MASK[wt][pop.age_band[members]] & ~reached[members]]
                 k = max(int(capacities[wt][d]), 0)
                 if k < len(take):
@@ -155,15 +162,20 @@ class AreaPrevention(Mechanism):
         prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
         index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
         value = case_costs(p)[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
-        self.model.results.add("avoided_cost_prevention", self.model.results.row, pop.service_point[idx], weights=prevented * value)
+        self.model.results.add(
+            "avoided_cost_prevention", self.model.results.row, pop.service_point[idx], weights=prevented * value
+        )
 
     def adjust_capacity(self, week, capacity, setback) -> None:
         # Every 4 weeks, the effect starts for residents reached at least `delay_weeks` ago.
         if week % 4:
             return
         p, pop = self.params, self.model.population
-        due = np.flatnonzero((self.reached_week != NOT_REACHED) & ~self.effective
-                             & (self.reached_week + p["prevention.delay_weeks"] <= week))
+        due = np.flatnonzero(
+            (self.reached_week != NOT_REACHED)
+            & ~self.effective
+            & (self.reached_week + p["prevention.delay_weeks"] <= week)
+        )
         if len(due) == 0:
             return
         self.effective[due] = True
