@@ -343,7 +343,7 @@ def small(command: str, years: int) -> list[str]:
     )
     if sub == "sensitivity" and loads:  # a design point per trajectory or sample: the fewest that still work
         method = args[args.index("--method") + 1] if "--method" in args else "morris"
-        size = {"morris": ("--trajectories", "2"), "sobol": ("--samples", "2"), "delta": ("--samples", "24")}[method]
+        size = {"morris": ("--trajectories", "2"), "sobol": ("--samples", "4"), "delta": ("--samples", "24")}[method]
         args += ["--set", "run.warmup_weeks=8"]  # dozens of runs: a short warm-up keeps the docs test in minutes
         for opt, value in (size, ("--replications", "1")):
             if opt in args:
