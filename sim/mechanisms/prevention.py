@@ -13,6 +13,7 @@ import numpy as np
 
 from sim.demand import ask_for_help, extra_contacts
 from sim.mechanisms.base import Mechanism
+from sim.mechanisms.escalation import case_costs, escalation_kind
 from sim.population import HIDDEN
 
 NOT_REACHED = np.iinfo(np.int32).min
@@ -65,6 +66,7 @@ class AreaPrevention(Mechanism):
     def __init__(self, model):
         super().__init__(model)
         self._effective_idx = None  # flatnonzero(effective), kept until it changes
+        self.case_cost = case_costs(self.params)  # per escalation kind; fixed for the run
 
     # The columns under their short names (app/worker.py and tests read them from the mechanism).
     reached_week = property(lambda self: self.model.population.prevention_reached_week)
@@ -149,8 +151,6 @@ class AreaPrevention(Mechanism):
         p = self.params
         if not p["escalation.enabled"]:
             return
-        from sim.mechanisms.escalation import case_costs, escalation_kind
-
         pop = self.model.population
         # The effective residents change only at a year start and every 4 weeks: find them then, not weekly.
         if self._effective_idx is None:
@@ -161,7 +161,7 @@ class AreaPrevention(Mechanism):
         kept = np.maximum(pop.hazard_multiplier[idx], 1e-6)
         prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
         index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
-        value = case_costs(p)[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
+        value = self.case_cost[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
         self.model.results.add(
             "avoided_cost_prevention", self.model.results.row, pop.service_point[idx], weights=prevented * value
         )
