@@ -65,13 +65,17 @@ class Worker(Agent):
         if self.vacancy is not None and not self.earmarked:
             self.vacant = self.vacancy[0] <= week < self.vacancy[1]
 
-    def plan_week(self) -> None:
-        """Decide this week's availability: sick or present, and leave spread over the year."""
-        p = self.model.params
+    def plan_week(self, absent: bool, leave_factor: float) -> None:
+        """This week's availability: sick (`absent`, drawn by the model from this worker's own stream) or
+        present, with leave spread over the year (`leave_factor` = working weeks / 52)."""
         self.update_vacancy(self.model.week)
-        self.absent = bool(self.absence_rng.random() < p["service.sickness_absence"])
-        leave_factor = p["service.working_weeks"] / 52.0
-        self.available_hours = 0.0 if (self.absent or self.vacant) else self.contract_hours * leave_factor
+        self.absent = absent
+        self.available_hours = 0.0 if (absent or self.vacant) else self.contract_hours * leave_factor
+
+    def absence_draws(self, weeks: int) -> np.ndarray:
+        """The uniform draws that decide absence in each of the next `weeks` weeks (one a week, in order:
+        the same numbers as one draw a week, drawn at once)."""
+        return self.absence_rng.random(weeks)
 
     @property
     def filled_hours(self) -> float:

@@ -218,6 +218,15 @@ class WelzijnModel(Model):
         self.service_overrun = np.zeros(len(self.service_points))  # hours last week's contacts ran over
         self.mechanisms = enabled_mechanisms(self)
         self.engine = SERVICE_ENGINES[p["service.engine"]]()
+        # Support workers' weekly absence draws for the whole run, drawn at once from each worker's own stream
+        # (a draw per worker per week was a tenth of a run's time); row = worker, column = week + warm-up.
+        self.support_workers = list(self.agents_by_type.get(SupportWorker, []))
+        total_weeks = self.warmup + self.weeks
+        self._absent = (
+            np.stack([w.absence_draws(total_weeks) for w in self.support_workers]) < p["service.sickness_absence"]
+            if self.support_workers
+            else np.zeros((0, total_weeks), dtype=bool)
+        )
 
     # ---- set-up --------------------------------------------------------------------------
     def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
@@ -296,6 +305,8 @@ class WelzijnModel(Model):
         pop.weekly_hazard[idx] = demand.weekly_hazard(pop, self.params, idx)
         # Its own stream, so residents whose hazard changed do not shift everyone else's episode draws.
         demand.schedule_next(pop, idx, week - 1, self.streams["episodes/refresh"])
+        for m in getattr(self, "mechanisms", ()):  # (none yet while the model is being set up)
+            m.residents_changed(idx)
 
     def add_residents(self, columns: dict[str, np.ndarray], week: int, refresh: bool = True) -> np.ndarray:
         """New residents (growth, arrivals): placed in their cell's catchment; with `refresh`, their
@@ -390,8 +401,9 @@ class WelzijnModel(Model):
     def _phase_capacity(self, t: int, w: int) -> tuple[np.ndarray, np.ndarray]:
         """This week's contact capacity per service point and the chance a contact is a setback."""
         res = self.results
-        for worker in self.agents_by_type.get(SupportWorker, []):
-            worker.plan_week()
+        leave_factor = self.params["service.working_weeks"] / 52.0
+        for worker, absent in zip(self.support_workers, self._absent[:, t + self.warmup].tolist(), strict=True):
+            worker.plan_week(absent, leave_factor)
         capacity = np.zeros(len(self.service_points), dtype=np.int64)
         factor = self.fte_factor_by_year[max(t, 0) // 52]
         for sp in self.service_points:

@@ -3,7 +3,8 @@
 A mechanism is switched on with ``<name>.enabled = true`` in a scenario. It draws only from its own
 random stream (named after it), so switching one on leaves every other draw as it was, and with all
 mechanisms off a run is exactly the foundation model. The model calls the hooks in this order each
-week: ``start_year`` (first week of a year), ``adjust_capacity``, ``after_demand``, ``after_service``;
+week: ``start_year`` (first week of a year), ``adjust_capacity``, ``after_demand``, ``after_service``
+(and ``residents_changed`` whenever residents' hazard is refreshed);
 within a hook, mechanisms run in registry order.
 
 What a mechanism may use of the model: ``population``, ``results`` (this week's record: the scratch
@@ -56,3 +57,7 @@ class Mechanism:
 
     def after_service(self, week: int, out: ServiceOutcome, hidden_ended: np.ndarray) -> None:
         """See this week's service outcome and the hidden episodes that ended."""
+
+    def residents_changed(self, idx: np.ndarray) -> None:
+        """Residents `idx` changed attributes or hazard (`WelzijnModel.refresh_hazard`): for a mechanism that
+        keeps per-resident values derived from them."""
