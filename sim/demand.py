@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import HIDDEN, NONE, WAITING_FIRST, Population
+from sim.population import HIDDEN, NONE, REGISTERED, WAITING_FIRST, Population
 
 DOMAINS = ("finances", "housing", "work", "social", "health", "meaning")  # source 004 table 2.1
 # Base mix of life domains of an episode and the attribute tilts on it (estimates).
@@ -120,15 +120,35 @@ def schedule_next(pop: Population, idx: np.ndarray, week: int, rng: np.random.Ge
     pop.next_episode[idx] = np.where(h > 0, np.minimum(week + gaps, NEVER), NEVER).astype(np.int32)
 
 
+def _domain_weights() -> np.ndarray:
+    """Cumulative domain weights for each of the 32 combinations of the attributes that shift them (bit 0 low
+    income, 1 unregistered, 2 youth, 3 alone or 65+, 4 65+): a lookup instead of five weight columns per
+    episode, with the same products as computing them per resident."""
+    w = np.tile(DOMAIN_BASE, (32, 1))
+    bits = np.arange(32)[:, None] >> np.arange(5) & 1
+    w[:, 0] *= np.where(bits[:, 0], 2.0, 1.0)  # finances
+    w[:, 1] *= np.where(bits[:, 1], 3.0, 1.0)  # housing
+    w[:, 2] *= np.where(bits[:, 2], 1.5, 1.0)  # work: youths
+    w[:, 3] *= np.where(bits[:, 3], 1.5, 1.0)  # social
+    w[:, 4] *= np.where(bits[:, 4], 1.5, 1.0)  # health
+    return np.cumsum(w, axis=1)
+
+
+_DOMAIN_CUM = _domain_weights()
+
+
 def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Life domain of new episodes of residents `idx`, from uniform draws `u` (one per resident)."""
-    w = np.tile(DOMAIN_BASE, (len(idx), 1))
-    w[:, 0] *= np.where(pop.low_income[idx], 2.0, 1.0)  # finances
-    w[:, 1] *= np.where(pop.registered[idx], 1.0, 3.0)  # housing
-    w[:, 2] *= np.where(pop.age_band[idx] == 1, 1.5, 1.0)  # work: youths
-    w[:, 3] *= np.where(pop.alone[idx] | (pop.age_band[idx] >= 3), 1.5, 1.0)  # social
-    w[:, 4] *= np.where(pop.age_band[idx] >= 3, 1.5, 1.0)  # health
-    cum = np.cumsum(w, axis=1)
+    band = pop.age_band[idx]
+    old = band >= 3
+    combo = (
+        pop.low_income[idx].astype(np.intp)
+        + 2 * (pop.kind[idx] != REGISTERED)
+        + 4 * (band == 1)
+        + 8 * (pop.alone[idx] | old)
+        + 16 * old
+    )
+    cum = _DOMAIN_CUM[combo]
     return ((u * cum[:, -1])[:, None] > cum).sum(axis=1).astype(np.int8)
 
 
@@ -210,6 +230,7 @@ def ask_for_help(
 
 def end_hidden(pop: Population, week: int) -> np.ndarray:
     """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated)."""
-    done = np.flatnonzero((pop.state == HIDDEN) & (pop.since <= week))
+    hidden = np.flatnonzero(pop.state == HIDDEN)
+    done = hidden[pop.since[hidden] <= week]
     pop.state[done] = NONE
     return done
