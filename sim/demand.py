@@ -233,6 +233,8 @@ def _book_hidden_ends(pop: Population, hidden: np.ndarray) -> None:
     """File newly hidden residents under the week their episode ends (`since`), so `end_hidden` looks at those
     few instead of scanning every resident each week."""
     calendar = pop.meta.setdefault("hidden_ends", {})
+    if len(hidden) == 0:
+        return
     ends = pop.since[hidden]
     order = np.argsort(ends, kind="stable")
     weeks, starts = np.unique(ends[order], return_index=True)

@@ -6,8 +6,6 @@ function so process pools that spawn (as `import mesa` forces) can import it.
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pandas as pd
 from mesa import Agent, Model
@@ -526,6 +524,9 @@ def run_model(
     # agents and model refer to each other: without this a search that runs many models keeps them all
     # (~40-200 MB each).
     Agent._ids.pop(model, None)
+    # The resident columns and the grid are most of a model's memory: dropped here they go at once by reference
+    # count; the small cycles (agents <-> model) go with the next automatic collection. A full gc.collect() per
+    # run cost about 0.1 s, 3 % of a run.
+    model.population = model.space = model._warmup_results = None
     del model
-    gc.collect()
     return results
