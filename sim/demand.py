@@ -237,9 +237,11 @@ def _book_hidden_ends(pop: Population, hidden: np.ndarray) -> None:
         return
     ends = pop.since[hidden]
     order = np.argsort(ends, kind="stable")
-    weeks, starts = np.unique(ends[order], return_index=True)
-    for week, chunk in zip(weeks.tolist(), np.split(hidden[order], starts[1:]), strict=True):
-        calendar.setdefault(week, []).append(chunk)
+    ends, ids = ends[order], hidden[order]
+    cut = np.flatnonzero(ends[1:] != ends[:-1]) + 1
+    bounds = [0, *cut.tolist(), len(ids)]
+    for k, week in enumerate(ends[bounds[:-1]].tolist()):
+        calendar.setdefault(week, []).append(ids[bounds[k] : bounds[k + 1]])
 
 
 def end_hidden(pop: Population, week: int) -> np.ndarray:

@@ -75,6 +75,7 @@ class AreaPrevention(Mechanism):
         self._changed: list[np.ndarray] = []
         # Reached residents whose effect has not started (the only ones `adjust_capacity` can make effective).
         self._pending = np.zeros(0, dtype=np.int64)
+        self._deprivation = np.zeros(0)
 
     # The columns under their short names (app/worker.py and tests read them from the mechanism).
     reached_week = property(lambda self: self.model.population.prevention_reached_week)
@@ -114,7 +115,11 @@ class AreaPrevention(Mechanism):
         reached = np.zeros(len(pop), dtype=bool)
         effect = np.zeros(len(pop), dtype=np.float32)
         noise = self.rng.random(len(pop))
-        priority = m.space.deprivation[pop.cell] * (1.0 + 0.2 * noise)  # deprived cells first, ties random
+        # Deprivation of each resident's cell: residents do not move, so only newcomers are looked up.
+        have = len(self._deprivation)
+        if have < len(pop):
+            self._deprivation = np.concatenate([self._deprivation, m.space.deprivation[pop.cell[have:]]])
+        priority = self._deprivation * (1.0 + 0.2 * noise)  # deprived cells first, ties random
         # Per stadsdeel, each work type reaches the `capacity` eligible residents of highest priority. Which
         # residents, not in what order, is what counts, so a partition (linear) replaces a full sort of the
         # city; priorities are distinct (deprivation > 0 times continuous noise), so the set is the sorted one.
