@@ -11,7 +11,7 @@ import pandas as pd
 from mesa import Agent, Model
 
 from sim import area_need, demand, servers, service
-from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
+from sim.agents import AreaWorker, ServicePoint, SupportWorker, Worker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.mechanisms import enabled_mechanisms
 from sim.mechanisms.drivers import budget_plan, cost_index
@@ -278,6 +278,12 @@ class WelzijnModel(Model):
                 rng = self.streams[f"workers/{name}/{work_type}"]
                 for k, h in enumerate(draw_contract_hours(self.fte.loc[name, work_type] * hours_fte, rng)):
                     AreaWorker(self, work_type, d, h, key=f"{name}/{work_type}/{k}")
+
+    def workers(self, kind: str | None = None) -> list[Worker]:
+        """The posts (Worker agents) in creation order: all, or only `"support"` (individual support at a
+        Servicepunt XL) or `"area"` (area-based work). Mechanisms reach staff through this, not `agents`."""
+        cls = {None: Worker, "support": SupportWorker, "area": AreaWorker}[kind]
+        return [a for a in self.agents if isinstance(a, cls)]
 
     # ---- following one resident -----------------------------------------------------------
     def _trace(self, event: str, who: np.ndarray) -> None:
