@@ -46,6 +46,7 @@ def test_check_model_prints_every_target_and_exits_0():
     assert len(lines) == len(load_targets())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [
