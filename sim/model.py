@@ -225,6 +225,11 @@ class WelzijnModel(Model):
             if self.support_workers
             else np.zeros((0, total_weeks), dtype=bool)
         )
+        # Their contract hours, service points and vacancy windows as columns, so a week's available hours
+        # per point are one bincount (summed in worker order, as the points' own sums were).
+        self._worker_sp = np.array([w.service_point for w in self.support_workers], dtype=np.intp)
+        self._worker_hours = np.array([w.contract_hours for w in self.support_workers], dtype=float)
+        self._read_vacancies()
 
     # ---- set-up --------------------------------------------------------------------------
     def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
@@ -278,6 +283,11 @@ class WelzijnModel(Model):
                 rng = self.streams[f"workers/{name}/{work_type}"]
                 for k, h in enumerate(draw_contract_hours(self.fte.loc[name, work_type] * hours_fte, rng)):
                     AreaWorker(self, work_type, d, h, key=f"{name}/{work_type}/{k}")
+
+    def _read_vacancies(self) -> None:
+        """Support workers' vacancy windows [start, end) as an (n, 2) array ([0, 0): none)."""
+        windows = [w.vacancy if w.vacancy is not None and not w.earmarked else (0, 0) for w in self.support_workers]
+        self._vacancy = np.array(windows, dtype=np.int64).reshape(-1, 2)
 
     def workers(self, kind: str | None = None) -> list[Worker]:
         """The posts (Worker agents) in creation order: all, or only `"support"` (individual support at a
@@ -399,20 +409,23 @@ class WelzijnModel(Model):
         if t == -self.warmup or (not warm and t % 52 == 0):
             for m in self.mechanisms:
                 m.start_year(max(t, 0) // 52, t)
+            self._read_vacancies()  # posts' vacancy windows change only here (drivers' turnover)
         if not warm and t % 52 == 0:
             self._record_year(t // 52)
 
     def _phase_capacity(self, t: int, w: int) -> tuple[np.ndarray, np.ndarray]:
         """This week's contact capacity per service point and the chance a contact is a setback."""
         res = self.results
+        # Each support worker is sick (own stream, drawn at set-up), on leave (spread over the year as a factor)
+        # or in an empty post (its vacancy window).
         leave_factor = self.params["service.working_weeks"] / 52.0
-        for worker, absent in zip(self.support_workers, self._absent[:, t + self.warmup].tolist(), strict=True):
-            worker.plan_week(absent, leave_factor)
+        vacant = (self._vacancy[:, 0] <= t) & (t < self._vacancy[:, 1])
+        available = np.where(self._absent[:, t + self.warmup] | vacant, 0.0, self._worker_hours * leave_factor)
+        hours = np.bincount(self._worker_sp, weights=available, minlength=len(self.service_points))
         capacity = np.zeros(len(self.service_points), dtype=np.int64)
         factor = self.fte_factor_by_year[max(t, 0) // 52]
         for sp in self.service_points:
-            capacity[sp.index], hours = sp.contact_capacity(factor)
-            res.counters["client_hours"][w, sp.index] = hours
+            capacity[sp.index], res.counters["client_hours"][w, sp.index] = sp.contact_capacity(factor, hours[sp.index])
         setback = np.zeros(len(self.service_points))
         for m in self.mechanisms:
             m.adjust_capacity(t, capacity, setback)
