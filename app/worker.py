@@ -12,7 +12,7 @@ import gc
 import numpy as np
 import pandas as pd
 
-from analysis.runner import LEVELS
+from analysis.study.runner import LEVELS
 from sim.city import load_city
 from sim.space import LAYERS
 

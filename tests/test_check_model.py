@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import DATA, run_cli
 
-from analysis.validation import (
+from analysis.validation.validation import (
     TARGETS_FILE,
     Target,
     TargetError,

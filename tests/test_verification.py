@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.queueing import (
+from analysis.validation.queueing import (
     erlang_c,
     fte_for_servers,
     lindley_wait_tail,

@@ -23,7 +23,7 @@ def _calibration_default(key: str) -> str:
     import tomllib
 
     try:
-        raw = tomllib.loads((Path(__file__).parent.parent / "targets.toml").read_text(encoding="utf-8"))
+        raw = tomllib.loads((Path(__file__).parents[1] / "validation" / "targets.toml").read_text(encoding="utf-8"))
         return f"{raw['calibration'][key]:g}"
     except (OSError, ValueError, KeyError, TypeError):
         return "see analysis/targets.toml"
@@ -60,7 +60,7 @@ def check_model_cmd(
     ] = False,
 ) -> None:
     """Face validation: print each target of figures.md, its source, the simulated value and whether it is in range."""
-    from analysis.validation import check_model, format_check, load_targets
+    from analysis.validation.validation import check_model, format_check, load_targets
 
     sc = load_scenario_or_exit(_default_scenario(scenario), seed, replications, set_)
     params = sc.params()
@@ -98,7 +98,7 @@ def check_model_cmd(
     )
     typer.echo(format_check(result, markdown=markdown))
     if levers:  # issue 10: paired benefit/cost against SEOR 1.6 and the 11-25% net effects
-        from analysis.lever_check import check_levers, format_levers, load_lever_targets
+        from analysis.validation.lever_check import check_levers, format_levers, load_lever_targets
 
         try:
             ltargets = load_lever_targets(targets)
@@ -165,13 +165,20 @@ def calibrate(
     report which the data identify and write a calibrated scenario file."""
     from dataclasses import replace
 
-    from analysis.calibration import calibrate as run_calibration
-    from analysis.calibration import default_out, load_settings, parse_param, read_counts, report, write_scenario
+    from analysis.calibration.calibration import calibrate as run_calibration
+    from analysis.calibration.calibration import (
+        default_out,
+        load_settings,
+        parse_param,
+        read_counts,
+        report,
+        write_scenario,
+    )
 
     sc = load_scenario_or_exit(scenario, seed, None, set_)
     if trials < 1:
         fail(f"--trials {trials}: give at least 1 trial")
-    from analysis.store import check_output_file
+    from analysis.study.store import check_output_file
 
     check_output_file(out or default_out(sc), "--out")  # before the trials: a bad path must not cost them
     if trials_csv is not None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.report import ReportError
 from analysis.report.i18n import TEXT
-from analysis.store import write_json, write_text
+from analysis.study.store import write_json, write_text
 
 
 # ---- number formatting --------------------------------------------------------------------------
@@ -562,7 +562,7 @@ def _discovery_sentence(d: dict, t: dict, labels: dict, lang: str) -> str:
 def build_report(directory, lang: str = "nl", out=None) -> Path:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from analysis.study import read_manifest
+    from analysis.study.study import read_manifest
 
     directory = Path(directory)
     manifest = read_manifest(directory)

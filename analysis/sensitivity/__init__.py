@@ -18,7 +18,7 @@ def sensitivity_spec(design: Design, scenario, *, evaluator: str = "model", nois
     Run i is design point i // R, replication i % R. Replication k of every point uses the k-th
     replication seed of the study (common random numbers), moved only by the dummy's value.
     """
-    from analysis.study import StudySpec
+    from analysis.study.study import StudySpec
     from sim.streams import replication_seeds
 
     X = sample(design)

@@ -14,9 +14,9 @@ import pandas as pd
 
 def model_outcomes(city_name: str, params: dict, seed: int, options: dict) -> dict[str, pd.DataFrame]:
     """Run welzijnsim once and reduce the run to the outcome registry."""
-    from analysis.outcomes import WITHIN_WEEKS, annual_outcomes
     from analysis.sensitivity.outcomes import outcome_table
-    from analysis.study import cached_city
+    from analysis.study.outcomes import WITHIN_WEEKS, annual_outcomes
+    from analysis.study.study import cached_city
     from sim.model import run_model
 
     city = cached_city(city_name)

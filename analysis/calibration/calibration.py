@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.validation import (
+from analysis.validation.validation import (
     TARGETS_FILE,
     Measurement,
     Target,

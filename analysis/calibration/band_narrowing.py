@@ -16,8 +16,8 @@ import argparse
 
 import pandas as pd
 
-from analysis.calibration import Settings, calibrate, counts_from_measurements, fit_parameter, read_counts
-from analysis.validation import simulate
+from analysis.calibration.calibration import Settings, calibrate, counts_from_measurements, fit_parameter, read_counts
+from analysis.validation.validation import simulate
 from scenarios.loader import load_scenario
 from sim.parameters import PRIORS
 

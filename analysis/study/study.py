@@ -34,9 +34,9 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.executors import Progress, SerialExecutor, batches
-from analysis.outcomes import WITHIN_WEEKS, annual_outcomes
-from analysis.store import write_csv, write_json, write_parquet
+from analysis.study.executors import Progress, SerialExecutor, batches
+from analysis.study.outcomes import WITHIN_WEEKS, annual_outcomes
+from analysis.study.store import write_csv, write_json, write_parquet
 from sim.streams import replication_seeds
 
 FORMAT = "welzijnsim-study"
@@ -152,7 +152,7 @@ def run_batch(task: dict) -> list[dict]:
         t0 = time.perf_counter()
         params = run_params(task["params"], task["options"], replication)
         if task["kind"] == "staffing":
-            from analysis.staffing import staffing_run
+            from analysis.staffing.staffing import staffing_run
 
             frames = staffing_run(task["city"], params, seed, task["options"])
         elif task["kind"] == "sensitivity":
@@ -609,7 +609,7 @@ def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
 
 def write_xlsx(path: Path, summary: pd.DataFrame) -> None:
     """The summary for workshops: one sheet per level (city, stadsdeel, service_point)."""
-    from analysis.store import write_atomic
+    from analysis.study.store import write_atomic
 
     def write(p: Path) -> None:
         from openpyxl import Workbook
@@ -639,7 +639,7 @@ def export(directory: Path, fmt: str, out: Path | None = None) -> Path:
     if fmt not in ("csv", "xlsx"):
         raise StudyError(f"--format {fmt}: expected csv or xlsx")
     out = out or directory / f"summary.{fmt}"
-    from analysis.store import OutputError, check_output_file
+    from analysis.study.store import OutputError, check_output_file
 
     try:
         check_output_file(out)  # before reading: a bad --out fails at once

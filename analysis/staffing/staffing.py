@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes import WITHIN_WEEKS, shares, year_counts
+from analysis.study.outcomes import WITHIN_WEEKS, shares, year_counts
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
 
 def staffing_run(city_name: str, params: dict, seed: int, options: dict | None = None) -> dict[str, pd.DataFrame]:
     """Study task body: search one replication and return its `staffing` table."""
-    from analysis.study import cached_city
+    from analysis.study.study import cached_city
 
     target = Target(**(options or {}).get("target", {}))
     city = cached_city(city_name)

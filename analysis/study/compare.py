@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.study import PRIMARY, StudyError, load_table, read_manifest
+from analysis.study.study import PRIMARY, StudyError, load_table, read_manifest
 
 DEFAULT_METRICS = {
     "annual": ["fte_total", "cost_eur", "help_requests", "share_within_target", "mean_wait_weeks", "dropped_first"],

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.study import StudyError, read_manifest, spec_from_manifest, stored_runs
+from analysis.study.study import StudyError, read_manifest, spec_from_manifest, stored_runs
 
 OUTCOME_TABLES = ("annual", "weekly", "staffing")
 LOCKED = {

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from analysis.levers import LEVERS, benefit_cost, reallocated_eur
+from analysis.staffing.levers import LEVERS, benefit_cost, reallocated_eur
 from sim.city import City
 from sim.model import run_model
 from sim.parameters import PARAMETERS

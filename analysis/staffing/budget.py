@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.staffing import band, bands_by
+from analysis.staffing.staffing import band, bands_by
 
 HOURS_PER_FTE = 36.0  # CAO Sociaal Werk (service.hours_per_fte default), for hours per week
 

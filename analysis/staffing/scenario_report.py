@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from analysis.levers import LEVERS, benefit_cost, reallocated_eur, spending
+from analysis.staffing.levers import LEVERS, benefit_cost, reallocated_eur, spending
 from scenarios.loader import load_scenario
 from sim.model import run_model
 from sim.streams import replication_seeds
