@@ -103,7 +103,7 @@ LEVER_CASES = {
 def test_every_scenario_lever_is_priced_or_says_why_not():
     levers = {n for n, p in PARAMETERS.items() if p.source.startswith("scenario lever")}
     missing = levers - set(LEVERS) - set(NOT_CAPACITY)
-    assert not missing, f"levers without a price in analysis/levers.py: {sorted(missing)}"
+    assert not missing, f"levers without a price in analysis/staffing/levers.py: {sorted(missing)}"
     assert set(LEVER_CASES) == set(LEVERS), "every priced lever has a paired case below"
 
 
@@ -333,7 +333,7 @@ def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
 
 @pytest.mark.slow
 def test_scenario_report_runs_and_pairs_by_seed():
-    """`python -m analysis.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
+    """`python -m analysis.staffing.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
     from analysis.staffing.scenario_report import report, run_pairs
 
     d = run_pairs(0.03, 1, years=1, scenarios=["laak-double", "housing-crisis"])
@@ -344,7 +344,7 @@ def test_scenario_report_runs_and_pairs_by_seed():
 
 @pytest.mark.slow
 def test_scenario_report_command_line(capsys):
-    """`python -m analysis.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
+    """`python -m analysis.staffing.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
     from analysis.staffing.scenario_report import main
 
     assert main(["--scale", "0.03", "--replications", "1", "--years", "1", "--scenario", "laak-double"]) == 0

@@ -106,7 +106,7 @@ def test_example_counts_command_writes_the_layout(tmp_path):
 
 @pytest.mark.slow
 def test_band_narrowing_command_runs_at_small_scale():
-    """`python -m analysis.band_narrowing` (docs/validation.md) at a tiny scale: one row per count set, the
+    """`python -m analysis.calibration.band_narrowing` (docs/validation.md) at a tiny scale: one row per count set, the
     near-best spread inside the spread of all trials."""
     from analysis.calibration.band_narrowing import COUNT_SETS, narrowing
 

@@ -171,7 +171,7 @@ def top_drivers(idx: pd.DataFrame, method: str, outcome: str, year: int, n: int 
 
 
 def summarise_sensitivity(directory: Path, spec) -> pd.DataFrame:
-    """Called by `analysis.study.summarise` for kind "sensitivity": write indices, convergence, PRIM."""
+    """Called by `analysis.study.study.summarise` for kind "sensitivity": write indices, convergence, PRIM."""
     directory = Path(directory)
     design = Design.from_dict(spec.options["design"])
     X = np.asarray(spec.options["sample"], dtype=float)

@@ -1,6 +1,6 @@
 """The run function of a sensitivity study: one (design point, replication) -> its outcomes table.
 
-Called by the study runner (`analysis.study.run_batch`, kind "sensitivity") in any executor, so it is
+Called by the study runner (`analysis.study.study.run_batch`, kind "sensitivity") in any executor, so it is
 top level and a pure function of (city, parameters, seed). The evaluator is chosen by name from a fixed
 table, never imported from a string: `model` (welzijnsim) or the analytic `ishigami` function, which
 verifies the whole pipeline (sample -> runner -> store -> indices) against known indices.

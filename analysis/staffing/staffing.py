@@ -2,7 +2,7 @@
 per year, to meet a service-level target; summed to stadsdelen and the city, with bands over replications.
 
 The target (defaults): at least 80% of help requests get a first contact within 10 working days
-(= waited at most 2 whole weeks in the weekly model, see `analysis.outcomes`), and at most 5% give up
+(= waited at most 2 whole weeks in the weekly model, see `analysis.study.outcomes`), and at most 5% give up
 before a first contact. Both are configurable (`Target`).
 
 Search. Service points are independent queues, so one city run evaluates a candidate FTE for every
