@@ -392,7 +392,12 @@ def compare(
 
 def query(
     directory: Annotated[Path, typer.Argument(help="Study directory")],
-    sql: Annotated[str, typer.Argument(help="SQL over views: runs, summary, annual, weekly, staffing")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="SQL over views: runs, summary and the tables of the study (annual, weekly, staffing, outcomes)"
+        ),
+    ],
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table")] = False,
 ) -> None:
     """Query a study in place with DuckDB, e.g. welzijnsim query results/study "SELECT * FROM summary LIMIT 5"."""

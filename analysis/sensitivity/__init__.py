@@ -5,6 +5,7 @@ runs.py      the run function (welzijnsim or the analytic Ishigami function) for
 outcomes.py  the outcome registry (FTE needed, cost, service level, unmet demand, escalation cost)
 analyse.py   SALib indices with bootstrap intervals, noise floor, convergence (N/2 vs N)
 discovery.py PRIM boxes and feature scores (EMA Workbench)
+kind.py      the study kind "sensitivity": its run function, the indices as its summary, its report
 """
 
 from __future__ import annotations

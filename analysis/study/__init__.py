@@ -2,6 +2,8 @@
 
 study.py        the study directory: what a study is (StudySpec), the runner (run_study), resume, summary,
                 export
+kinds.py        the registry of study kinds: what a kind runs, stores, summarises and reports
+simulate.py     the plain kind, "simulate" (staffing and sensitivity register theirs in their packages)
 executors.py    where runs execute: this process, local worker processes or Dask; the progress bar
 store.py        atomic writes, and output paths checked before anything is computed
 outcomes.py     the tidy outcome tables of one run and the service-level convention
@@ -15,6 +17,7 @@ package, so importing a sub-module never needs this file half-run. The names bel
 notebooks.
 """
 
+from analysis.study.kinds import StudyKind, kind_names, register, study_kind
 from analysis.study.study import (
     StudyError,
     StudyResult,
@@ -27,6 +30,10 @@ from analysis.study.study import (
 )
 
 __all__ = [
+    "StudyKind",
+    "kind_names",
+    "register",
+    "study_kind",
     "StudyError",
     "StudyResult",
     "StudyScenario",
