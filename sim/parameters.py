@@ -1276,7 +1276,7 @@ PARAMETERS: dict[str, Parameter] = {
 }
 
 # Prior ranges of the parameters that today's counts cannot identify (issue 9): `welzijnsim staffing` draws
-# them by default (analysis/uncertainty.py), so its band covers what the data cannot pin down. Each lies inside
+# them by default (analysis/study/uncertainty.py), so its band covers what the data cannot pin down. Each lies inside
 # the parameter's allowed range and contains its default; the table in docs/model.md shows them.
 PRIORS: dict[str, tuple[float, float]] = {
     "demand.episode_rate": (0.03, 0.055),

@@ -84,6 +84,20 @@ def test_console_script_is_installed():
     assert Path(welzijnsim_command()[0]).name.startswith("welzijnsim"), "console script next to the interpreter"
 
 
+def test_pyproject_installs_every_package():
+    """setuptools installs only the packages listed (sub-packages are not found by themselves): a package
+    missing there works from a checkout and breaks in an installed wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("sim", "scenarios", "analysis", "app")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found == listed
+
+
 @pytest.mark.slow
 def test_validate_baseline(cli):
     r = cli["validate baseline"]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.executors import DaskExecutor, LocalExecutor, SerialExecutor, batches
-from analysis.study import StudyScenario, StudySpec, load_table, run_study
+from analysis.study.executors import DaskExecutor, LocalExecutor, SerialExecutor, batches
+from analysis.study.study import StudyScenario, StudySpec, load_table, run_study
 from sim.parameters import defaults
 
 REPO = Path(__file__).resolve().parents[1]
@@ -144,7 +144,7 @@ def test_same_numbers_whatever_the_executor(tmp_path, dask_cluster):
 
 
 def test_dask_executor_bad_address_is_a_clear_error():
-    from analysis.executors import ExecutorError
+    from analysis.study.executors import ExecutorError
 
     with pytest.raises(ExecutorError, match="cannot connect"):
         DaskExecutor("tcp://127.0.0.1:1", timeout=1)

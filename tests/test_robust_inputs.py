@@ -367,7 +367,7 @@ def test_progress_moves_before_the_first_run_ends():
     import io
     import time
 
-    from analysis.executors import Progress
+    from analysis.study.executors import Progress
 
     stream = io.StringIO()
     bar = Progress(3, "replications", stream=stream, interval=0.05)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.staffing import Target, search_fte
+from analysis.staffing.staffing import Target, search_fte
 from sim.city import load_city
 from sim.service import FOUNDATION_RULES
 
@@ -145,7 +145,7 @@ def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
     assert r.exit_code == 0, r.output
     assert "City by year:" in r.output and "Servicepunt XL" in r.output and "area-based" in r.output
     assert "Centrum" in r.output and "[" in r.output
-    from analysis.study import load_table
+    from analysis.study.study import load_table
 
     df = load_table(out, "staffing")
     city = df[df.level == "city"]

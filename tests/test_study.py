@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.study import load_table
+from analysis.study.study import load_table
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = str(REPO / "scenarios" / "baseline.toml")
@@ -101,7 +101,7 @@ def test_export_xlsx_and_csv(small_study, tmp_path):
 
 
 def test_compare_is_paired_by_seed(small_study):
-    from analysis.compare import compare_studies
+    from analysis.study.compare import compare_studies
 
     diff = compare_studies(
         small_study,

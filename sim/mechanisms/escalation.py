@@ -22,7 +22,7 @@ years (``escalation.years_<kind>``), undiscounted, in the week it escalates, and
 kind of care (PAYER; the scope of each unit cost is in SCOPE). The gross avoided cost of each served episode is
 its chance of escalating without help minus with help, times the expected cost: a gross figure (source 004 §4.4:
 net effects are smaller: deadweight, displacement, attribution). Net effects of a lever come from paired runs
-(analysis/levers.py).
+(analysis/staffing/levers.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 per year, to meet a service-level target; summed to stadsdelen and the city, with bands over replications.
 
 The target (defaults): at least 80% of help requests get a first contact within 10 working days
-(= waited at most 2 whole weeks in the weekly model, see `analysis.outcomes`), and at most 5% give up
+(= waited at most 2 whole weeks in the weekly model, see `analysis.study.outcomes`), and at most 5% give up
 before a first contact. Both are configurable (`Target`).
 
 Search. Service points are independent queues, so one city run evaluates a candidate FTE for every
@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes import WITHIN_WEEKS, shares, year_counts
+from analysis.study.outcomes import WITHIN_WEEKS, shares, year_counts
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,7 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
 
 def staffing_run(city_name: str, params: dict, seed: int, options: dict | None = None) -> dict[str, pd.DataFrame]:
     """Study task body: search one replication and return its `staffing` table."""
-    from analysis.study import cached_city
+    from analysis.study.study import cached_city
 
     target = Target(**(options or {}).get("target", {}))
     city = cached_city(city_name)
