@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.city import CityDataError, load_city
-from sim.parameters import AREA_TABLES, PARAMETERS, check_area_tables
+from sim.parameters import AREA_TABLES, PARAMETERS, Resolved, check_area_tables, resolve
 
 SCENARIO_DIR = Path(__file__).parent
 GROUPS = sorted({name.split(".")[0] for name in PARAMETERS})
@@ -45,16 +45,21 @@ class Scenario:
     path: Path
     meta: ScenarioMeta
     overrides: dict[str, Any] = field(default_factory=dict)  # dotted name -> value, as set in the file
+    _resolved: Resolved | None = field(default=None, init=False, repr=False, compare=False)
+    _resolved_from: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.meta.name
 
-    def params(self) -> dict[str, Any]:
-        """All parameter values: defaults updated by the file and any overrides."""
-        values = {n: p.default for n, p in PARAMETERS.items()}
-        values.update(self.overrides)
-        return values
+    def params(self) -> Resolved:
+        """All parameter values: defaults updated by the file and any overrides (`sim.parameters.resolve`,
+        the one place where defaults are merged). Checked once; later calls return copies."""
+        if self._resolved is None or self._resolved_from != self.overrides:
+            self._resolved = resolve(self.overrides)
+            # What it was resolved from, copied: `overrides` is a public dict and may be changed.
+            self._resolved_from = {k: dict(v) if isinstance(v, dict) else v for k, v in self.overrides.items()}
+        return resolve(self._resolved)
 
     def city(self):
         try:
