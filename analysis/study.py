@@ -27,7 +27,6 @@ import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -118,9 +117,9 @@ def _jsonable(obj):
 
 
 # ---- the pure run functions (top level: imported by spawned processes and Dask workers) ---------
-@lru_cache(maxsize=8)
 def cached_city(name: str):
-    """The city of a run, loaded once per process (staffing and sensitivity runs share it too)."""
+    """The city of a run, parsed once per process: `sim.city.load_city` keeps it (staffing and sensitivity
+    runs, the scenario loader and the app share that one cache)."""
     from sim.city import load_city
 
     return load_city(name)
