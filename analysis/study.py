@@ -2,8 +2,8 @@
 
 A study directory holds
 
-    manifest.json            format marker, kind, the resolved scenarios (every parameter), seeds,
-                             package versions and git commit
+    manifest.json            format marker, kind, the resolved scenarios (every parameter, where each
+                             value came from), seeds, package versions and git commit
     runs.parquet             one row per planned run: scenario, replication, seed, done, every parameter
     outcomes/<table>/scenario=<name>/run-<replication>.parquet
                              one file per completed run and table (Hive partitioned by scenario)
@@ -60,6 +60,7 @@ class StudyScenario:
     question: str = ""
     source: str = ""
     toml: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)  # name -> where its value came from (a record)
 
     @classmethod
     def from_scenario(cls, sc) -> StudyScenario:
@@ -70,6 +71,7 @@ class StudyScenario:
             question=sc.meta.question,
             source=str(sc.path),
             toml=sc.to_toml(),
+            provenance=sc.provenance(),
         )
 
 
@@ -292,6 +294,7 @@ def spec_from_manifest(manifest: dict) -> StudySpec:
             question=s.get("question", ""),
             source=s.get("source", ""),
             toml=s.get("toml", ""),
+            provenance=s.get("provenance") or {},
         )
         for s in manifest["scenarios"]
     ]
@@ -322,6 +325,7 @@ def _manifest(spec: StudySpec) -> dict:
                 "source": s.source,
                 "toml": s.toml,
                 "params": _jsonable(s.params),
+                "provenance": s.provenance,
             }
             for s in spec.scenarios
         ],

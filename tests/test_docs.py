@@ -498,3 +498,19 @@ def test_every_cross_effect_names_a_parameter():
     from sim.parameter_uses import CROSS_EFFECTS
 
     assert set(CROSS_EFFECTS) <= set(PARAMETERS)
+
+
+def test_readme_provenance_example_is_what_the_loader_records():
+    """The README's [provenance] excerpt is what `welzijnsim run` records for the command it names."""
+    import re
+
+    from analysis.cli.common import load_scenario_or_exit
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(\[provenance\]\n.*?)```", text, flags=re.S).group(1)
+    shown = tomllib.loads(block)["provenance"]
+    assert "`welzijnsim run scenarios/prevention-push.toml --seed 7 --set run.scale=0.1`" in text
+    sc = load_scenario_or_exit(ROOT / "scenarios" / "prevention-push.toml", 7, None, ["run.scale=0.1"])
+    recorded = sc.provenance()
+    for name, source in shown.items():  # paths as the README's command gives them (relative to the repo)
+        assert recorded[name].replace(f"{ROOT}/", "") == source, name

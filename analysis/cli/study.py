@@ -55,7 +55,8 @@ def _variants(base, variants: list[str], set_: list[str]):
         if ":" not in text:
             fail(f"--variant {text}: expected NAME:dotted.key=value[,dotted.key=value...]")
         name, assigns = text.split(":", 1)
-        out.append(base.with_overrides([f"scenario.name={name}"] + [a for a in assigns.split(",") if a]))
+        assignments = [f"scenario.name={name}"] + [a for a in assigns.split(",") if a]
+        out.append(base.with_overrides(assignments, source=f"--variant {name}"))
     return out
 
 
