@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.executors import Progress, SerialExecutor, batches
+from analysis.executors import Progress, SerialExecutor, batches, report_progress
 from analysis.outcomes import WITHIN_WEEKS, annual_outcomes
 from analysis.store import write_csv, write_json, write_parquet
 from sim.streams import replication_seeds
@@ -147,15 +148,26 @@ def run_params(params: dict, options: dict, replication: int) -> dict:
 
 
 def run_batch(task: dict) -> list[dict]:
-    """Executor task: run a batch of (replication, seed) of one scenario; return their tables."""
+    """Executor task: run a batch of (replication, seed) of one scenario; return their tables.
+
+    With a `progress` token, each run reports how far it is (`report_progress`, key (token, scenario,
+    replication)): a staffing search after each model run, every run when it is done (a batch returns
+    only when all its runs are)."""
     out = []
     for replication, seed in task["runs"]:
         t0 = time.perf_counter()
         params = run_params(task["params"], task["options"], replication)
+        report = None
+        if task.get("progress"):
+            key = (task["progress"], task["scenario"], replication)
+
+            def report(fraction: float, key=key) -> None:
+                report_progress(key, fraction)
+
         if task["kind"] == "staffing":
             from analysis.staffing import staffing_run
 
-            frames = staffing_run(task["city"], params, seed, task["options"])
+            frames = staffing_run(task["city"], params, seed, task["options"], progress=report)
         elif task["kind"] == "sensitivity":
             from analysis.sensitivity.runs import sensitivity_run
 
@@ -175,6 +187,8 @@ def run_batch(task: dict) -> list[dict]:
         if task.get("directory"):
             store_run(Path(task["directory"]), task["kind"], result)  # atomic, primary table last
             result["frames"] = None
+        if report is not None:
+            report(1.0)
         out.append(result)
     return out
 
@@ -459,6 +473,8 @@ def run_study(
 
     todo = [(n, r, s) for n, r, s in spec.runs() if (n, r) not in done]
     by_scenario = {s.name: s for s in spec.scenarios}
+    # Partial progress carries this token: a report from another study on the same workers is ignored.
+    token = None if quiet else f"{os.getpid()}-{time.time_ns()}"
     tasks = []
     for sc in spec.scenarios:
         mine = [(r, s) for n, r, s in todo if n == sc.name]
@@ -473,22 +489,28 @@ def run_study(
                     "runs": chunk,
                     # Where workers share this file system they store their own runs.
                     "directory": str(directory) if getattr(executor, "shares_files", False) else None,
+                    "progress": token,
                 }
             )
 
     total = len(spec.runs())
     label = "replications (a staffing search each)" if spec.kind == "staffing" else "runs"
     progress = Progress(total, label, quiet=quiet, already=len(done))
+
+    def on_progress(key, fraction: float) -> None:
+        if isinstance(key, tuple) and key[0] == token:
+            progress.partial(key[1:], fraction)
+
     t0 = time.perf_counter()
     computed = 0
     try:
-        for _i, results in executor.imap_unordered(run_batch, tasks):
+        for _i, results in executor.imap_unordered(run_batch, tasks, None if quiet else on_progress):
             for r in results:
                 if r["frames"] is not None:
                     store_run(directory, spec.kind, r)
                 done.add((r["scenario"], r["replication"]))
                 computed += 1
-                progress.update()
+                progress.finish((r["scenario"], r["replication"]))
                 if on_run:
                     on_run(r)
     finally:
