@@ -7,6 +7,7 @@ outcomes. Extra bad-input cases run in-process through the same Typer app (fast)
 from __future__ import annotations
 
 import json
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -241,6 +242,11 @@ def test_scenario_written_with_the_results_reloads_to_the_same_scenario(cli):
     written = cli["_out"] / "e2e" / "scenario.toml"
     sc = load_scenario(written)
     assert sc.params() == load_scenario(BASELINE, ["run.scale=0.02", "run.years=2"]).params()
+    # ... and records where each value came from (issue 8): --set, the scenario file, the defaults
+    prov = tomllib.loads(written.read_text(encoding="utf-8"))["provenance"]
+    assert prov["run.scale"] == prov["run.years"] == "--set"
+    assert prov["run.warmup_weeks"] == prov["scenario.name"] == f"file {BASELINE}"
+    assert prov["demand.give_up_per_week"] == "default"
 
 
 # ---- more bad input, in-process through the same app ---------------------------------------------

@@ -155,3 +155,18 @@ def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
     # resuming a finished staffing study recomputes nothing
     r = CliRunner().invoke(app, args + ["--resume"])
     assert r.exit_code == 0 and "City by year:" in r.output
+
+
+@pytest.mark.slow
+def test_search_reports_every_model_run_and_progress_changes_no_number():
+    """progress(runs done, runs expected) after every model run; the answer is the same without it."""
+    city = load_city(CITY)
+    target = Target(within_weeks=0, share_within=0.8, max_dropped=1.0)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        quiet = search_fte(city, single_queue_params(years=2), 11, target)
+        told = search_fte(city, single_queue_params(years=2), 11, target, progress=lambda d, e: seen.append((d, e)))
+    np.testing.assert_array_equal(told.fte_needed, quiet.fte_needed)
+    assert told.runs == quiet.runs and [d for d, _ in seen] == list(range(1, told.runs + 1))
+    assert all(e >= d for d, e in seen) and seen[-1] == (told.runs, told.runs)  # done when the search is

@@ -64,6 +64,11 @@ def test_store_layout(small_study):
     assert [s["name"] for s in manifest["scenarios"]] == ["baseline", "more"]
     assert manifest["versions"]["mesa"] and len(manifest["seeds"]) == 3
     assert manifest["scenarios"][1]["params"]["staffing.individual_support_factor"] == 2.0
+    # where each value came from (issue 8): the variant's own lever, the scenario file, the defaults
+    provenance = manifest["scenarios"][1]["provenance"]
+    assert provenance["staffing.individual_support_factor"] == "--variant more"
+    assert provenance["run.scale"] == "--set" and provenance["demand.give_up_per_week"] == "default"
+    assert 'individual_support_factor" = "--variant more"' in manifest["scenarios"][1]["toml"]
     runs = pd.read_parquet(small_study / "runs.parquet")
     assert len(runs) == 6 and runs.done.all() and "demand.episode_rate" in runs.columns
     for name in ("baseline", "more"):

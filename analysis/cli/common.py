@@ -32,13 +32,15 @@ def check_seed_replications(seed: int | None, replications: int | None) -> None:
 
 
 def load_scenario_or_exit(scenario: Path, seed: int | None, replications: int | None, assignments: list[str]):
+    """The scenario with --set applied, then --seed and --replications (these win, and the resolved
+    scenario's provenance names them as typed)."""
     check_seed_replications(seed, replications)
-    extra = list(assignments)
+    sc = load_scenario(scenario, list(assignments))
     if seed is not None:
-        extra.append(f"scenario.seed={seed}")
+        sc = sc.with_overrides([f"scenario.seed={seed}"], source="--seed")
     if replications is not None:
-        extra.append(f"scenario.replications={replications}")
-    return load_scenario(scenario, extra)
+        sc = sc.with_overrides([f"scenario.replications={replications}"], source="--replications")
+    return sc
 
 
 def check_study_options(workers: int | None, scheduler: str | None, batch_size: int | None) -> None:

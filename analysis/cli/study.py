@@ -55,7 +55,8 @@ def _variants(base, variants: list[str], set_: list[str]):
         if ":" not in text:
             fail(f"--variant {text}: expected NAME:dotted.key=value[,dotted.key=value...]")
         name, assigns = text.split(":", 1)
-        out.append(base.with_overrides([f"scenario.name={name}"] + [a for a in assigns.split(",") if a]))
+        assignments = [f"scenario.name={name}"] + [a for a in assigns.split(",") if a]
+        out.append(base.with_overrides(assignments, source=f"--variant {name}"))
     return out
 
 
@@ -161,8 +162,9 @@ def staffing(
     """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands
     that cover randomness and, by default, the parameters today's counts cannot identify.
 
-    Progress counts runs: each replication is one staffing search (several model runs), so the first
-    mark appears when the first search ends; a line per finished search is printed meanwhile."""
+    Each replication is one staffing search (some 20-40 model runs); the progress bar moves with the model
+    runs of every search under way, so the ETA appears after the first model run (on a Dask cluster it moves
+    when a search ends)."""
     from analysis.staffing.staffing import Target, area_table, city_table
     from analysis.study.study import StudyScenario, StudySpec, load_table
 

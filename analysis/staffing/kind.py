@@ -22,6 +22,7 @@ STAFFING = register(
         report=report,
         # A search is many model runs, so the bar counts searches, not model runs.
         progress_label="replications (a staffing search each)",
+        reports_progress=True,
         compare_metrics=("fte_individual_needed", "fte_total_needed", "cost_total_eur"),
     )
 )

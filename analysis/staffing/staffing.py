@@ -24,6 +24,7 @@ times the scenario's levers, labelled as such, and added to the total and cost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -73,8 +74,33 @@ class SearchResult:
     runs: int  # model runs used
 
 
-def search_fte(city, params: dict, seed: int, target: Target = Target(), run=None) -> SearchResult:
-    """Bisection over FTE per (service point, year) with common random numbers (see module docstring)."""
+def runs_left(lo: np.ndarray, hi: np.ndarray, target: Target) -> int:
+    """Estimate of the bisection runs a search still needs (for progress only): halvings of the widest
+    bracket down to its tolerance, times the distinct midpoints the widest service point needs per round.
+    Brackets without a feasible end yet count from twice their lower end."""
+    hi = np.where(np.isnan(hi), np.maximum(2.0 * lo, target.abs_tol), hi)
+    tol = np.maximum(target.rel_tol * hi, target.abs_tol)
+    active = hi - lo > tol
+    if not active.any():
+        return 0
+    halvings = int(np.ceil(np.log2((hi - lo)[active] / tol[active])).max())
+    mids = (lo + hi) / 2.0
+    rounds = max(len(np.unique(mids[active[:, s], s])) for s in range(hi.shape[1]))
+    return halvings * rounds
+
+
+def search_fte(
+    city,
+    params: dict,
+    seed: int,
+    target: Target = Target(),
+    run=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SearchResult:
+    """Bisection over FTE per (service point, year) with common random numbers (see module docstring).
+
+    `progress(runs done, runs expected)` is called after every model run; the expected number is an
+    estimate (`runs_left`) that changes as the brackets narrow. It reads no random stream."""
     from sim.model import run_model
     from sim.parameters import resolve
 
@@ -102,15 +128,21 @@ def search_fte(city, params: dict, seed: int, target: Target = Target(), run=Non
             at_need[k][win] = counts[k][win]
         lo[lose] = cc[lose]
 
+    def tell(extra: int = 0) -> None:
+        if progress is not None:
+            progress(n_runs, n_runs + extra + runs_left(lo, hi, target))
+
     # 0. the pilot itself is a run at today's FTE
     ok0, _ = _meets(pilot, target)
     record(np.asarray(pilot.sp_fte, dtype=float), ok0, c0, np.ones_like(ok0, dtype=bool))
+    tell(extra=2)  # the probe and at least one candidate follow
     # 1. a likely infeasible lower end (utilisation above 1 at 0.85 x the offered load) ...
     probe = 0.85 * offered
     if (probe > 0).any():
         ok, counts = _meets(run(city, p, seed, sp_fte=probe), target)
         n_runs += 1
         record(probe, ok, counts, np.ones_like(ok, dtype=bool))
+        tell(extra=1)
     # ... and a feasible upper end for every (year, sp)
     for _ in range(target.max_doublings + 1):
         ok, counts = _meets(run(city, p, seed, sp_fte=cand), target)
@@ -119,6 +151,7 @@ def search_fte(city, params: dict, seed: int, target: Target = Target(), run=Non
         # the target: a smaller feasible FTE found here saves the bisection steps between the two.
         record(cand, ok, counts, np.ones_like(ok, dtype=bool))
         missing = np.isnan(hi)
+        tell(extra=int(missing.any()))
         if not missing.any():
             break
         cand = np.where(missing.any(axis=0), cand * 2.0, cand)
@@ -140,6 +173,7 @@ def search_fte(city, params: dict, seed: int, target: Target = Target(), run=Non
             n_runs += 1
             inside = (cand[None, :] > lo) & (cand[None, :] < hi)
             record(cand, ok, counts, inside & ~np.isnan(hi))
+            tell(extra=rounds - r - 1)  # the rest of this round's midpoints
     return SearchResult(fte_needed=hi, counts_at_need=at_need, pilot=pilot, runs=n_runs)
 
 
@@ -214,13 +248,24 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
     return df
 
 
-def staffing_run(city_name: str, params: dict, seed: int, options: dict | None = None) -> dict[str, pd.DataFrame]:
-    """Study task body: search one replication and return its `staffing` table."""
+def staffing_run(
+    city_name: str,
+    params: dict,
+    seed: int,
+    options: dict | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Study task body: search one replication and return its `staffing` table. `progress(fraction)` gets
+    the share of the search's model runs done (an estimate below 1 until the search ends)."""
     from analysis.study.study import cached_city
 
     target = Target(**(options or {}).get("target", {}))
     city = cached_city(city_name)
-    found = search_fte(city, params, seed, target)
+
+    def runs_done(done: int, expected: int) -> None:
+        progress(min(done / max(expected, 1), 0.99))
+
+    found = search_fte(city, params, seed, target, progress=runs_done if progress else None)
     return {"staffing": staffing_table(city, params, found, target)}
 
 

@@ -49,6 +49,8 @@ class StudyKind:
     summarise: SummariseFunction | None = None  # None: bands (p10/p50/p90) over replications of the primary
     report: ReportFunction | None = None  # None: `welzijnsim report` refuses the study
     progress_label: str = "runs"  # what the progress bar counts
+    # The run function takes `progress=callable(fraction)` and reports how far a run is (a staffing search).
+    reports_progress: bool = False
     compare_metrics: tuple[str, ...] = ()  # compare's default metrics; () = the kind cannot be compared
     optional_compare_metrics: tuple[str, ...] = ()  # shown by default too when both studies have them
 

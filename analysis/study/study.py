@@ -2,8 +2,8 @@
 
 A study directory holds
 
-    manifest.json            format marker, kind, the resolved scenarios (every parameter), seeds,
-                             package versions and git commit
+    manifest.json            format marker, kind, the resolved scenarios (every parameter, where each
+                             value came from), seeds, package versions and git commit
     runs.parquet             one row per planned run: scenario, replication, seed, done, every parameter
     outcomes/<table>/scenario=<name>/run-<replication>.parquet
                              one file per completed run and table (Hive partitioned by scenario)
@@ -23,18 +23,18 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analysis.study.executors import Progress, SerialExecutor, batches
+from analysis.study.executors import Progress, SerialExecutor, batches, report_progress
 from analysis.study.kinds import kind_names, study_kind
 from analysis.study.outcomes import WITHIN_WEEKS, annual_outcomes
 from analysis.study.store import write_csv, write_json, write_parquet
@@ -60,6 +60,7 @@ class StudyScenario:
     question: str = ""
     source: str = ""
     toml: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)  # name -> where its value came from (a record)
 
     @classmethod
     def from_scenario(cls, sc) -> StudyScenario:
@@ -70,6 +71,7 @@ class StudyScenario:
             question=sc.meta.question,
             source=str(sc.path),
             toml=sc.to_toml(),
+            provenance=sc.provenance(),
         )
 
 
@@ -117,9 +119,9 @@ def _jsonable(obj):
 
 
 # ---- the pure run functions (top level: imported by spawned processes and Dask workers) ---------
-@lru_cache(maxsize=8)
 def cached_city(name: str):
-    """The city of a run, loaded once per process (staffing and sensitivity runs share it too)."""
+    """The city of a run, parsed once per process: `sim.city.load_city` keeps it (staffing and sensitivity
+    runs, the scenario loader and the app share that one cache)."""
     from sim.city import load_city
 
     return load_city(name)
@@ -145,13 +147,26 @@ def run_params(params: dict, options: dict, replication: int) -> dict:
 
 
 def run_batch(task: dict) -> list[dict]:
-    """Executor task: run a batch of (replication, seed) of one scenario with the kind's run function (in the
-    task, so a worker needs no registry); return their tables."""
+    """Executor task: run a batch of (replication, seed) of one scenario; return their tables.
+
+    With a `progress` token, each run reports how far it is (`report_progress`, key (token, scenario,
+    replication)): a staffing search after each model run, every run when it is done (a batch returns
+    only when all its runs are)."""
     out = []
     for replication, seed in task["runs"]:
         t0 = time.perf_counter()
         params = run_params(task["params"], task["options"], replication)
-        frames = task["run"](task["city"], params, seed, task["options"])
+        report = None
+        if task.get("progress"):
+            key = (task["progress"], task["scenario"], replication)
+
+            def report(fraction: float, key=key) -> None:
+                report_progress(key, fraction)
+
+        if report is not None and task.get("reports_progress"):  # e.g. a staffing search, after each model run
+            frames = task["run"](task["city"], params, seed, task["options"], progress=report)
+        else:
+            frames = task["run"](task["city"], params, seed, task["options"])
         for df in frames.values():
             df.insert(0, "seed", int(seed))
             df.insert(0, "replication", replication)
@@ -165,6 +180,8 @@ def run_batch(task: dict) -> list[dict]:
         if task.get("directory"):
             store_run(Path(task["directory"]), task["primary"], result)  # atomic, primary table last
             result["frames"] = None
+        if report is not None:
+            report(1.0)
         out.append(result)
     return out
 
@@ -284,6 +301,7 @@ def spec_from_manifest(manifest: dict) -> StudySpec:
             question=s.get("question", ""),
             source=s.get("source", ""),
             toml=s.get("toml", ""),
+            provenance=s.get("provenance") or {},
         )
         for s in manifest["scenarios"]
     ]
@@ -314,6 +332,7 @@ def _manifest(spec: StudySpec) -> dict:
                 "source": s.source,
                 "toml": s.toml,
                 "params": _jsonable(s.params),
+                "provenance": s.provenance,
             }
             for s in spec.scenarios
         ],
@@ -448,6 +467,8 @@ def run_study(
     todo = [(n, r, s) for n, r, s in spec.runs() if (n, r) not in done]
     by_scenario = {s.name: s for s in spec.scenarios}
     kind = study_kind(spec.kind)
+    # Partial progress carries this token: a report from another study on the same workers is ignored.
+    token = None if quiet else f"{os.getpid()}-{time.time_ns()}"
     tasks = []
     for sc in spec.scenarios:
         mine = [(r, s) for n, r, s in todo if n == sc.name]
@@ -456,6 +477,7 @@ def run_study(
                 {
                     "kind": spec.kind,
                     "run": kind.run,  # top level: pickled by reference, so spawned and Dask workers import it
+                    "reports_progress": kind.reports_progress,
                     "primary": kind.primary,
                     "scenario": sc.name,
                     "city": by_scenario[sc.name].city,
@@ -464,21 +486,27 @@ def run_study(
                     "runs": chunk,
                     # Where workers share this file system they store their own runs.
                     "directory": str(directory) if getattr(executor, "shares_files", False) else None,
+                    "progress": token,
                 }
             )
 
     total = len(spec.runs())
     progress = Progress(total, kind.progress_label, quiet=quiet, already=len(done))
+
+    def on_progress(key, fraction: float) -> None:
+        if isinstance(key, tuple) and key[0] == token:
+            progress.partial(key[1:], fraction)
+
     t0 = time.perf_counter()
     computed = 0
     try:
-        for _i, results in executor.imap_unordered(run_batch, tasks):
+        for _i, results in executor.imap_unordered(run_batch, tasks, None if quiet else on_progress):
             for r in results:
                 if r["frames"] is not None:
                     store_run(directory, kind.primary, r)
                 done.add((r["scenario"], r["replication"]))
                 computed += 1
-                progress.update()
+                progress.finish((r["scenario"], r["replication"]))
                 if on_run:
                     on_run(r)
     finally:
