@@ -227,7 +227,7 @@ def test_progress_on_a_terminal_is_a_rich_bar():
 def test_staffing_search_progress_moves_before_the_first_replication_ends_and_changes_no_number(tmp_path, monkeypatch):
     """A staffing study's bar moves with the model runs of each search (local processes report through a
     queue), and the stored answers equal those of a quiet serial study (progress reads no random stream)."""
-    import analysis.study as study
+    import analysis.study.study as study
     from analysis.staffing.staffing import Target
 
     events = []
