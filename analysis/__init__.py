@@ -1,1 +1,2 @@
-"""Turning runs into answers: the command line, tables and result files."""
+"""Turning runs into answers, one sub-package per job: cli (the command line), study (running and reading
+studies), staffing (staff and money), validation, calibration, sensitivity and report."""

@@ -24,6 +24,7 @@ DEFAULT_REPLICATIONS = 3
 # occupy the machine: 4 whole-city runs take ~25 s of CPU on this machine's two workers.
 MAX_RUN_SIZE = 4.0
 MAX_REPLICATIONS = 20
+APP_SOURCE = "workshop app"  # provenance of the levers and run size in a saved scenario ([provenance])
 
 
 def shipped_presets() -> list[str]:
@@ -102,7 +103,7 @@ class Settings:
 
     def scenario(self) -> Scenario:
         """The preset with the levers and run size applied (validated by the scenario loader)."""
-        return self.base_scenario().with_overrides(self.assignments())
+        return self.base_scenario().with_overrides(self.assignments(), source=APP_SOURCE)
 
     @property
     def run_size(self) -> float:
@@ -137,7 +138,9 @@ class Settings:
         sc = self.scenario()
         name = name or _safe_name(f"workshop-{Path(self.preset).stem}")
         meta = sc.meta.model_copy(update={"name": name, "question": question or f"Workshop: {self.label()}"})
-        sc = Scenario(sc.path, meta, sc.overrides)
+        sc = Scenario(
+            sc.path, meta, sc.overrides, {**sc.sources, "scenario.name": APP_SOURCE, "scenario.question": APP_SOURCE}
+        )
         header = [
             "# Scenario saved from the welzijnsim workshop app.",
             f"# Preset: {self.preset}; levers moved: "

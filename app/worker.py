@@ -1,7 +1,7 @@
 """What runs in the worker processes: one replication, and the per-cell map of the first one.
 
 Top-level functions only: the pool spawns its workers (``import mesa`` forces the "spawn" start method), so
-workers import this module by name. The numbers are those of `analysis.runner.run_replication`: the same
+workers import this module by name. The numbers are those of `analysis.study.runner.run_replication`: the same
 model, parameters and seed; the map only reads the finished model's state (no model logic here).
 """
 
@@ -12,7 +12,7 @@ import gc
 import numpy as np
 import pandas as pd
 
-from analysis.runner import LEVELS
+from analysis.study.runner import LEVELS
 from sim.city import load_city
 from sim.space import LAYERS
 

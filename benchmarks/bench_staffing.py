@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
-from analysis.staffing import Target, search_fte
+from analysis.staffing.staffing import Target, search_fte
 from scenarios.loader import load_scenario
 sc = load_scenario(sys.argv[1] + "/scenarios/baseline.toml", [f"run.scale={sys.argv[2]}", f"run.years={sys.argv[3]}"])
 kw = {} if sys.argv[5] == "default" else {"method": sys.argv[5]}

@@ -124,8 +124,8 @@ def main() -> None:
     ap.add_argument("--json", type=Path, help="Append the results as JSON lines to this file")
     args = ap.parse_args()
 
-    from analysis.executors import DaskExecutor, LocalExecutor, SerialExecutor
-    from analysis.study import StudyScenario, StudySpec, load_table, run_study
+    from analysis.study.executors import DaskExecutor, LocalExecutor, SerialExecutor
+    from analysis.study.study import StudyScenario, StudySpec, load_table, run_study
 
     scs = scenarios(SCENARIOS, args.sets)
     spec = StudySpec(

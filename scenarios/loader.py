@@ -3,6 +3,11 @@
 A scenario file has a ``[scenario]`` block (name, question, city, seed, replications) and parameter
 sections named after the parameter groups of ``sim.parameters`` (``[demand]``, ``[service]``, ...).
 Unknown keys are rejected; every error names the file, the field, the value found and what is allowed.
+
+Every loaded scenario knows where each value came from (`Scenario.provenance`): the parameter table's
+default, a base scenario (``base = ...``, naming the file that set it), the file itself, or the command line
+(``--set``, ``--seed``, ``--replications``, ``--variant NAME``). The resolved scenario (`Scenario.to_toml`)
+records it in a ``[provenance]`` table, which the loader accepts and ignores.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from sim.city import CityDataError, load_city
-from sim.parameters import AREA_TABLES, PARAMETERS, check_area_tables
+from sim.parameters import AREA_TABLES, PARAMETERS, Resolved, check_area_tables, resolve
 
 SCENARIO_DIR = Path(__file__).parent
 GROUPS = sorted({name.split(".")[0] for name in PARAMETERS})
+PROVENANCE = "provenance"  # the section of a resolved scenario that records where each value came from
+DEFAULT = "default"  # provenance of a value nobody set: the parameter table's (or [scenario]'s) default
 NAME_MAX = 100  # characters of a scenario name (file systems allow 255 bytes per path component)
 
 
@@ -45,16 +52,23 @@ class Scenario:
     path: Path
     meta: ScenarioMeta
     overrides: dict[str, Any] = field(default_factory=dict)  # dotted name -> value, as set in the file
+    # dotted name (a parameter, or scenario.<field>) -> where its value came from; missing = DEFAULT
+    sources: dict[str, str] = field(default_factory=dict)
+    _resolved: Resolved | None = field(default=None, init=False, repr=False, compare=False)
+    _resolved_from: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def name(self) -> str:
         return self.meta.name
 
-    def params(self) -> dict[str, Any]:
-        """All parameter values: defaults updated by the file and any overrides."""
-        values = {n: p.default for n, p in PARAMETERS.items()}
-        values.update(self.overrides)
-        return values
+    def params(self) -> Resolved:
+        """All parameter values: defaults updated by the file and any overrides (`sim.parameters.resolve`,
+        the one place where defaults are merged). Checked once; later calls return copies."""
+        if self._resolved is None or self._resolved_from != self.overrides:
+            self._resolved = resolve(self.overrides)
+            # What it was resolved from, copied: `overrides` is a public dict and may be changed.
+            self._resolved_from = {k: dict(v) if isinstance(v, dict) else v for k, v in self.overrides.items()}
+        return resolve(self._resolved)
 
     def city(self):
         try:
@@ -62,12 +76,21 @@ class Scenario:
         except CityDataError as exc:
             raise ScenarioError(f"{self.path}: field 'scenario.city' = {self.meta.city!r}: {exc}") from exc
 
-    def with_overrides(self, assignments: list[str]) -> Scenario:
-        """A copy with ``--set dotted.key=value`` assignments applied (validated the same way)."""
+    def provenance(self) -> dict[str, str]:
+        """Where each value came from, for every [scenario] field that has a value and every parameter:
+        ``default``, ``base scenario PATH``, ``file PATH``, or the command-line option that set it."""
+        meta = [f"scenario.{k}" for k, v in self.meta.model_dump().items() if v is not None]
+        return {name: self.sources.get(name, DEFAULT) for name in meta + list(PARAMETERS)}
+
+    def with_overrides(self, assignments: list[str], source: str = "--set") -> Scenario:
+        """A copy with ``--set dotted.key=value`` assignments applied (validated the same way). `source` is
+        recorded as where those values came from (e.g. ``--seed``, ``--variant NAME``)."""
         meta = self.meta.model_dump()
         overrides = dict(self.overrides)
+        sources = dict(self.sources)
         for text in assignments:
             key, value = _parse_assignment(text)
+            sources[key] = source
             if key == "scenario.base" and value != meta.get("base"):
                 # The base is resolved when the file is loaded (load_scenario applies scenario.base first).
                 raise ScenarioError(
@@ -86,7 +109,7 @@ class Scenario:
                         ) from None
             else:
                 overrides[key] = _check_parameter(key, value, f"--set {_cut(text)}")
-        out = Scenario(self.path, ScenarioMeta(**meta), overrides)
+        out = Scenario(self.path, ScenarioMeta(**meta), overrides, sources)
         tables = [a for a in assignments if _parse_assignment(a)[0] in AREA_TABLES]
         if tables:  # per-area tables name areas of this city (also for study --variant)
             _check_area_keys(out, f"--set {_cut(tables[-1])}")
@@ -96,7 +119,9 @@ class Scenario:
         """The resolved scenario (every parameter) as TOML, for the results directory.
 
         It holds every value, so loading it back gives the same scenario (its `base` is kept as a record
-        and found among the shipped scenarios when it is not next to the copy)."""
+        and found among the shipped scenarios when it is not next to the copy). The last section,
+        [provenance], says where each value came from; loading the file ignores it (every value is then
+        read from the file itself)."""
         lines = ["[scenario]"]
         for k, v in self.meta.model_dump().items():
             if v is not None:
@@ -107,6 +132,14 @@ class Scenario:
             for name in PARAMETERS:
                 if name.split(".")[0] == group:
                     lines.append(f"{name.split('.', 1)[1]} = {toml_value(values[name])}")
+        lines += [
+            f"\n[{PROVENANCE}]",
+            "# Where each value above came from: default = the parameter table (sim/parameters.py); base scenario",
+            "# PATH = inherited through `base = ...` from the file PATH that set it; file PATH = the scenario file;",
+            "# --set, --seed, --replications, --variant NAME = the command line. A record: loading this file reads",
+            "# every value above from it and ignores this table.",
+        ]
+        lines += [f"{toml_value(name)} = {toml_value(src)}" for name, src in self.provenance().items()]
         return "\n".join(lines) + "\n"
 
 
@@ -314,6 +347,8 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
     if not isinstance(meta_raw, dict):
         raise ScenarioError(f'{path}: missing section [scenario] with at least: name = "..."')
     overrides = list(overrides or [])
+    here = f"file {path}"
+    sources = {f"scenario.{k}": here for k in meta_raw}
     base_where = str(path)
     for text in [t for t in overrides if _parse_assignment(t)[0] == "scenario.base"]:
         # --set scenario.base=NAME chooses the base before it is resolved, like the file's own field
@@ -321,6 +356,7 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
         meta_raw = {**meta_raw, "base": _parse_assignment(text)[1]}
         _validate_meta(meta_raw, base_where)
         overrides.remove(text)
+        sources["scenario.base"] = "--set"
     meta = _validate_meta(meta_raw, str(path))
     values: dict[str, Any] = {}
     if meta.base:
@@ -338,11 +374,18 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
             )
         base = load_scenario(base_path, _chain=chain)
         values.update(base.overrides)
+        # The base's own values are named by its file; what it inherited keeps the file that set it.
+        inherited_from = f"base scenario {base_path}"
+        for name, src in base.sources.items():
+            if name not in ("scenario.name", "scenario.base"):
+                sources.setdefault(name, inherited_from if src.startswith("file ") else src)
         # The [scenario] fields the file does not set (city, seed, replications, question) come from the
         # base too: a scenario based on another city's scenario runs that city.
         inherited = {k: v for k, v in base.meta.model_dump().items() if k not in ("name", "base")}
         meta = _validate_meta({**inherited, **meta_raw}, str(path))
     for group, section in raw.items():
+        if group == PROVENANCE and isinstance(section, dict):
+            continue  # a resolved scenario's record of where its values came from (to_toml)
         if not isinstance(section, dict):
             raise ScenarioError(
                 f"{path}: field '{group}' = {_short(section)}: top-level values are not allowed; put it in a "
@@ -351,7 +394,8 @@ def load_scenario(name_or_path: str | Path, overrides: list[str] | None = None, 
         for key, value in section.items():
             name = f"{group}.{key}"
             values[name] = _check_parameter(name, value, str(path))
-    scenario = Scenario(path, meta, values)
+            sources[name] = here
+    scenario = Scenario(path, meta, values, sources)
     scenario.city()  # fail early on a bad city reference
     scenario = scenario.with_overrides(overrides)
     _check_consistency(scenario)

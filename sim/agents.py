@@ -53,8 +53,6 @@ class Worker(Agent):
         self.work_type = work_type
         self.district = district
         self.contract_hours = contract_hours
-        self.available_hours = 0.0
-        self.absent = False
         self.vacant = False  # the post is empty (turnover not yet refilled): no hours, no cost
         self.earmarked = False  # the post's money went to informal organisations: stays empty
         # Weeks [start, end) the post is empty after its worker left, until it is filled (sim.mechanisms.drivers).
@@ -65,13 +63,10 @@ class Worker(Agent):
         if self.vacancy is not None and not self.earmarked:
             self.vacant = self.vacancy[0] <= week < self.vacancy[1]
 
-    def plan_week(self) -> None:
-        """Decide this week's availability: sick or present, and leave spread over the year."""
-        p = self.model.params
-        self.update_vacancy(self.model.week)
-        self.absent = bool(self.absence_rng.random() < p["service.sickness_absence"])
-        leave_factor = p["service.working_weeks"] / 52.0
-        self.available_hours = 0.0 if (self.absent or self.vacant) else self.contract_hours * leave_factor
+    def absence_draws(self, weeks: int) -> np.ndarray:
+        """The uniform draws that decide absence in each of the next `weeks` weeks (one a week, in order:
+        the same numbers as one draw a week, drawn at once)."""
+        return self.absence_rng.random(weeks)
 
     @property
     def filled_hours(self) -> float:
@@ -107,16 +102,14 @@ class ServicePoint(FixedAgent):
         """FTE of the filled posts."""
         return sum(w.filled_hours for w in self.workers) / self.model.params["service.hours_per_fte"]
 
-    def available_hours(self) -> float:
-        return sum(w.available_hours for w in self.workers)
-
-    def contact_capacity(self, factor: float = 1.0) -> tuple[int, float]:
-        """Whole contacts this week (scaled to the simulated population) and the client hours behind them.
+    def contact_capacity(self, factor: float, available_hours: float) -> tuple[int, float]:
+        """Whole contacts this week (scaled to the simulated population) and the client hours behind them, from
+        the staff's `available_hours` this week (the model sums them: sickness, leave, empty posts).
 
         `factor` scales the staff's hours (a budget path that funds more or fewer hours this year).
         """
         p = self.model.params
-        client_hours = self.available_hours() * factor * p["service.client_time_share"]
+        client_hours = available_hours * factor * p["service.client_time_share"]
         exact = client_hours / p["service.hours_per_contact"] * p["run.scale"] + self.carry
         whole = int(exact)
         self.carry = exact - whole

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.city import AGE_BANDS
+
 GROUPS = ("youths", "risk_youths", "residents", "residents_deprived", "elderly_alone")
 AREA_TYPES = ("jongerenwerk", "opbouwwerk", "ouderenwerk")
 YOUTH_BAND = 1  # sim.city.AGE_BANDS: 12-23
@@ -39,17 +41,17 @@ def deprived_cells(space, low_income_share: np.ndarray, threshold: float) -> np.
 
 def count_groups(pop, deprived: np.ndarray, n_districts: int, mask: np.ndarray | None = None) -> np.ndarray:
     """Simulated residents per (stadsdeel, GROUPS) (optionally only those in `mask`)."""
-    sel = np.ones(len(pop), dtype=bool) if mask is None else mask
-    d = pop.district[sel]
-    youth = pop.age_band[sel] == YOUTH_BAND
-    columns = [
-        youth,
-        youth & pop.low_income[sel],
-        np.ones(len(d), dtype=bool),
-        deprived[pop.cell[sel]],
-        np.isin(pop.age_band[sel], ELDERLY_BANDS) & pop.alone[sel],
-    ]
-    return np.stack([np.bincount(d[c], minlength=n_districts) for c in columns], axis=1).astype(float)
+    sel = slice(None) if mask is None else mask
+    band = pop.age_band[sel]
+    youth = band == YOUTH_BAND
+    elderly = np.isin(np.arange(len(AGE_BANDS)), ELDERLY_BANDS)[band]
+    # One count per (stadsdeel, combination of four yes/no attributes) instead of one masked count per group.
+    code = youth + 2 * (youth & pop.low_income[sel]) + 4 * deprived[pop.cell[sel]] + 8 * (elderly & pop.alone[sel])
+    counts = np.bincount(pop.district[sel].astype(np.intp) * 16 + code, minlength=n_districts * 16)
+    counts = counts.reshape(n_districts, 16)
+    has = np.arange(16)[:, None] >> np.arange(4) & 1  # code -> its four attributes
+    columns = [has[:, 0], has[:, 1], np.ones(16, dtype=np.int64), has[:, 2], has[:, 3]]
+    return np.stack([counts @ c for c in columns], axis=1).astype(float)
 
 
 def reference_groups(registered: np.ndarray, unregistered: np.ndarray, ratio: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -105,16 +105,20 @@ def _share(q: Quantity) -> Quantity:
     return q
 
 
-def _read(path: Path) -> dict[str, Any]:
-    """The file's TOML; any failure to read or parse it is a CityDataError naming the file."""
+def _text(path: Path) -> str:
+    """The file's text; any failure to read it is a CityDataError naming the file."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # -sig: accept a byte-order mark
+        return path.read_text(encoding="utf-8-sig")  # -sig: accept a byte-order mark
     except UnicodeDecodeError as exc:
         raise CityDataError(
             f"{path}: not a UTF-8 text file (byte {exc.start}: {exc.reason}); save it as UTF-8"
         ) from None
     except OSError as exc:
         raise CityDataError(f"{path}: cannot read the city data file ({exc.strerror})") from None
+
+
+def _toml(path: Path, text: str) -> dict[str, Any]:
+    """The file's TOML; any failure to parse it is a CityDataError naming the file."""
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -528,12 +532,26 @@ def _format_errors(path: Path, err: ValidationError, raw: dict | None = None) ->
 
 
 def load_city(name_or_path: str | Path = "den_haag") -> City:
-    """Load a city data set by name (``den_haag``) or path; raise CityDataError naming file and field."""
+    """Load a city data set by name (``den_haag``) or path; raise CityDataError naming file and field.
+
+    The file is parsed and checked once per process: later calls return the same `City` while the file is
+    unchanged, so loading a scenario (and its base), the runs of a study in one worker and the app's
+    replications share it. Treat the `City` as read-only."""
     path = city_path(name_or_path)
     if not path.is_file():
         known = sorted(p.stem for p in DATA_DIR.glob("*.toml"))
         raise CityDataError(f"{path}: city data file not found (known cities: {', '.join(known)})")
-    raw = _read(path)
+    # Keyed by the text, not the modification time: a file rewritten within one clock tick (tests do) has
+    # the same time stamp. Reading it is a few microseconds; parsing and checking it a few milliseconds.
+    return _parse_city(str(path), _text(path))
+
+
+@lru_cache(maxsize=16)
+def _parse_city(path_text: str, text: str) -> City:
+    """The parse behind `load_city`, cached by file name and content (an invalid file raises every time:
+    lru_cache keeps no exceptions)."""
+    path = Path(path_text)
+    raw = _toml(path, text)
     try:
         data = CityFile.model_validate(raw)
     except ValidationError as exc:

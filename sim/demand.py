@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import HIDDEN, NONE, WAITING_FIRST, Population
+from sim.population import HIDDEN, NONE, REGISTERED, WAITING_FIRST, Population
 
 DOMAINS = ("finances", "housing", "work", "social", "health", "meaning")  # source 004 table 2.1
 # Base mix of life domains of an episode and the attribute tilts on it (estimates).
@@ -120,15 +120,35 @@ def schedule_next(pop: Population, idx: np.ndarray, week: int, rng: np.random.Ge
     pop.next_episode[idx] = np.where(h > 0, np.minimum(week + gaps, NEVER), NEVER).astype(np.int32)
 
 
+def _domain_weights() -> np.ndarray:
+    """Cumulative domain weights for each of the 32 combinations of the attributes that shift them (bit 0 low
+    income, 1 unregistered, 2 youth, 3 alone or 65+, 4 65+): a lookup instead of five weight columns per
+    episode, with the same products as computing them per resident."""
+    w = np.tile(DOMAIN_BASE, (32, 1))
+    bits = np.arange(32)[:, None] >> np.arange(5) & 1
+    w[:, 0] *= np.where(bits[:, 0], 2.0, 1.0)  # finances
+    w[:, 1] *= np.where(bits[:, 1], 3.0, 1.0)  # housing
+    w[:, 2] *= np.where(bits[:, 2], 1.5, 1.0)  # work: youths
+    w[:, 3] *= np.where(bits[:, 3], 1.5, 1.0)  # social
+    w[:, 4] *= np.where(bits[:, 4], 1.5, 1.0)  # health
+    return np.cumsum(w, axis=1)
+
+
+_DOMAIN_CUM = _domain_weights()
+
+
 def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Life domain of new episodes of residents `idx`, from uniform draws `u` (one per resident)."""
-    w = np.tile(DOMAIN_BASE, (len(idx), 1))
-    w[:, 0] *= np.where(pop.low_income[idx], 2.0, 1.0)  # finances
-    w[:, 1] *= np.where(pop.registered[idx], 1.0, 3.0)  # housing
-    w[:, 2] *= np.where(pop.age_band[idx] == 1, 1.5, 1.0)  # work: youths
-    w[:, 3] *= np.where(pop.alone[idx] | (pop.age_band[idx] >= 3), 1.5, 1.0)  # social
-    w[:, 4] *= np.where(pop.age_band[idx] >= 3, 1.5, 1.0)  # health
-    cum = np.cumsum(w, axis=1)
+    band = pop.age_band[idx]
+    old = band >= 3
+    combo = (
+        pop.low_income[idx].astype(np.intp)
+        + 2 * (pop.kind[idx] != REGISTERED)
+        + 4 * (band == 1)
+        + 8 * (pop.alone[idx] | old)
+        + 16 * old
+    )
+    cum = _DOMAIN_CUM[combo]
     return ((u * cum[:, -1])[:, None] > cum).sum(axis=1).astype(np.int8)
 
 
@@ -177,6 +197,7 @@ def start_episodes(
     ask_for_help(pop, askers, week, n_contacts[free][seek], params, u_triage[free][seek])
     pop.state[hidden] = HIDDEN
     pop.since[hidden] = week + duration[free][hide]
+    _book_hidden_ends(pop, hidden)
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
 
 
@@ -208,8 +229,34 @@ def ask_for_help(
     pop.contacts_left[who] = np.where(is_trajectory(route), contacts, 1)
 
 
+def _book_hidden_ends(pop: Population, hidden: np.ndarray) -> None:
+    """File newly hidden residents under the week their episode ends (`since`), so `end_hidden` looks at those
+    few instead of scanning every resident each week."""
+    calendar = pop.meta.setdefault("hidden_ends", {})
+    if len(hidden) == 0:
+        return
+    ends = pop.since[hidden]
+    order = np.argsort(ends, kind="stable")
+    ends, ids = ends[order], hidden[order]
+    cut = np.flatnonzero(ends[1:] != ends[:-1]) + 1
+    bounds = [0, *cut.tolist(), len(ids)]
+    for k, week in enumerate(ends[bounds[:-1]].tolist()):
+        calendar.setdefault(week, []).append(ids[bounds[k] : bounds[k + 1]])
+
+
 def end_hidden(pop: Population, week: int) -> np.ndarray:
-    """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated)."""
-    done = np.flatnonzero((pop.state == HIDDEN) & (pop.since <= week))
+    """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated).
+
+    Only `start_episodes` makes an episode hidden, always with an end after the current week, and `since`
+    does not change while it stays hidden; so the residents filed under this week (and still hidden with
+    that end) are exactly those a scan for `state == HIDDEN and since <= week` would find, in the same order."""
+    calendar = pop.meta.get("hidden_ends")
+    if calendar is None:  # a population whose hidden episodes were not set by start_episodes (tests)
+        hidden = np.flatnonzero(pop.state == HIDDEN)
+        done = hidden[pop.since[hidden] <= week]
+    else:
+        chunks = calendar.pop(week, [])
+        filed = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
+        done = np.unique(filed[(pop.state[filed] == HIDDEN) & (pop.since[filed] <= week)])
     pop.state[done] = NONE
     return done

@@ -6,14 +6,12 @@ function so process pools that spawn (as `import mesa` forces) can import it.
 
 from __future__ import annotations
 
-import gc
-
 import numpy as np
 import pandas as pd
 from mesa import Agent, Model
 
 from sim import area_need, demand, servers, service
-from sim.agents import AreaWorker, ServicePoint, SupportWorker, draw_contract_hours
+from sim.agents import AreaWorker, ServicePoint, SupportWorker, Worker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES, WORK_TYPES, City
 from sim.mechanisms import enabled_mechanisms
 from sim.mechanisms.drivers import budget_plan, cost_index
@@ -218,6 +216,20 @@ class WelzijnModel(Model):
         self.service_overrun = np.zeros(len(self.service_points))  # hours last week's contacts ran over
         self.mechanisms = enabled_mechanisms(self)
         self.engine = SERVICE_ENGINES[p["service.engine"]]()
+        # Support workers' weekly absence draws for the whole run, drawn at once from each worker's own stream
+        # (a draw per worker per week was a tenth of a run's time); row = worker, column = week + warm-up.
+        self.support_workers = list(self.agents_by_type.get(SupportWorker, []))
+        total_weeks = self.warmup + self.weeks
+        self._absent = (
+            np.stack([w.absence_draws(total_weeks) for w in self.support_workers]) < p["service.sickness_absence"]
+            if self.support_workers
+            else np.zeros((0, total_weeks), dtype=bool)
+        )
+        # Their contract hours, service points and vacancy windows as columns, so a week's available hours
+        # per point are one bincount (summed in worker order, as the points' own sums were).
+        self._worker_sp = np.array([w.service_point for w in self.support_workers], dtype=np.intp)
+        self._worker_hours = np.array([w.contract_hours for w in self.support_workers], dtype=float)
+        self._read_vacancies()
 
     # ---- set-up --------------------------------------------------------------------------
     def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
@@ -272,6 +284,17 @@ class WelzijnModel(Model):
                 for k, h in enumerate(draw_contract_hours(self.fte.loc[name, work_type] * hours_fte, rng)):
                     AreaWorker(self, work_type, d, h, key=f"{name}/{work_type}/{k}")
 
+    def _read_vacancies(self) -> None:
+        """Support workers' vacancy windows [start, end) as an (n, 2) array ([0, 0): none)."""
+        windows = [w.vacancy if w.vacancy is not None and not w.earmarked else (0, 0) for w in self.support_workers]
+        self._vacancy = np.array(windows, dtype=np.int64).reshape(-1, 2)
+
+    def workers(self, kind: str | None = None) -> list[Worker]:
+        """The posts (Worker agents) in creation order: all, or only `"support"` (individual support at a
+        Servicepunt XL) or `"area"` (area-based work). Mechanisms reach staff through this, not `agents`."""
+        cls = {None: Worker, "support": SupportWorker, "area": AreaWorker}[kind]
+        return [a for a in self.agents if isinstance(a, cls)]
+
     # ---- following one resident -----------------------------------------------------------
     def _trace(self, event: str, who: np.ndarray) -> None:
         if len(self.trace_ids) == 0 or len(who) == 0:
@@ -296,6 +319,8 @@ class WelzijnModel(Model):
         pop.weekly_hazard[idx] = demand.weekly_hazard(pop, self.params, idx)
         # Its own stream, so residents whose hazard changed do not shift everyone else's episode draws.
         demand.schedule_next(pop, idx, week - 1, self.streams["episodes/refresh"])
+        for m in getattr(self, "mechanisms", ()):  # (none yet while the model is being set up)
+            m.residents_changed(idx)
 
     def add_residents(self, columns: dict[str, np.ndarray], week: int, refresh: bool = True) -> np.ndarray:
         """New residents (growth, arrivals): placed in their cell's catchment; with `refresh`, their
@@ -384,19 +409,23 @@ class WelzijnModel(Model):
         if t == -self.warmup or (not warm and t % 52 == 0):
             for m in self.mechanisms:
                 m.start_year(max(t, 0) // 52, t)
+            self._read_vacancies()  # posts' vacancy windows change only here (drivers' turnover)
         if not warm and t % 52 == 0:
             self._record_year(t // 52)
 
     def _phase_capacity(self, t: int, w: int) -> tuple[np.ndarray, np.ndarray]:
         """This week's contact capacity per service point and the chance a contact is a setback."""
         res = self.results
-        for worker in self.agents_by_type.get(SupportWorker, []):
-            worker.plan_week()
+        # Each support worker is sick (own stream, drawn at set-up), on leave (spread over the year as a factor)
+        # or in an empty post (its vacancy window).
+        leave_factor = self.params["service.working_weeks"] / 52.0
+        vacant = (self._vacancy[:, 0] <= t) & (t < self._vacancy[:, 1])
+        available = np.where(self._absent[:, t + self.warmup] | vacant, 0.0, self._worker_hours * leave_factor)
+        hours = np.bincount(self._worker_sp, weights=available, minlength=len(self.service_points))
         capacity = np.zeros(len(self.service_points), dtype=np.int64)
         factor = self.fte_factor_by_year[max(t, 0) // 52]
         for sp in self.service_points:
-            capacity[sp.index], hours = sp.contact_capacity(factor)
-            res.counters["client_hours"][w, sp.index] = hours
+            capacity[sp.index], res.counters["client_hours"][w, sp.index] = sp.contact_capacity(factor, hours[sp.index])
         setback = np.zeros(len(self.service_points))
         for m in self.mechanisms:
             m.adjust_capacity(t, capacity, setback)
@@ -514,6 +543,9 @@ def run_model(
     # agents and model refer to each other: without this a search that runs many models keeps them all
     # (~40-200 MB each).
     Agent._ids.pop(model, None)
+    # The resident columns and the grid are most of a model's memory: dropped here they go at once by reference
+    # count; the small cycles (agents <-> model) go with the next automatic collection. A full gc.collect() per
+    # run cost about 0.1 s, 3 % of a run.
+    model.population = model.space = model._warmup_results = None
     del model
-    gc.collect()
     return results

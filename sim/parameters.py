@@ -1276,7 +1276,7 @@ PARAMETERS: dict[str, Parameter] = {
 }
 
 # Prior ranges of the parameters that today's counts cannot identify (issue 9): `welzijnsim staffing` draws
-# them by default (analysis/uncertainty.py), so its band covers what the data cannot pin down. Each lies inside
+# them by default (analysis/study/uncertainty.py), so its band covers what the data cannot pin down. Each lies inside
 # the parameter's allowed range and contains its default; the table in docs/model.md shows them.
 PRIORS: dict[str, tuple[float, float]] = {
     "demand.episode_rate": (0.03, 0.055),
@@ -1321,14 +1321,82 @@ def check_area_tables(values: dict[str, Any], stadsdelen: list[str], sites: list
     return bad
 
 
-def resolve(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults updated with `overrides`; every override is checked against the table."""
+class Resolved(dict):
+    """Every parameter's value, checked against the table: what `resolve` returns.
+
+    A plain dict given to `resolve` is checked entry by entry; a `Resolved` that `resolve` made is only
+    copied. So values are checked once where they are merged (the scenario loader, a staffing search),
+    not again by each of the ~35 model runs of a search. Changing an entry drops the mark (`checked`),
+    so a changed dict is checked again; `dict(r)` and `{**r, ...}` are plain dicts and are checked too.
+    """
+
+    __slots__ = ("checked",)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checked = False
+
+    def __reduce__(self):
+        # Pickled to worker processes with the mark (by default pickle would set the items through
+        # __setitem__, which drops it).
+        return (_resolved, (dict(self), self.checked))
+
+    def _changed(self) -> None:
+        self.checked = False
+
+    def __setitem__(self, key, value):
+        self._changed()
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self._changed()
+        super().__delitem__(key)
+
+    def __ior__(self, other):
+        self._changed()
+        return super().__ior__(other)
+
+    def update(self, *args, **kwargs):
+        self._changed()
+        super().update(*args, **kwargs)
+
+    def pop(self, *args):
+        self._changed()
+        return super().pop(*args)
+
+    def popitem(self):
+        self._changed()
+        return super().popitem()
+
+    def setdefault(self, key, default=None):
+        self._changed()
+        return super().setdefault(key, default)
+
+    def clear(self):
+        self._changed()
+        super().clear()
+
+
+def _resolved(values: dict, checked: bool) -> Resolved:
+    out = Resolved(values)
+    out.checked = checked
+    return out
+
+
+def resolve(overrides: dict[str, Any] | None = None) -> Resolved:
+    """Every parameter: the defaults updated with `overrides`, each override checked against the table.
+
+    The one place where defaults and set values are merged (scenario files, --set, studies and the model
+    all come here). A `Resolved` from an earlier call is returned as a copy without checking it again."""
+    if isinstance(overrides, Resolved) and overrides.checked:
+        # A fresh copy (per-area tables too): the caller's dict and the model's never share a table.
+        return _resolved({k: dict(v) if isinstance(v, dict) else v for k, v in overrides.items()}, True)
     values = defaults()
     for name, value in (overrides or {}).items():
         if name not in PARAMETERS:
             raise KeyError(f"unknown parameter '{name}'")
         values[name] = PARAMETERS[name].check(value)
-    return values
+    return _resolved(values, True)
 
 
 def markdown_table() -> str:

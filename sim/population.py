@@ -162,12 +162,19 @@ def _bernoulli_mean_preserving(rng, base_share: float, weights: np.ndarray) -> n
     w = weights / weights.mean()
     k = base_share
     if k * w.max() > 0.98:
+        # The weights take few distinct values (one per cell or age band): the bisection averages over those.
+        values, counts = np.unique(w, return_counts=True)
+        share = counts / len(w)
+
+        def mean_p(scale: float) -> float:
+            return float(np.minimum(scale * values, 0.98) @ share)
+
         lo, hi = 0.0, base_share
-        while np.minimum(hi * w, 0.98).mean() < base_share and hi < 1e6:
+        while mean_p(hi) < base_share and hi < 1e6:
             hi *= 2.0
         for _ in range(40):
             mid = 0.5 * (lo + hi)
-            lo, hi = (mid, hi) if np.minimum(mid * w, 0.98).mean() < base_share else (lo, mid)
+            lo, hi = (mid, hi) if mean_p(mid) < base_share else (lo, mid)
         k = hi
     return rng.random(len(weights)) < np.minimum(k * w, 0.98)
 

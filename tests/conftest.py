@@ -87,3 +87,15 @@ def by_stadsdeel(results, counter: np.ndarray) -> np.ndarray:
     for sp, d in enumerate(results.sp_district):
         out[:, d] += counter[:, sp]
     return out
+
+
+# Module fixtures that take seconds to build (a command line run per case in subprocesses, a calibration
+# recovery, app runs): every test that uses one is slow, whatever its own duration, so `-m "not slow"` skips
+# building them.
+SLOW_FIXTURES = {"cli", "recovered", "small_runs"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

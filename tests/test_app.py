@@ -184,6 +184,7 @@ def test_saved_toml_with_a_per_stadsdeel_lever_validates_and_runs_unchanged(tmp_
     assert rows["FTE gebiedsgericht werk in Escamp (×)"] == "1,50"
 
 
+@pytest.mark.slow
 def test_run_with_laak_doubled_adds_fte_in_laak_only():
     from app import runs
 

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.executors import SerialExecutor
-from analysis.outcomes import BudgetExceeded, check_budget
-from analysis.study import StudyScenario, StudySpec, load_table, run_study
+from analysis.study.executors import SerialExecutor
+from analysis.study.outcomes import BudgetExceeded, check_budget
+from analysis.study.study import StudyScenario, StudySpec, load_table, run_study
 from scenarios.loader import load_scenario
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.executors import SerialExecutor
-from analysis.study import StudyScenario, StudySpec, load_table, run_study
+from analysis.study.executors import SerialExecutor
+from analysis.study.study import StudyScenario, StudySpec, load_table, run_study
 from scenarios.loader import load_scenario
 from sim.city import NON_STAFF_ITEMS, load_city
 from sim.mechanisms.drivers import TIERS, budget_plan, cost_index, price_index, welfare_budget

@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 from conftest import DATA, run_cli
 
-from analysis.calibration import (
+from analysis.calibration.calibration import (
     CalibrationError,
     Identifiability,
     Settings,
@@ -38,7 +38,7 @@ from analysis.calibration import (
     read_counts,
     write_scenario,
 )
-from analysis.validation import simulate
+from analysis.validation.validation import simulate
 from scenarios.loader import load_scenario
 
 # An overloaded city (3.5x today's episode rate): counted contacts are capacity-bound. Since issue 9 contacts_mean

@@ -1,7 +1,7 @@
 """`welzijnsim check-model`: face validation against figures.md, and its building blocks.
 
 The CLI runs are small (scale 0.05, one reported year after the baseline's 52-week warm-up); they
-check that every target of analysis/targets.toml is printed with its source and a verdict, that the
+check that every target of analysis/validation/targets.toml is printed with its source and a verdict, that the
 command exits 0 whatever the verdicts (it is a report) and 2 on bad input.
 """
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import DATA, run_cli
 
-from analysis.validation import (
+from analysis.validation.validation import (
     TARGETS_FILE,
     Target,
     TargetError,
@@ -46,6 +46,7 @@ def test_check_model_prints_every_target_and_exits_0():
     assert len(lines) == len(load_targets())
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "args, message",
     [

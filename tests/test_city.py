@@ -196,3 +196,22 @@ def test_whole_file_check_gives_a_short_message_naming_the_field(tmp_path):
     assert "servicepunten.total" in message
     assert "field ''" not in message
     assert len(message) < 1000
+
+
+def test_the_city_file_is_parsed_once_per_process(tmp_path):
+    """load_city caches the parsed City by file and content (issue 8): loading a scenario with a base and
+    checking its per-area tables, and every run afterwards, share one parse; a changed file is read anew."""
+    from scenarios.loader import load_scenario
+    from sim.city import _parse_city
+
+    _parse_city.cache_clear()
+    sc = load_scenario("scenarios/prevention-push.toml", ["staffing.individual_support_by_stadsdeel={Laak=2}"])
+    assert sc.city() is load_city("den_haag")
+    assert _parse_city.cache_info().misses == 1
+    path = tmp_path / "city.toml"
+    text = (DATA_DIR / "voorbeeldstad.toml").read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    first = load_city(path)
+    assert load_city(path) is first
+    path.write_text(text.replace('name = "Voorbeeldstad"', 'name = "Anderstad"', 1), encoding="utf-8")
+    assert load_city(path).name == "Anderstad"  # rewritten at once (same clock tick): still read anew

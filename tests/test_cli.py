@@ -7,6 +7,7 @@ outcomes. Extra bad-input cases run in-process through the same Typer app (fast)
 from __future__ import annotations
 
 import json
+import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -82,6 +83,20 @@ def test_console_script_is_installed():
     scripts = {ep.name: ep.value for ep in entry_points(group="console_scripts")}
     assert scripts.get("welzijnsim") == "analysis.cli:app"
     assert Path(welzijnsim_command()[0]).name.startswith("welzijnsim"), "console script next to the interpreter"
+
+
+def test_pyproject_installs_every_package():
+    """setuptools installs only the packages listed (sub-packages are not found by themselves): a package
+    missing there works from a checkout and breaks in an installed wheel."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for top in ("sim", "scenarios", "analysis", "app")
+        for init in (ROOT / top).rglob("__init__.py")
+    }
+    assert found == listed
 
 
 @pytest.mark.slow
@@ -227,6 +242,11 @@ def test_scenario_written_with_the_results_reloads_to_the_same_scenario(cli):
     written = cli["_out"] / "e2e" / "scenario.toml"
     sc = load_scenario(written)
     assert sc.params() == load_scenario(BASELINE, ["run.scale=0.02", "run.years=2"]).params()
+    # ... and records where each value came from (issue 8): --set, the scenario file, the defaults
+    prov = tomllib.loads(written.read_text(encoding="utf-8"))["provenance"]
+    assert prov["run.scale"] == prov["run.years"] == "--set"
+    assert prov["run.warmup_weeks"] == prov["scenario.name"] == f"file {BASELINE}"
+    assert prov["demand.give_up_per_week"] == "default"
 
 
 # ---- more bad input, in-process through the same app ---------------------------------------------

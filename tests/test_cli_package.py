@@ -1,5 +1,7 @@
-"""The command line as a package (issue 8, item 5): one app, one bad-input handler, no import cycles and
-no private names imported across modules."""
+"""analysis/ by job (issue 8, item 5): the command line as a package with one app and one bad-input handler;
+study running, staffing, validation and calibration in their own sub-packages; no import cycle in the
+project (a test builds the import graph), the study runner imports no other job, and no private name or
+package re-export is imported across modules."""
 
 from __future__ import annotations
 
@@ -57,6 +59,160 @@ def test_the_package_has_the_expected_modules():
 @pytest.mark.slow
 @pytest.mark.parametrize("module", CLI_MODULES)
 def test_each_cli_module_imports_alone_in_a_fresh_interpreter(module):
+    r = _python("-c", f"import {module}")
+    assert r.returncode == 0, r.stderr
+
+
+# ---- (b2) analysis/ by job, and the import graph of the whole project -------------------------------------
+JOBS = {
+    "study": (
+        "study",
+        "kinds",
+        "simulate",
+        "executors",
+        "store",
+        "outcomes",
+        "runner",
+        "uncertainty",
+        "compare",
+        "query",
+    ),
+    "staffing": ("staffing", "kind", "budget", "area_need", "levers", "scenario_report", "tables"),
+    "validation": ("validation", "lever_check", "queueing"),
+    "calibration": ("calibration", "band_narrowing"),
+    "sensitivity": ("kind", "design", "runs", "outcomes", "analyse", "discovery"),
+    "report": ("build", "figures", "i18n"),
+}
+
+
+def _module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+PROJECT_MODULES = {
+    _module_name(p): p
+    for pkg in PROJECT_PACKAGES
+    for p in sorted((ROOT / pkg).rglob("*.py"))
+    if p.name != "__main__.py"
+}
+ANALYSIS_MODULES = sorted(m for m in PROJECT_MODULES if m.split(".")[0] == "analysis")
+
+
+def _imports(path: Path, module: str, lazy: bool) -> list[tuple[str, str, int]]:
+    """(imported module, imported name or '', line) of a module's imports of project modules: at import time
+    only (module and class bodies, not function bodies nor `if TYPE_CHECKING:`), or with `lazy` every one."""
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+
+    def resolve(node: ast.ImportFrom) -> str:
+        if not node.level:
+            return node.module or ""
+        base = package.split(".")
+        base = base[: len(base) - node.level + 1]
+        return ".".join(base + ([node.module] if node.module else []))
+
+    def visit(nodes):
+        for node in nodes:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and not lazy:
+                continue
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test) and not lazy:
+                visit(node.orelse)
+                continue
+            if isinstance(node, ast.Import):
+                found.extend((a.name, "", node.lineno) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                found.extend((resolve(node), a.name, node.lineno) for a in node.names)
+            visit(ast.iter_child_nodes(node))
+
+    visit(ast.parse(path.read_text(encoding="utf-8")).body)
+    return [f for f in found if f[0].split(".")[0] in PROJECT_PACKAGES]
+
+
+def _import_graph(lazy: bool = False) -> dict[str, set[str]]:
+    """Module -> the project modules importing it runs: the imported module, `from P import m` of a sub-module
+    m, and the parent packages Python initialises first (not the importer's own, already initialising)."""
+    graph = {}
+    for module, path in PROJECT_MODULES.items():
+        own = {".".join(module.split(".")[:i]) for i in range(1, module.count(".") + 1)}
+        edges = set()
+        for target, name, _ in _imports(path, module, lazy):
+            for t in (target, f"{target}.{name}"):
+                parts = t.split(".")
+                edges |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)}
+        graph[module] = {e for e in edges if e in PROJECT_MODULES and e != module and e not in own}
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_analysis_is_organised_by_job():
+    for job, modules in JOBS.items():
+        for name in modules:
+            assert f"analysis.{job}.{name}" in PROJECT_MODULES, f"analysis/{job}/{name}.py"
+    loose = [m for m in ANALYSIS_MODULES if m.count(".") == 1 and m not in {f"analysis.{j}" for j in [*JOBS, "cli"]}]
+    assert not loose, f"modules outside a job's sub-package: {loose}"
+
+
+def test_no_import_cycle_in_the_project():
+    graph = _import_graph()
+    assert graph["analysis.study.study"] >= {"analysis.study.kinds", "analysis.study.store"}  # the graph sees them
+    cycle = _cycle(graph)
+    assert cycle is None, "import cycle: " + " -> ".join(cycle)
+
+
+def test_the_cycle_finder_finds_one():
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_study_runner_imports_no_other_job():
+    """The runner and the study readers know kinds only through the registry: nothing of staffing,
+    sensitivity, report or the command line, not even inside a function. Only a kind module (simulate.py)
+    reaches out, for its report."""
+    graph = _import_graph(lazy=True)
+    for module in (m for m in ANALYSIS_MODULES if m.startswith("analysis.study.") and m != "analysis.study.simulate"):
+        other = {m for m in graph[module] if m.startswith("analysis.") and not m.startswith("analysis.study")}
+        assert not other, f"{module} imports {sorted(other)}"
+
+
+def test_modules_import_a_name_from_the_module_that_defines_it():
+    """A package's __init__ may re-export names for scripts; modules of the project import the defining
+    module, so no sub-module needs its package half-initialised."""
+    violations = []
+    for module, path in PROJECT_MODULES.items():
+        for target, name, line in _imports(path, module, lazy=True):
+            init = PROJECT_MODULES.get(target)
+            if not name or init is None or init.name != "__init__.py" or target == module:
+                continue
+            body = ast.parse(init.read_text(encoding="utf-8")).body
+            reexported = {a.asname or a.name for n in body if isinstance(n, ast.ImportFrom) for a in n.names}
+            if name in reexported and f"{target}.{name}" not in PROJECT_MODULES:
+                violations.append(f"{path.relative_to(ROOT)}:{line}: from {target} import {name}")
+    assert not violations, "\n".join(violations)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("module", [m for m in ANALYSIS_MODULES if not m.startswith("analysis.cli")])
+def test_each_analysis_module_imports_alone_in_a_fresh_interpreter(module):
     r = _python("-c", f"import {module}")
     assert r.returncode == 0, r.stderr
 

@@ -76,7 +76,7 @@ def test_longer_durations_raise_escalation_cost_in_proportion(city):
 
 
 # ---- every lever carries its cost ----------------------------------------------------------------------
-from analysis.levers import LEVERS, NOT_CAPACITY, benefit_cost, reallocated_eur  # noqa: E402
+from analysis.staffing.levers import LEVERS, NOT_CAPACITY, benefit_cost, reallocated_eur  # noqa: E402
 from sim.parameters import PARAMETERS  # noqa: E402
 
 LEVER_RUN = {"run.scale": 0.05, "run.years": 2, "run.warmup_weeks": 0, **ALL_ON, "deployment.pool_share": 0.0}
@@ -103,7 +103,7 @@ LEVER_CASES = {
 def test_every_scenario_lever_is_priced_or_says_why_not():
     levers = {n for n, p in PARAMETERS.items() if p.source.startswith("scenario lever")}
     missing = levers - set(LEVERS) - set(NOT_CAPACITY)
-    assert not missing, f"levers without a price in analysis/levers.py: {sorted(missing)}"
+    assert not missing, f"levers without a price in analysis/staffing/levers.py: {sorted(missing)}"
     assert set(LEVER_CASES) == set(LEVERS), "every priced lever has a paired case below"
 
 
@@ -162,7 +162,7 @@ def test_check_model_levers_prints_paired_benefit_cost(tmp_path):
 
     from analysis.cli import app
 
-    text = (Path(__file__).parents[1] / "analysis/targets.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "analysis/validation/targets.toml").read_text(encoding="utf-8")
     head = text.split("[[lever_target]]")[0]
     one = head + (
         '[[lever_target]]\nname = "support_bc_gross"\nlabel = "support +50%"\n'
@@ -193,7 +193,7 @@ def test_check_model_levers_prints_paired_benefit_cost(tmp_path):
 
 
 def test_bad_lever_target_names_file_and_field(tmp_path):
-    from analysis.lever_check import load_lever_targets
+    from analysis.validation.lever_check import load_lever_targets
 
     bad = tmp_path / "t.toml"
     bad.write_text(
@@ -333,8 +333,8 @@ def test_study_variant_with_a_per_stadsdeel_table_runs(tmp_path):
 
 @pytest.mark.slow
 def test_scenario_report_runs_and_pairs_by_seed():
-    """`python -m analysis.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
-    from analysis.scenario_report import report, run_pairs
+    """`python -m analysis.staffing.scenario_report` (docs/scenarios.md), tiny: tables for the scenarios asked for."""
+    from analysis.staffing.scenario_report import report, run_pairs
 
     d = run_pairs(0.03, 1, years=1, scenarios=["laak-double", "housing-crisis"])
     text = report(d)
@@ -344,8 +344,8 @@ def test_scenario_report_runs_and_pairs_by_seed():
 
 @pytest.mark.slow
 def test_scenario_report_command_line(capsys):
-    """`python -m analysis.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
-    from analysis.scenario_report import main
+    """`python -m analysis.staffing.scenario_report` as docs/scenarios.md shows it, tiny and for one scenario."""
+    from analysis.staffing.scenario_report import main
 
     assert main(["--scale", "0.03", "--replications", "1", "--years", "1", "--scenario", "laak-double"]) == 0
     out = capsys.readouterr().out

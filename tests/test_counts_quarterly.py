@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.calibration import (
+from analysis.calibration.calibration import (
     QUARTERLY_COLUMNS,
     CalibrationError,
     Settings,
@@ -19,7 +19,7 @@ from analysis.calibration import (
     fit_parameter,
     read_counts,
 )
-from analysis.validation import simulate
+from analysis.validation.validation import simulate
 from scenarios.loader import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,7 +97,7 @@ def test_calibration_recovers_known_parameters_from_quarterly_counts(scenario, t
 
 def test_example_counts_command_writes_the_layout(tmp_path):
     """The command shown in docs/validation.md, at small scale."""
-    from analysis.calibration import _main
+    from analysis.calibration.calibration import _main
 
     out = tmp_path / "counts.csv"
     assert _main(["--example-counts", str(out), "--scale", "0.05", "--seed", "4"]) == 0
@@ -106,9 +106,9 @@ def test_example_counts_command_writes_the_layout(tmp_path):
 
 @pytest.mark.slow
 def test_band_narrowing_command_runs_at_small_scale():
-    """`python -m analysis.band_narrowing` (docs/validation.md) at a tiny scale: one row per count set, the
+    """`python -m analysis.calibration.band_narrowing` (docs/validation.md) at a tiny scale: one row per count set, the
     near-best spread inside the spread of all trials."""
-    from analysis.band_narrowing import COUNT_SETS, narrowing
+    from analysis.calibration.band_narrowing import COUNT_SETS, narrowing
 
     table = narrowing(trials=3, scale=0.05, generator_seeds=(301,))
     assert list(table.counts) == list(COUNT_SETS)

@@ -466,3 +466,51 @@ def parameter_uses_of(directory, names):
     from sim.parameter_uses import parameter_uses
 
     return parameter_uses(names, directory)
+
+
+def test_parameter_uses_skips_dict_literal_keys(tmp_path):
+    """A name that is only a dict literal's key (sim.service.FOUNDATION_VALUES) is not a read."""
+    (tmp_path / "m.py").write_text('RULES = {"a.b": 0.0}\nx = p["c.d"]\ny = {"k": p["e.f"]}\n')
+    assert parameter_uses_of(tmp_path, ["a.b", "c.d", "e.f"]) == {"a.b": [], "c.d": ["m"], "e.f": ["m"]}
+
+
+def test_unregistered_factor_moves_staff_between_service_points_as_documented():
+    """docs/model.md ('Where each parameter acts'): unregistered.factor also moves individual-support staff
+    between the Servicepunten XL of a stadsdeel (the catchment split counts unregistered residents), while
+    each stadsdeel's total stays today's."""
+    import numpy as np
+
+    from sim.city import load_city
+    from sim.model import WelzijnModel
+    from sim.parameter_uses import CROSS_EFFECTS
+
+    assert "Servicepunten XL" in CROSS_EFFECTS["unregistered.factor"]
+    assert "drivers.unregistered_factor_end" in CROSS_EFFECTS["unregistered.factor"]
+    city = load_city()
+    one, two = (WelzijnModel(city, {"run.years": 1, "run.scale": 0.2, "unregistered.factor": f}, 1) for f in (1.0, 2.0))
+    fte_one = np.array([sp.fte for sp in one.service_points])
+    fte_two = np.array([sp.fte for sp in two.service_points])
+    assert not np.allclose(fte_one, fte_two)  # staff moved between points ...
+    np.testing.assert_allclose(one.fte["individual_support"], two.fte["individual_support"])  # ... per stadsdeel
+
+
+def test_every_cross_effect_names_a_parameter():
+    from sim.parameter_uses import CROSS_EFFECTS
+
+    assert set(CROSS_EFFECTS) <= set(PARAMETERS)
+
+
+def test_readme_provenance_example_is_what_the_loader_records():
+    """The README's [provenance] excerpt is what `welzijnsim run` records for the command it names."""
+    import re
+
+    from analysis.cli.common import load_scenario_or_exit
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```toml\n(\[provenance\]\n.*?)```", text, flags=re.S).group(1)
+    shown = tomllib.loads(block)["provenance"]
+    assert "`welzijnsim run scenarios/prevention-push.toml --seed 7 --set run.scale=0.1`" in text
+    sc = load_scenario_or_exit(ROOT / "scenarios" / "prevention-push.toml", 7, None, ["run.scale=0.1"])
+    recorded = sc.provenance()
+    for name, source in shown.items():  # paths as the README's command gives them (relative to the repo)
+        assert recorded[name].replace(f"{ROOT}/", "") == source, name

@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: `python tests/test_golden.py --write`
     sys.path.insert(0, str(ROOT))
 
-from analysis.runner import run_replication  # noqa: E402
+from analysis.study.runner import run_replication  # noqa: E402
 from scenarios.loader import load_scenario  # noqa: E402
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "golden.json"

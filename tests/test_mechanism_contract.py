@@ -109,3 +109,37 @@ def test_a_new_mechanism_is_one_class_and_one_registry_line(city, monkeypatch):
         ("after_service", 1),
     ]
     assert model.results.counters["dummy_count"][:2].sum() == model.results.counters["contacts"][:2].sum()
+
+
+def _model_attributes(path) -> set[str]:
+    """Attributes a mechanism module reads off the model: `self.model.X`, `model.X` and `m.X` (the local
+    name the modules give the model)."""
+    import ast
+
+    used = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Attribute):
+            continue
+        v = node.value
+        if (isinstance(v, ast.Name) and v.id in ("m", "model")) or (
+            isinstance(v, ast.Attribute)
+            and v.attr == "model"
+            and isinstance(v.value, ast.Name)
+            and v.value.id == "self"
+        ):
+            used.add(node.attr)
+    return used
+
+
+def test_mechanisms_use_only_the_model_interface():
+    from pathlib import Path
+
+    import sim.mechanisms as pkg
+    from sim.mechanisms.base import MODEL_INTERFACE
+
+    modules = [p for p in Path(pkg.__file__).parent.glob("*.py") if p.name not in ("__init__.py", "base.py")]
+    assert len(modules) >= len(REGISTRY)
+    beyond = {p.name: sorted(_model_attributes(p) - MODEL_INTERFACE) for p in modules}
+    assert not any(beyond.values()), f"mechanisms reach past MODEL_INTERFACE (sim/mechanisms/base.py): {beyond}"
+    # The scan sees what it should: prevention reads population and area_fte_by_type off the model.
+    assert {"population", "area_fte_by_type"} <= _model_attributes(Path(pkg.__file__).parent / "prevention.py")

@@ -52,6 +52,7 @@ def test_full_scale_unregistered_residents_follow_position_and_factor(city, posi
     np.testing.assert_array_equal(reg, city.registered_population)  # the register does not move
 
 
+@pytest.mark.slow
 def test_factor_two_doubles_the_unregistered(city):
     """Per stadsdeel and kind, doubling the factor doubles the residents up to rounding to whole persons."""
     _, one = counts(full(city, **{"unregistered.factor": 1.0}))

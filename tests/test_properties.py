@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.executors import batches
+from analysis.study.executors import batches
 from sim.city import _largest_remainder
 from sim.parameters import PARAMETERS
 from sim.population import _bernoulli_mean_preserving

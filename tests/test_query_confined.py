@@ -86,7 +86,7 @@ def test_empty_query_is_a_clear_error(study):
 
 
 def test_glob_characters_in_the_study_path(study, tmp_path):
-    from analysis.study import load_table
+    from analysis.study.study import load_table
 
     rows = str(len(load_table(study, "annual")))
     for name in ("runs[2]", "a*b", "what?", "it's"):

@@ -367,12 +367,18 @@ def test_progress_moves_before_the_first_run_ends():
     import io
     import time
 
-    from analysis.executors import Progress
+    from analysis.study.executors import Progress
 
-    stream = io.StringIO()
+    stream = io.StringIO()  # a log, not a terminal: plain lines every `interval`
     bar = Progress(3, "replications", stream=stream, interval=0.05)
     time.sleep(0.4)
     drawn = stream.getvalue().splitlines()
-    bar.close()
     assert len(drawn) >= 3, drawn  # redrawn while nothing finished
     assert all("0/3" in line and "working" in line for line in drawn)
+    # A run under way reports how far it is (a staffing search: its model runs): the share and the ETA move
+    # before any run has finished.
+    bar.partial("replication 0", 0.3)
+    time.sleep(0.2)
+    later = stream.getvalue().splitlines()[len(drawn) :]
+    bar.close()
+    assert later and all("0/3" in line and "ETA ?" not in line and "10%" in line for line in later), later

@@ -238,7 +238,7 @@ def test_run_directory_rule_and_force(tmp_path):
 
 @pytest.mark.slow
 def test_a_finished_run_is_never_lost(tmp_path, monkeypatch):
-    import analysis.store as store
+    import analysis.study.store as store
 
     out = tmp_path / "r"
     real = store.write_parquet
@@ -259,7 +259,7 @@ def test_a_finished_run_is_never_lost(tmp_path, monkeypatch):
 
 
 def test_result_files_follow_the_umask(tmp_path):
-    from analysis.store import write_parquet
+    from analysis.study.store import write_parquet
 
     old = os.umask(0o002)
     try:

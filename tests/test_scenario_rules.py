@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from scenarios.loader import ScenarioError, load_scenario
+from sim.parameters import PARAMETERS
 
 
 def _write(path, name, base=None, body=""):
@@ -48,3 +51,45 @@ def test_shipped_scenarios_inherit_the_baseline():
     frozen = load_scenario("scenarios/budget-frozen.toml").params()
     differ = {k for k in base if base[k] != frozen[k]}
     assert differ == {"budget.mode", "budget.index"}
+
+
+# ---- provenance: where each value of a resolved scenario came from -----------------------------------
+def test_provenance_names_default_base_file_and_command_line(tmp_path):
+    _write(tmp_path / "grand.toml", "grand", body="seed = 11\n[demand]\nepisode_rate = 0.2\n")  # seed: [scenario]
+    _write(tmp_path / "parent.toml", "parent", "grand", "[demand]\ncontacts_mean = 4.0\n")
+    child = _write(tmp_path / "child.toml", "child", "parent", "[demand]\nself_solve_share = 0.5\n")
+    sc = load_scenario(child, ["run.years=2"]).with_overrides(["scenario.replications=3"], source="--replications")
+    prov = sc.provenance()
+    assert prov["demand.episode_rate"] == f"base scenario {tmp_path / 'grand.toml'}"  # the file that set it
+    assert prov["demand.contacts_mean"] == f"base scenario {tmp_path / 'parent.toml'}"
+    assert prov["demand.self_solve_share"] == f"file {child}"
+    assert prov["run.years"] == "--set"
+    assert prov["scenario.seed"] == f"base scenario {tmp_path / 'grand.toml'}"
+    assert prov["scenario.replications"] == "--replications"
+    assert prov["scenario.name"] == prov["scenario.base"] == f"file {child}"
+    assert prov["scenario.city"] == prov["demand.give_up_per_week"] == "default"
+    assert set(prov) >= set(PARAMETERS)
+
+
+def test_resolved_scenario_records_provenance_and_round_trips(tmp_path):
+    sc = load_scenario("scenarios/prevention-push.toml", ["run.scale=0.1"])
+    sc = sc.with_overrides(["scenario.seed=7"], source="--seed")
+    text = sc.to_toml()
+    table = tomllib.loads(text)["provenance"]  # TOML-readable: one string per value
+    assert table == sc.provenance()
+    assert table["run.scale"] == "--set" and table["scenario.seed"] == "--seed"
+    assert table["prevention.youth_factor_deprived"] == "file scenarios/prevention-push.toml"
+    assert table["run.warmup_weeks"] == "base scenario scenarios/baseline.toml"
+    copy = tmp_path / "scenario.toml"
+    copy.write_text(text, encoding="utf-8")
+    again = load_scenario(copy)  # [provenance] is accepted and ignored: the same scenario
+    assert again.params() == sc.params() and again.meta == sc.meta
+    # Loaded back, every value is the copy's own (it sets them all); its record says where they came from.
+    assert set(again.provenance().values()) == {f"file {copy}"}
+
+
+def test_a_provenance_that_is_not_a_table_is_an_error(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('provenance = "x"\n[scenario]\nname = "s"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match="provenance"):
+        load_scenario(path)

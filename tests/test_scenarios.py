@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+import pickle
 import tomllib
 
 import pytest
 from conftest import BASELINE, DATA, ROOT
 
 from scenarios.loader import ScenarioError, load_scenario
-from sim.parameters import PARAMETERS, defaults, resolve
+from sim.parameters import PARAMETERS, Parameter, defaults, resolve
 
 SHIPPED = sorted((ROOT / "scenarios").glob("*.toml"))
 
@@ -74,6 +75,47 @@ def test_resolve_checks_overrides():
         resolve({"run.scale": 0.0})
     with pytest.raises(ValueError):
         resolve({"run.years": True})  # a bool is not a whole number
+
+
+def _count_checks(monkeypatch) -> list:
+    calls = []
+    check = Parameter.check
+
+    def counting(self, value):
+        calls.append(self.name)
+        return check(self, value)
+
+    monkeypatch.setattr(Parameter, "check", counting)
+    return calls
+
+
+def test_resolved_parameters_are_checked_once(monkeypatch):
+    """resolve() merges defaults and checks; a Resolved it made is copied, not checked again (issue 8), so a
+    staffing search's ~35 model runs do not re-check the parameters the search resolved."""
+    r = resolve({"run.years": 3, "demand.episode_rate": 0.2})
+    calls = _count_checks(monkeypatch)
+    again = resolve(r)
+    assert calls == [] and again == r and again is not r and again.checked
+    assert pickle.loads(pickle.dumps(again)).checked  # to worker processes with the mark
+    assert resolve(dict(r)) == r and len(calls) == len(PARAMETERS)  # a plain dict is checked
+    calls.clear()
+    again["run.scale"] = 0.0  # a change drops the mark: checked again, and refused
+    assert not again.checked
+    with pytest.raises(ValueError, match="allowed range"):
+        resolve(again)
+    table = resolve({"staffing.individual_support_by_stadsdeel": {"Laak": 2.0}})
+    copy = resolve(table)
+    copy["staffing.individual_support_by_stadsdeel"]["Laak"] = 3.0  # tables are copied, not shared
+    assert table["staffing.individual_support_by_stadsdeel"] == {"Laak": 2.0}
+
+
+def test_scenario_params_are_checked_once_and_follow_changes(monkeypatch):
+    sc = load_scenario(BASELINE)
+    sc.params()
+    calls = _count_checks(monkeypatch)
+    assert sc.params() == sc.params() and calls == []
+    sc.overrides["run.years"] = 3  # a public dict: a change is seen (and checked)
+    assert sc.params()["run.years"] == 3 and calls
 
 
 # ---- loading ----------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from analysis.cli import app
 from analysis.sensitivity import sensitivity_spec
 from analysis.sensitivity.design import DesignError, load_design
 from analysis.sensitivity.runs import ishigami_indices
-from analysis.study import StudyScenario, run_study
+from analysis.study.study import StudyScenario, run_study
 
 ROOT = Path(__file__).resolve().parents[1]
 PI = math.pi
@@ -162,7 +162,7 @@ def dask_address(tmp_path_factory):
 def test_morris_ishigami_ranks_and_same_numbers_in_every_executor(tmp_path, dask_address):
     """Morris r=20 (seed 5), 2 replications, noise sd 0.5: serial, 2 local processes and a 2-worker Dask cluster
     store bit-identical indices; x1 and x2 are above the dummy's floor; the dummy is far below the top factor."""
-    from analysis.executors import DaskExecutor, LocalExecutor
+    from analysis.study.executors import DaskExecutor, LocalExecutor
 
     extra = "trajectories = 20\nreplications = 2"
     _o1, serial, _ = _run_ishigami(tmp_path, "morris", 5, extra, noise=0.5, name="serial")

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analysis.staffing import Target, search_fte
+from analysis.staffing.staffing import Target, search_fte
 from sim.city import load_city
 from sim.service import FOUNDATION_RULES
 
@@ -145,7 +145,7 @@ def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
     assert r.exit_code == 0, r.output
     assert "City by year:" in r.output and "Servicepunt XL" in r.output and "area-based" in r.output
     assert "Centrum" in r.output and "[" in r.output
-    from analysis.study import load_table
+    from analysis.study.study import load_table
 
     df = load_table(out, "staffing")
     city = df[df.level == "city"]
@@ -155,6 +155,24 @@ def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
     # resuming a finished staffing study recomputes nothing
     r = CliRunner().invoke(app, args + ["--resume"])
     assert r.exit_code == 0 and "City by year:" in r.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["interpolate", "bisect"])
+def test_search_reports_every_model_run_and_progress_changes_no_number(method):
+    """progress(runs done, runs expected) after every model run; the answer is the same without it."""
+    city = load_city(CITY)
+    target = Target(within_weeks=0, share_within=0.8, max_dropped=1.0)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        quiet = search_fte(city, single_queue_params(years=2), 11, target, method=method)
+        told = search_fte(
+            city, single_queue_params(years=2), 11, target, method=method, progress=lambda d, e: seen.append((d, e))
+        )
+    np.testing.assert_array_equal(told.fte_needed, quiet.fte_needed)
+    assert told.runs == quiet.runs and [d for d, _ in seen] == list(range(1, told.runs + 1))
+    assert all(e >= d for d, e in seen) and seen[-1] == (told.runs, told.runs)  # done when the search is
 
 
 # ---- the interpolating search against the bisection it replaces ------------------------------------------------
@@ -167,8 +185,8 @@ def test_staffing_command_prints_city_and_area_tables_with_bands(tmp_path):
 
 def _logging_run(log: list, target: Target):
     """A `run` for search_fte that keeps (FTE per service point, met per (year, service point)) of every run."""
-    from analysis.outcomes import year_counts
-    from analysis.staffing import _ok_and_margin
+    from analysis.staffing.staffing import _ok_and_margin
+    from analysis.study.outcomes import year_counts
     from sim.model import run_model
 
     def run(city, p, seed, sp_fte=None):
@@ -213,7 +231,7 @@ def _both(city, params: dict, seed: int, target: Target) -> dict:
 
 
 def test_grid_neighbours_are_within_the_tolerance():
-    from analysis.staffing import _Grid
+    from analysis.staffing.staffing import _Grid
 
     rng = np.random.default_rng(5)
     today = np.array([0.01, 0.4, 1.6, 1.7, 5.0, 40.0])

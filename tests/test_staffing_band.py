@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.uncertainty import band_drivers, prior_ranges
+from analysis.study.uncertainty import band_drivers, prior_ranges
 from sim.parameters import PARAMETERS, PRIORS, markdown_table
 
 REPO = Path(__file__).resolve().parents[1]

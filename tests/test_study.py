@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.study import load_table
+from analysis.study.study import load_table
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = str(REPO / "scenarios" / "baseline.toml")
@@ -64,6 +64,11 @@ def test_store_layout(small_study):
     assert [s["name"] for s in manifest["scenarios"]] == ["baseline", "more"]
     assert manifest["versions"]["mesa"] and len(manifest["seeds"]) == 3
     assert manifest["scenarios"][1]["params"]["staffing.individual_support_factor"] == 2.0
+    # where each value came from (issue 8): the variant's own lever, the scenario file, the defaults
+    provenance = manifest["scenarios"][1]["provenance"]
+    assert provenance["staffing.individual_support_factor"] == "--variant more"
+    assert provenance["run.scale"] == "--set" and provenance["demand.give_up_per_week"] == "default"
+    assert 'individual_support_factor" = "--variant more"' in manifest["scenarios"][1]["toml"]
     runs = pd.read_parquet(small_study / "runs.parquet")
     assert len(runs) == 6 and runs.done.all() and "demand.episode_rate" in runs.columns
     for name in ("baseline", "more"):
@@ -101,7 +106,7 @@ def test_export_xlsx_and_csv(small_study, tmp_path):
 
 
 def test_compare_is_paired_by_seed(small_study):
-    from analysis.compare import compare_studies
+    from analysis.study.compare import compare_studies
 
     diff = compare_studies(
         small_study,

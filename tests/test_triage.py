@@ -246,7 +246,7 @@ def test_baseline_2026_passes_its_check_model_targets(city):
     """`welzijnsim check-model` on the baseline (1:1, first reported year, one replication): every target
     in range. The benefit/cost target belongs to the escalation mechanism (issue 10) and is reported, not
     required here, if it is the only one out."""
-    from analysis.validation import check_model
+    from analysis.validation.validation import check_model
     from scenarios.loader import load_scenario
 
     sc = load_scenario("scenarios/baseline.toml")

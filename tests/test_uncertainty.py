@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.study import load_table
-from analysis.uncertainty import UncertaintyError, draws, parse_ranges
+from analysis.study.study import load_table
+from analysis.study.uncertainty import UncertaintyError, draws, parse_ranges
 
 REPO = Path(__file__).resolve().parents[1]
 BASELINE = str(REPO / "scenarios" / "baseline.toml")

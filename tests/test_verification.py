@@ -12,7 +12,7 @@
    contacts a week: P(wait = 0 weeks) and the mean wait in weeks, same CIs, ρ = 0.8 and 0.95.
 2. **Little's law.** Exactly, in whole weeks, per service point, for the weekly and the servers engine,
    several seeds, with and without warm-up, with all mechanisms on: Σ_t waiting_first_t equals the weeks
-   waited by those served, those who gave up and those still waiting (analysis.queueing.little_weekly).
+   waited by those served, those who gave up and those still waiting (analysis.validation.queueing.little_weekly).
    Approximately, in working hours, for the servers engine: time-average number waiting L = λ W per
    service point within 2% (M/M/c runs) or 3% (Den Haag, 3 years, give-up on: edge effects).
 3. **Repeat contacts.** The servers engine against Ciw (an independent discrete-event simulator) on the
@@ -36,7 +36,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from analysis.queueing import (
+from analysis.validation.queueing import (
     erlang_c,
     fte_for_servers,
     lindley_wait_tail,
@@ -185,7 +185,7 @@ def lindley_run(city, c: int, rho: float, years: int, seed: int):
 def test_weekly_engine_lindley(point_city, case):
     """The production (weekly) engine is a discrete-time batch-service queue; with Poisson requests,
     c contacts a week, one contact per episode and no give-up, its waits in whole weeks follow the
-    Lindley recursion exactly (analysis.queueing.lindley_wait_tail): 99% batch-means CIs contain them."""
+    Lindley recursion exactly (analysis.validation.queueing.lindley_wait_tail): 99% batch-means CIs contain them."""
     _, c, rho, years, seed = case
     sim, theory = lindley_run(point_city, c, rho, years, seed)
     for name, values in sim.items():

@@ -32,18 +32,20 @@ def check_seed_replications(seed: int | None, replications: int | None) -> None:
 
 
 def load_scenario_or_exit(scenario: Path, seed: int | None, replications: int | None, assignments: list[str]):
+    """The scenario with --set applied, then --seed and --replications (these win, and the resolved
+    scenario's provenance names them as typed)."""
     check_seed_replications(seed, replications)
-    extra = list(assignments)
+    sc = load_scenario(scenario, list(assignments))
     if seed is not None:
-        extra.append(f"scenario.seed={seed}")
+        sc = sc.with_overrides([f"scenario.seed={seed}"], source="--seed")
     if replications is not None:
-        extra.append(f"scenario.replications={replications}")
-    return load_scenario(scenario, extra)
+        sc = sc.with_overrides([f"scenario.replications={replications}"], source="--replications")
+    return sc
 
 
 def check_study_options(workers: int | None, scheduler: str | None, batch_size: int | None) -> None:
     """Options checked before anything is computed or written (a bad --scheduler fails in seconds)."""
-    from analysis.executors import check_scheduler_address
+    from analysis.study.executors import check_scheduler_address
 
     if workers is not None and workers < 0:
         fail(f"--workers {workers}: must be 0 (serial in this process) or more")
@@ -56,7 +58,7 @@ def check_study_options(workers: int | None, scheduler: str | None, batch_size: 
 def prepare_study_out(out: Path, resume: bool, force: bool) -> None:
     """The output rule of every study command: a new study needs an empty/new --out; --resume continues (or
     reprints) the study stored there; --force replaces an earlier study. Checked before computing."""
-    from analysis.store import check_output_dir
+    from analysis.study.store import check_output_dir
 
     if resume and force:
         fail("--resume and --force contradict each other: --resume keeps the stored runs, --force deletes them")
@@ -66,14 +68,14 @@ def prepare_study_out(out: Path, resume: bool, force: bool) -> None:
 
 def run_study_or_exit(spec, out: Path, workers, scheduler, resume: bool, batch_size, quiet: bool, force: bool = False):
     """Run a study with clean errors (exit 2, via the handler) and a clean interrupt (exit 130)."""
-    from analysis.executors import make_executor
-    from analysis.study import run_study
+    from analysis.study.executors import make_executor
+    from analysis.study.study import run_study
 
     check_study_options(workers, scheduler, batch_size)
     prepare_study_out(out, resume, force)
     executor = make_executor(workers, scheduler)
     if force and not resume:
-        from analysis.store import replace_dir_contents
+        from analysis.study.store import replace_dir_contents
 
         replace_dir_contents(out)  # checked above: an earlier welzijnsim study (or empty)
     if not quiet:

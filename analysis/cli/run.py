@@ -41,9 +41,9 @@ def run(
     ] = False,
 ) -> None:
     """Run a scenario and print the staffing and cost table per stadsdeel."""
-    from analysis.runner import run_scenario
-    from analysis.store import check_output_dir, write_json, write_parquet, write_text
-    from analysis.tables import area_need_run_table, city_by_year_table, mechanism_table, stadsdeel_table
+    from analysis.staffing.tables import area_need_run_table, city_by_year_table, mechanism_table, stadsdeel_table
+    from analysis.study.runner import run_scenario
+    from analysis.study.store import check_output_dir, write_json, write_parquet, write_text
 
     sc = load_scenario_or_exit(scenario, seed, replications, set_)
     params = sc.params()

@@ -97,7 +97,7 @@ def sensitivity(
     bootstrap intervals, a convergence check and PRIM scenario discovery."""
     from analysis.sensitivity import sensitivity_spec
     from analysis.sensitivity.design import METHODS, load_design
-    from analysis.study import StudyScenario, read_manifest, spec_from_manifest
+    from analysis.study.study import StudyScenario, read_manifest, spec_from_manifest
 
     if method is not None and method not in METHODS:
         fail(f"--method {method}: expected one of {', '.join(METHODS)}")

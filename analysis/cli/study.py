@@ -38,7 +38,7 @@ def _parameter_draws(vary: list[str], replications: int, seed: int, priors_for=N
     """Study options for --vary: the ranges and one drawn parameter set per replication. With `priors_for` (a
     scenario), the prior ranges of the parameters today's counts cannot identify are drawn too, except those
     the scenario sets itself (a calibrated value is kept); an explicit --vary range wins."""
-    from analysis.uncertainty import draws, parse_ranges, prior_ranges
+    from analysis.study.uncertainty import draws, parse_ranges, prior_ranges
 
     ranges = parse_ranges(vary)
     if priors_for is not None:
@@ -55,7 +55,8 @@ def _variants(base, variants: list[str], set_: list[str]):
         if ":" not in text:
             fail(f"--variant {text}: expected NAME:dotted.key=value[,dotted.key=value...]")
         name, assigns = text.split(":", 1)
-        out.append(base.with_overrides([f"scenario.name={name}"] + [a for a in assigns.split(",") if a]))
+        assignments = [f"scenario.name={name}"] + [a for a in assigns.split(",") if a]
+        out.append(base.with_overrides(assignments, source=f"--variant {name}"))
     return out
 
 
@@ -84,13 +85,13 @@ def study(
     quiet: Quiet = False,
 ) -> None:
     """Run replications of one or more scenarios (common random numbers) into a study directory."""
-    from analysis.study import StudyScenario, StudySpec
+    from analysis.study.study import StudyScenario, StudySpec
 
     check_seed_replications(seed, replications)
     check_study_options(workers, scheduler, batch_size)
     prepare_study_out(out, resume, force)
     if resume and not scenarios:
-        from analysis.study import read_manifest, spec_from_manifest
+        from analysis.study.study import read_manifest, spec_from_manifest
 
         spec = spec_from_manifest(read_manifest(out))
     else:
@@ -161,10 +162,11 @@ def staffing(
     """FTE needed per stadsdeel, Servicepunt XL and year to meet a service level (unchanged mandate), with bands
     that cover randomness and, by default, the parameters today's counts cannot identify.
 
-    Progress counts runs: each replication is one staffing search (several model runs), so the first
-    mark appears when the first search ends; a line per finished search is printed meanwhile."""
-    from analysis.staffing import Target, area_table, city_table
-    from analysis.study import StudyScenario, StudySpec, load_table
+    Each replication is one staffing search (some 20-40 model runs); the progress bar moves with the model
+    runs of every search under way, so the ETA appears after the first model run (on a Dask cluster it moves
+    when a search ends)."""
+    from analysis.staffing.staffing import Target, area_table, city_table
+    from analysis.study.study import StudyScenario, StudySpec, load_table
 
     sc = load_scenario_or_exit(scenario, seed, replications, set_)
     if not 0 < share_within <= 1 or not 0 <= max_dropped <= 1 or not 0 <= within_weeks <= 52:
@@ -216,7 +218,7 @@ def staffing(
 def _band_drivers_text(df, draws: list[dict], years: list[int]) -> str:
     """Which drawn parameters widen the band of the city's individual-support need (Spearman rank correlation
     of drawn value and needed FTE over replications, per year)."""
-    from analysis.uncertainty import band_drivers
+    from analysis.study.uncertainty import band_drivers
 
     city = df[df.level == "city"]
     tables = []
@@ -243,8 +245,8 @@ def _print_area_need(
 ) -> None:
     """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
     under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
-    from analysis.area_need import both_halves_table, city_need_by_year, need_table
-    from analysis.study import StudyScenario, StudySpec, load_table
+    from analysis.staffing.area_need import both_halves_table, city_need_by_year, need_table
+    from analysis.study.study import StudyScenario, StudySpec, load_table
 
     mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
     area_spec = StudySpec(
@@ -292,8 +294,13 @@ def budget(
     quiet: Quiet = False,
 ) -> None:
     """Unchanged budget: the FTE a budget path pays for and the service level, waits and unmet demand it buys."""
-    from analysis.budget import PRIORITY_RULE, budget_city_table, budget_service_point_table, budget_stadsdeel_table
-    from analysis.study import StudyScenario, StudySpec, load_table
+    from analysis.staffing.budget import (
+        PRIORITY_RULE,
+        budget_city_table,
+        budget_service_point_table,
+        budget_stadsdeel_table,
+    )
+    from analysis.study.study import StudyScenario, StudySpec, load_table
 
     sc = load_scenario_or_exit(scenario, seed, replications, list(set_))
     if sc.params()["budget.mode"] != "budget":
@@ -360,8 +367,8 @@ def compare(
     csv: Annotated[Optional[Path], typer.Option(help="Also write the differences to this CSV file")] = None,
 ) -> None:
     """Differences B - A per area and year, paired by seed (common random numbers), with p10/p50/p90 bands."""
-    from analysis.compare import compare_studies, format_comparison
-    from analysis.store import check_output_file
+    from analysis.study.compare import compare_studies, format_comparison
+    from analysis.study.store import check_output_file
 
     if csv is not None:
         check_output_file(csv, "--csv")  # before reading the studies
@@ -376,7 +383,7 @@ def compare(
     )
     typer.echo(format_comparison(diff))
     if csv:
-        from analysis.store import write_csv
+        from analysis.study.store import write_csv
 
         try:
             write_csv(csv, diff)
@@ -387,11 +394,16 @@ def compare(
 
 def query(
     directory: Annotated[Path, typer.Argument(help="Study directory")],
-    sql: Annotated[str, typer.Argument(help="SQL over views: runs, summary, annual, weekly, staffing")],
+    sql: Annotated[
+        str,
+        typer.Argument(
+            help="SQL over views: runs, summary and the tables of the study (annual, weekly, staffing, outcomes)"
+        ),
+    ],
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table")] = False,
 ) -> None:
     """Query a study in place with DuckDB, e.g. welzijnsim query results/study "SELECT * FROM summary LIMIT 5"."""
-    from analysis.query import run_query
+    from analysis.study.query import run_query
 
     df = run_query(directory, sql)
     import pandas as pd
@@ -409,7 +421,7 @@ def export(
     out: Annotated[Optional[Path], typer.Option(help="Output file (default DIR/summary.<format>)")] = None,
 ) -> None:
     """Export a study's summary (bands per scenario, area, year, metric) to CSV or XLSX for workshops."""
-    from analysis.study import export as do_export
+    from analysis.study.study import export as do_export
 
     path = do_export(directory, format_, out)
     typer.echo(f"Written to {path}")

@@ -19,14 +19,14 @@ from analysis.cli.options import QuietMessages, Seed, SetOne
 
 
 def _calibration_default(key: str) -> str:
-    """A default of [calibration] in analysis/targets.toml, for --help (the file is the one source)."""
+    """A default of [calibration] in analysis/validation/targets.toml, for --help (the file is the one source)."""
     import tomllib
 
     try:
-        raw = tomllib.loads((Path(__file__).parent.parent / "targets.toml").read_text(encoding="utf-8"))
+        raw = tomllib.loads((Path(__file__).parents[1] / "validation" / "targets.toml").read_text(encoding="utf-8"))
         return f"{raw['calibration'][key]:g}"
     except (OSError, ValueError, KeyError, TypeError):
-        return "see analysis/targets.toml"
+        return "see analysis/validation/targets.toml"
 
 
 def _default_scenario(scenario: Optional[Path]) -> Path:
@@ -45,7 +45,9 @@ def check_model_cmd(
     replications: Annotated[Optional[int], typer.Option(help="Replications; >1 shows the band (min to max)")] = None,
     set_: SetOne = [],
     year: Annotated[Optional[int], typer.Option(help="Year measured (default: the first reported year)")] = None,
-    targets: Annotated[Optional[Path], typer.Option(help="Targets file (default: analysis/targets.toml)")] = None,
+    targets: Annotated[
+        Optional[Path], typer.Option(help="Targets file (default: analysis/validation/targets.toml)")
+    ] = None,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print a Markdown table (for docs/validation.md)")
     ] = False,
@@ -60,7 +62,7 @@ def check_model_cmd(
     ] = False,
 ) -> None:
     """Face validation: print each target of figures.md, its source, the simulated value and whether it is in range."""
-    from analysis.validation import check_model, format_check, load_targets
+    from analysis.validation.validation import check_model, format_check, load_targets
 
     sc = load_scenario_or_exit(_default_scenario(scenario), seed, replications, set_)
     params = sc.params()
@@ -70,7 +72,7 @@ def check_model_cmd(
     if targets is not None and not targets.is_file():
         fail(
             f"--targets {targets}: {'is a directory' if targets.is_dir() else 'no such file'}; "
-            "give a targets TOML file like analysis/targets.toml"
+            "give a targets TOML file like analysis/validation/targets.toml"
         )
     tlist = load_targets(targets)
     city = sc.city()
@@ -98,7 +100,7 @@ def check_model_cmd(
     )
     typer.echo(format_check(result, markdown=markdown))
     if levers:  # issue 10: paired benefit/cost against SEOR 1.6 and the 11-25% net effects
-        from analysis.lever_check import check_levers, format_levers, load_lever_targets
+        from analysis.validation.lever_check import check_levers, format_levers, load_lever_targets
 
         try:
             ltargets = load_lever_targets(targets)
@@ -134,18 +136,20 @@ def calibrate(
         list[str], typer.Option("--param", help="Parameter to fit instead of the defaults: NAME=LOW:HIGH[:log]")
     ] = [],
     face: Annotated[
-        bool, typer.Option("--face/--no-face", help="Use the face targets of analysis/targets.toml")
+        bool, typer.Option("--face/--no-face", help="Use the face targets of analysis/validation/targets.toml")
     ] = True,
     scale: Annotated[
         Optional[float],
         typer.Option(
-            help=f"run.scale of each trial (default from analysis/targets.toml: {_calibration_default('scale')})"
+            help=f"run.scale of each trial (default from analysis/validation/targets.toml: "
+            f"{_calibration_default('scale')})"
         ),
     ] = None,
     replications: Annotated[
         Optional[int],
         typer.Option(
-            help=f"Model seeds per trial (default from analysis/targets.toml: {_calibration_default('replications')})"
+            help=f"Model seeds per trial (default from analysis/validation/targets.toml: "
+            f"{_calibration_default('replications')})"
         ),
     ] = None,
     years: Annotated[Optional[int], typer.Option(help="Reported years per trial without --counts (default 1)")] = None,
@@ -165,13 +169,20 @@ def calibrate(
     report which the data identify and write a calibrated scenario file."""
     from dataclasses import replace
 
-    from analysis.calibration import calibrate as run_calibration
-    from analysis.calibration import default_out, load_settings, parse_param, read_counts, report, write_scenario
+    from analysis.calibration.calibration import calibrate as run_calibration
+    from analysis.calibration.calibration import (
+        default_out,
+        load_settings,
+        parse_param,
+        read_counts,
+        report,
+        write_scenario,
+    )
 
     sc = load_scenario_or_exit(scenario, seed, None, set_)
     if trials < 1:
         fail(f"--trials {trials}: give at least 1 trial")
-    from analysis.store import check_output_file
+    from analysis.study.store import check_output_file
 
     check_output_file(out or default_out(sc), "--out")  # before the trials: a bad path must not cost them
     if trials_csv is not None:

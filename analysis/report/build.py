@@ -24,7 +24,7 @@ import pandas as pd
 
 from analysis.report import ReportError
 from analysis.report.i18n import TEXT
-from analysis.store import write_json, write_text
+from analysis.study.store import write_json, write_text
 
 
 # ---- number formatting --------------------------------------------------------------------------
@@ -108,7 +108,7 @@ def _meta_section(doc: Doc, manifest: dict) -> None:
     rows.append((t["kind"], manifest["kind"]))
     rows.append((t["study_seed"], str(manifest["seed"])))
     seeds = manifest.get("seeds", [])
-    if manifest["kind"] == "sensitivity":
+    if "point_replications" in manifest.get("options", {}):  # a design (sensitivity): seeds per design point
         distinct = len(set(seeds))
         rows.append(
             (
@@ -191,10 +191,20 @@ def _wide_band_table(b: pd.DataFrame, decimals: int, lang: str, scale: float = 1
     )
 
 
-def _study_sections(doc: Doc, manifest: dict) -> None:
+def study_report(doc: Doc, manifest: dict, staffing: bool = False) -> tuple[str, dict[str, tuple] | None]:
+    """The report of a simulate (or budget) study, or with `staffing` of a staffing study: the answer per
+    scenario and bands per area and year. Returns (title, the --vary ranges); the kinds' report hook."""
+    _study_sections(doc, manifest, staffing)
+    varied = {k: tuple(v) for k, v in manifest.get("options", {}).get("vary", {}).items()} or None
+    title = doc.t["title_staffing" if staffing else "title_simulate"].format(
+        scenario=", ".join(s["name"] for s in manifest["scenarios"])
+    )
+    return title, varied
+
+
+def _study_sections(doc: Doc, manifest: dict, staffing: bool) -> None:
     t, lang = doc.t, doc.lang
     summary = _summary(doc.directory)
-    staffing = manifest["kind"] == "staffing"
     for sc in manifest["scenarios"]:
         name = sc["name"]
         if staffing:
@@ -338,6 +348,14 @@ def _map(doc: Doc, section: Section, sc: dict, summary: pd.DataFrame, name: str,
 
 
 # ---- sensitivity ------------------------------------------------------------------------------
+def sensitivity_report(doc: Doc, manifest: dict) -> tuple[str, dict[str, tuple] | None]:
+    """The report of a sensitivity study. Returns (title, the design's factor ranges); the kind's report hook."""
+    _sensitivity_sections(doc, manifest)
+    design = manifest["options"]["design"]
+    varied = {f["name"]: (f["low"], f["high"]) for f in design["factors"]}
+    return doc.t["title_sensitivity"].format(scenario=manifest["scenarios"][0]["name"]), varied
+
+
 def _sensitivity_sections(doc: Doc, manifest: dict) -> None:
     from analysis.report import figures
     from analysis.sensitivity.analyse import MAIN_INDEX
@@ -562,10 +580,14 @@ def _discovery_sentence(d: dict, t: dict, labels: dict, lang: str) -> str:
 def build_report(directory, lang: str = "nl", out=None) -> Path:
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from analysis.study import read_manifest
+    from analysis.study.kinds import study_kind
+    from analysis.study.study import read_manifest
 
     directory = Path(directory)
     manifest = read_manifest(directory)
+    kind = study_kind(manifest["kind"])
+    if kind.report is None:
+        raise ReportError(f"{directory}: a {kind.name} study has no report")
     if lang not in TEXT:
         raise ReportError(f"--lang {lang}: expected one of {', '.join(TEXT)}")
     html_path = Path(out) if out else directory / "report" / ("report.html" if lang == "nl" else f"report-{lang}.html")
@@ -575,17 +597,7 @@ def build_report(directory, lang: str = "nl", out=None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     doc = Doc(directory, out_dir, lang)
     t = doc.t
-    if manifest["kind"] == "sensitivity":
-        _sensitivity_sections(doc, manifest)
-        design = manifest["options"]["design"]
-        varied = {f["name"]: (f["low"], f["high"]) for f in design["factors"]}
-        title = t["title_sensitivity"].format(scenario=manifest["scenarios"][0]["name"])
-    else:
-        _study_sections(doc, manifest)
-        varied = {k: tuple(v) for k, v in manifest.get("options", {}).get("vary", {}).items()} or None
-        title = t["title_staffing" if manifest["kind"] == "staffing" else "title_simulate"].format(
-            scenario=", ".join(s["name"] for s in manifest["scenarios"])
-        )
+    title, varied = kind.report(doc, manifest)  # the kind's own sections first
     _assumptions_section(doc, manifest, varied)
     _meta_section(doc, manifest)
     env = Environment(

@@ -5,6 +5,7 @@ runs.py      the run function (welzijnsim or the analytic Ishigami function) for
 outcomes.py  the outcome registry (FTE needed, cost, service level, unmet demand, escalation cost)
 analyse.py   SALib indices with bootstrap intervals, noise floor, convergence (N/2 vs N)
 discovery.py PRIM boxes and feature scores (EMA Workbench)
+kind.py      the study kind "sensitivity": its run function, the indices as its summary, its report
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def sensitivity_spec(design: Design, scenario, *, evaluator: str = "model", nois
     Run i is design point i // R, replication i % R. Replication k of every point uses the k-th
     replication seed of the study (common random numbers), moved only by the dummy's value.
     """
-    from analysis.study import StudySpec
+    from analysis.study.study import StudySpec
     from sim.streams import replication_seeds
 
     X = sample(design)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.sensitivity.design import DUMMY, Design, point_rows
-from analysis.store import write_csv, write_json, write_parquet
+from analysis.study.store import write_csv, write_json, write_parquet
 
 MAIN_INDEX = {"morris": "mu_star", "sobol": "ST", "delta": "delta"}
 CONVERGED_REL = 0.10  # half vs full design: largest change of a main index <= 10% of the largest index
@@ -85,7 +85,7 @@ def _indices(method: str) -> tuple[str, ...]:
 
 def point_means(directory: Path, spec) -> pd.DataFrame:
     """outcomes of all stored runs, averaged over the replications of each design point."""
-    from analysis.study import load_table
+    from analysis.study.study import load_table
 
     runs = load_table(directory, "outcomes")
     if runs.empty:
@@ -171,7 +171,7 @@ def top_drivers(idx: pd.DataFrame, method: str, outcome: str, year: int, n: int 
 
 
 def summarise_sensitivity(directory: Path, spec) -> pd.DataFrame:
-    """Called by `analysis.study.summarise` for kind "sensitivity": write indices, convergence, PRIM."""
+    """Called by `analysis.study.study.summarise` for kind "sensitivity": write indices, convergence, PRIM."""
     directory = Path(directory)
     design = Design.from_dict(spec.options["design"])
     X = np.asarray(spec.options["sample"], dtype=float)

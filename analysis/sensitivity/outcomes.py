@@ -1,6 +1,6 @@
 """The outcomes a sensitivity study analyses: a small registry over one run's annual table.
 
-Each entry names a column of `analysis.outcomes.annual_outcomes` (city, stadsdeel and service-point
+Each entry names a column of `analysis.study.outcomes.annual_outcomes` (city, stadsdeel and service-point
 rows per year), the level, which year(s) and how to reduce them. Columns that other parts of the model
 add later (referrals, area-based need, budget) become outcomes by adding one line here; an entry whose
 column a run does not have is skipped (the report lists it as not available), so nothing breaks.

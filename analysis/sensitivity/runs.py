@@ -1,6 +1,6 @@
 """The run function of a sensitivity study: one (design point, replication) -> its outcomes table.
 
-Called by the study runner (`analysis.study.run_batch`, kind "sensitivity") in any executor, so it is
+Called by the study runner (`analysis.study.study.run_batch`, kind "sensitivity") in any executor, so it is
 top level and a pure function of (city, parameters, seed). The evaluator is chosen by name from a fixed
 table, never imported from a string: `model` (welzijnsim) or the analytic `ishigami` function, which
 verifies the whole pipeline (sample -> runner -> store -> indices) against known indices.
@@ -14,9 +14,9 @@ import pandas as pd
 
 def model_outcomes(city_name: str, params: dict, seed: int, options: dict) -> dict[str, pd.DataFrame]:
     """Run welzijnsim once and reduce the run to the outcome registry."""
-    from analysis.outcomes import WITHIN_WEEKS, annual_outcomes
     from analysis.sensitivity.outcomes import outcome_table
-    from analysis.study import cached_city
+    from analysis.study.outcomes import WITHIN_WEEKS, annual_outcomes
+    from analysis.study.study import cached_city
     from sim.model import run_model
 
     city = cached_city(city_name)

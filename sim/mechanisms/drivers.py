@@ -171,17 +171,14 @@ class TenYearDrivers(Mechanism):
         """Start with the share of empty posts that turnover and time-to-fill settle at, v = tT / (52 + tT)
         (t turnover a year, T mean weeks to fill), each with a remaining vacancy drawn from the same
         (memoryless) time-to-fill, so the first years show the drivers' trend, not a start-up effect."""
-        from sim.agents import Worker
-
         t, fill = self.params["drivers.turnover"], self.params["drivers.time_to_fill_weeks"]
         vacancy = t * fill / (52.0 + t * fill)
         week = self.model.week
-        for w in self.model.agents:
-            if isinstance(w, Worker):
-                u, u_len = self.model.streams[f"drivers/workforce-start/{w.key}"].random(2)
-                if u < vacancy:
-                    w.vacancy = (week, week + _weeks_to_fill(u_len, fill))
-                    w.update_vacancy(week)
+        for w in self.model.workers():
+            u, u_len = self.model.streams[f"drivers/workforce-start/{w.key}"].random(2)
+            if u < vacancy:
+                w.vacancy = (week, week + _weeks_to_fill(u_len, fill))
+                w.update_vacancy(week)
 
     def start_year(self, year_index: int, week: int) -> None:
         self._workforce(week)  # every year, the warm-up's and the first included: workers leave all the time
@@ -263,10 +260,8 @@ class TenYearDrivers(Mechanism):
         is empty for a geometric time-to-fill (mean `time_to_fill_weeks`), then filled (issue 9: vacancies are
         a time-to-fill, not a share of posts that stays empty)."""
         p = self.params
-        from sim.agents import Worker
-
-        for w in self.model.agents:
-            if not isinstance(w, Worker) or w.earmarked:
+        for w in self.model.workers():
+            if w.earmarked:
                 continue
             # Per post, so staffing changes elsewhere leave this post's draws alone.
             leave, when, length = self.model.streams[f"drivers/workforce/{w.key}"].random(3)

@@ -22,7 +22,7 @@ years (``escalation.years_<kind>``), undiscounted, in the week it escalates, and
 kind of care (PAYER; the scope of each unit cost is in SCOPE). The gross avoided cost of each served episode is
 its chance of escalating without help minus with help, times the expected cost: a gross figure (source 004 §4.4:
 net effects are smaller: deadweight, displacement, attribution). Net effects of a lever come from paired runs
-(analysis/levers.py).
+(analysis/staffing/levers.py).
 """
 
 from __future__ import annotations
@@ -95,23 +95,40 @@ class Escalation(Mechanism):
         for name in counter_names():
             model.results.ensure(name)
 
-    def _escalate(self, week: int, who: np.ndarray, route: str) -> None:
+    def _escalate(self, week: int, groups: list[tuple[str, np.ndarray]]) -> None:
+        """Residents of each (route, who) escalate with the route's chance; cost by kind, payer and route.
+
+        All routes of a week in one pass: the draws are per service point stream in order (route by route,
+        residents in order within a route), the same numbers as one call per route, at a fraction of the calls.
+        """
+        who = np.concatenate([w for _, w in groups])
         if len(who) == 0:
             return
         pop, res = self.model.population, self.model.results
-        chance = np.full(len(who), self.probability[route])
-        if route in REQUEST_ROUTES:  # a light question (solved at triage) escalates less often
-            chance = chance * self._light(who)
-        hit = who[self.draws.random(pop.service_point[who]) < chance]
+        routes = [r for r, _ in groups]
+        route_of = np.repeat(np.arange(len(groups)), [len(w) for _, w in groups])
+        chance = np.array([self.probability[r] for r in routes])[route_of]
+        request = np.array([r in REQUEST_ROUTES for r in routes])[route_of]
+        if request.any():  # a light question (solved at triage) escalates less often
+            chance = np.where(request, chance * self._light(who), chance)
+        sp_all = pop.service_point[who]
+        hit_mask = self.draws.random(sp_all) < chance
+        hit = who[hit_mask]
         kind = escalation_kind(pop.domain[hit], pop.age_band[hit])
         cost = self.case_cost[kind] * self._cost_index(week)
-        sp = pop.service_point[hit]
-        for suffix in ("", f"_{route}"):
-            res.add(f"escalations{suffix}", res.row, sp)
-            res.add(f"escalation_cost{suffix}", res.row, sp, weights=cost)
-        for j, payer in enumerate(PAYERS):
-            mask = self.payer_of[kind] == j
-            res.add(f"escalation_cost_{payer}", res.row, sp[mask], weights=cost[mask])
+        n_sp, n_r, n_p = len(self.model.service_points), len(groups), len(PAYERS)
+        key = route_of[hit_mask] * n_sp + sp_all[hit_mask]
+        count = np.bincount(key, minlength=n_r * n_sp).reshape(n_r, n_sp).astype(float)
+        euros = np.bincount(key, weights=cost, minlength=n_r * n_sp).reshape(n_r, n_sp)
+        pkey = (route_of[hit_mask] * n_p + self.payer_of[kind]) * n_sp + sp_all[hit_mask]
+        by_payer = np.bincount(pkey, weights=cost, minlength=n_r * n_p * n_sp).reshape(n_r, n_p, n_sp)
+        w = res.row
+        for r, route in enumerate(routes):
+            for suffix in ("", f"_{route}"):
+                res.ensure(f"escalations{suffix}")[w] += count[r]
+                res.ensure(f"escalation_cost{suffix}")[w] += euros[r]
+            for j, payer in enumerate(PAYERS):
+                res.ensure(f"escalation_cost_{payer}")[w] += by_payer[r, j]
 
     def _light(self, who: np.ndarray) -> np.ndarray:
         """Per resident: `escalation.light_factor` for a request triage solves in one contact, else 1."""
@@ -127,7 +144,7 @@ class Escalation(Mechanism):
     def after_demand(self, week: int, started: dict[str, np.ndarray]) -> None:
         # Episodes informal organisations took up this week (sim/mechanisms/informal.py runs before this mechanism).
         taken = started.get("informal", np.zeros(0, dtype=np.int64))
-        self._escalate(week, taken, "informal")
+        self._escalate(week, [("informal", taken)])
         # Gross credit for informal help: the chance had nobody helped minus the informal chance. Informal
         # organisations take up hidden episodes first, so "nobody" is the never-reached chance.
         pop, p = self.model.population, self.params
@@ -151,10 +168,11 @@ class Escalation(Mechanism):
             if alone is not None and len(alone) == len(out.dropped_first)
             else out.dropped_first
         )
-        self._escalate(week, np.concatenate([unsolved, out.dropped_repeat]), "dropped")
-        self._escalate(week, hidden_ended, "never_reached")
-        self._escalate(week, first[late], "late")
-        self._escalate(week, first[~late], "in_time")
+        dropped = np.concatenate([unsolved, out.dropped_repeat])
+        self._escalate(
+            week,
+            [("dropped", dropped), ("never_reached", hidden_ended), ("late", first[late]), ("in_time", first[~late])],
+        )
         # Gross avoided cost: the no-help chance minus the chance with help, for each episode helped.
         helped_late, helped = first[late], first[~late]
         for group, p_with in ((helped, p["escalation.p_in_time"]), (helped_late, p["escalation.p_late"])):

@@ -32,7 +32,7 @@ class InformalWelfare(Mechanism):
         # It is a reallocation with a price: reported as `earmark_eur`, so the lever is never free.
         self.earmark_eur = np.zeros(len(self.orgs))
         if p["informal.earmark"] > 0:
-            for w in list(model.agents_by_type.get(_area_worker(), [])):
+            for w in model.workers("area"):
                 if self.rng.random() < p["informal.earmark"]:
                     w.vacant = True
                     w.earmarked = True
@@ -90,9 +90,3 @@ class InformalWelfare(Mechanism):
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
         started["informal"] = helped  # informal help can fail too: escalation sees these (sim/mechanisms/escalation.py)
         self.model.results.add("informal_helped", self.model.results.row, pop.service_point[helped])
-
-
-def _area_worker():
-    from sim.agents import AreaWorker
-
-    return AreaWorker

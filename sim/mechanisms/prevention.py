@@ -67,6 +67,15 @@ class AreaPrevention(Mechanism):
         super().__init__(model)
         self._effective_idx = None  # flatnonzero(effective), kept until it changes
         self.case_cost = case_costs(self.params)  # per escalation kind; fixed for the run
+        # The weekly gross credit per effective resident (prevented episodes a week x case cost) and its sum per
+        # service point, kept up to date for the residents whose hazard or domain changed since last week:
+        # recomputing ~150k residents every week was the largest single cost of a run.
+        self._credit = np.zeros(0)
+        self._credit_total = np.zeros(len(model.service_points))
+        self._changed: list[np.ndarray] = []
+        # Reached residents whose effect has not started (the only ones `adjust_capacity` can make effective).
+        self._pending = np.zeros(0, dtype=np.int64)
+        self._deprivation = np.zeros(0)
 
     # The columns under their short names (app/worker.py and tests read them from the mechanism).
     reached_week = property(lambda self: self.model.population.prevention_reached_week)
@@ -106,19 +115,25 @@ class AreaPrevention(Mechanism):
         reached = np.zeros(len(pop), dtype=bool)
         effect = np.zeros(len(pop), dtype=np.float32)
         noise = self.rng.random(len(pop))
-        priority = m.space.deprivation[pop.cell] * (1.0 + 0.2 * noise)  # deprived cells first, ties random
+        # Deprivation of each resident's cell: residents do not move, so only newcomers are looked up.
+        have = len(self._deprivation)
+        if have < len(pop):
+            self._deprivation = np.concatenate([self._deprivation, m.space.deprivation[pop.cell[have:]]])
+        priority = self._deprivation * (1.0 + 0.2 * noise)  # deprived cells first, ties random
         # Per stadsdeel, each work type reaches the `capacity` eligible residents of highest priority. Which
         # residents, not in what order, is what counts, so a partition (linear) replaces a full sort of the
         # city; priorities are distinct (deprivation > 0 times continuous noise), so the set is the sorted one.
         by_district = np.argsort(pop.district, kind="stable")
         bounds = np.searchsorted(pop.district[by_district], np.arange(len(m.profiles) + 1))
+        band = pop.age_band[by_district]  # gathered once; each stadsdeel is then a contiguous slice
         capacities = self.reach_capacity()
         # Targeted work (youth, elderly) first; community work then reaches the residents still unreached.
         for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
             e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
+            eligible = TARGET_MASK[wt][band] & ~reached[by_district]
             for d in range(len(m.profiles)):
-                members = by_district[bounds[d] : bounds[d + 1]]
-                take = members[TARGET_MASK[wt][pop.age_band[members]] & ~reached[members]]
+                lo, hi = bounds[d], bounds[d + 1]
+                take = by_district[lo:hi][eligible[lo:hi]]
                 k = max(int(capacities[wt][d]), 0)
                 if k < len(take):
                     take = take[np.argpartition(-priority[take], k - 1)[:k]] if k > 0 else take[:0]
@@ -133,6 +148,7 @@ class AreaPrevention(Mechanism):
         lapsed = np.flatnonzero((lost & self.effective) | changed)
         self.effective[lapsed] = False
         self._effective_idx = None
+        self._pending = np.flatnonzero((self.reached_week != NOT_REACHED) & ~self.effective)
         pop.hazard_multiplier[lapsed] = 1.0
         m.refresh_hazard(lapsed, week)
         # Signalling: reached residents with hidden need are more likely to ask for help now.
@@ -144,6 +160,17 @@ class AreaPrevention(Mechanism):
         m.results.ensure("signalled")
         m.results.add("signalled", m.results.row, pop.service_point[asks])
 
+    def residents_changed(self, idx: np.ndarray) -> None:
+        if self._effective_idx is not None and len(idx):  # else the next rebuild recomputes everyone
+            self._changed.append(idx)
+
+    def _credit_of(self, idx: np.ndarray) -> np.ndarray:
+        """Per resident: episodes a week the effect prevents x the cost of the kind each would escalate into."""
+        pop = self.model.population
+        kept = np.maximum(pop.hazard_multiplier[idx], 1e-6)
+        prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
+        return prevented * self.case_cost[escalation_kind(pop.domain[idx], pop.age_band[idx])]
+
     def after_demand(self, week, started) -> None:
         """Gross credit of prevention (only with escalation on): the episodes the effect prevents this week,
         valued as if each would otherwise have had no help (the escalation chance without help x case cost).
@@ -152,30 +179,38 @@ class AreaPrevention(Mechanism):
         if not p["escalation.enabled"]:
             return
         pop = self.model.population
-        # The effective residents change only at a year start and every 4 weeks: find them then, not weekly.
+        n_sp = len(self._credit_total)
         if self._effective_idx is None:
-            self._effective_idx = np.flatnonzero(self.effective[: len(pop)])
-        idx = self._effective_idx
+            # The effective residents change only at a year start and every 4 weeks: rebuild then.
+            idx = self._effective_idx = np.flatnonzero(self.effective[: len(pop)])
+            self._credit = self._credit_of(idx)
+            self._credit_total = np.bincount(pop.service_point[idx], weights=self._credit, minlength=n_sp)
+        else:
+            # Between rebuilds a resident's credit changes only with its hazard (`residents_changed`, called by
+            # the model's refresh_hazard) or the domain of a new episode.
+            idx = self._effective_idx
+            changed = np.concatenate([*self._changed, started["new"]]) if len(idx) else idx
+            pos = np.searchsorted(idx, changed)
+            pos = np.unique(pos[(pos < len(idx)) & (idx[np.minimum(pos, len(idx) - 1)] == changed)])
+            if len(pos):
+                new = self._credit_of(idx[pos])
+                delta = np.bincount(pop.service_point[idx[pos]], weights=new - self._credit[pos], minlength=n_sp)
+                self._credit_total += delta
+                self._credit[pos] = new
+        self._changed = []
         if len(idx) == 0:
             return
-        kept = np.maximum(pop.hazard_multiplier[idx], 1e-6)
-        prevented = pop.weekly_hazard[idx] * (1.0 / kept - 1.0)
         index = (1.0 + p["escalation.cost_growth"]) ** (max(week, 0) // 52)
-        value = self.case_cost[escalation_kind(pop.domain[idx], pop.age_band[idx])] * p["escalation.p_no_help"] * index
-        self.model.results.add(
-            "avoided_cost_prevention", self.model.results.row, pop.service_point[idx], weights=prevented * value
-        )
+        res = self.model.results
+        res.ensure("avoided_cost_prevention")[res.row] += self._credit_total * (p["escalation.p_no_help"] * index)
 
     def adjust_capacity(self, week, capacity, setback) -> None:
         # Every 4 weeks, the effect starts for residents reached at least `delay_weeks` ago.
         if week % 4:
             return
         p, pop = self.params, self.model.population
-        due = np.flatnonzero(
-            (self.reached_week != NOT_REACHED)
-            & ~self.effective
-            & (self.reached_week + p["prevention.delay_weeks"] <= week)
-        )
+        ripe = self.reached_week[self._pending] + p["prevention.delay_weeks"] <= week
+        due, self._pending = self._pending[ripe], self._pending[~ripe]
         if len(due) == 0:
             return
         self.effective[due] = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.staffing import band, bands_by
+from analysis.staffing.staffing import band, bands_by
 from sim.area_need import AREA_TYPES
 
 NEED = [f"fte_need_{wt}" for wt in AREA_TYPES] + ["fte_area_need", "cost_area_need_eur", "fte_area_target"]

@@ -2,7 +2,7 @@
 
 The model splits each year's welfare budget by the priority rule (`sim.mechanisms.drivers.budget_plan`, documented in
 docs/model.md): accommodation first, then individual support (the legal core), then jongerenwerk in the
-most deprived stadsdelen, then the rest. Per run, `analysis.outcomes.annual_outcomes` checks that spending
+most deprived stadsdelen, then the rest. Per run, `analysis.study.outcomes.annual_outcomes` checks that spending
 (staff + non-staff) never exceeds the budget in any year, for the city and for every stadsdeel's and
 Servicepunt XL's allocation. Tables show what the money buys: FTE and hours by type of work, the coverage of
 the area-based need and the service level they give, unmet demand and where it goes, and what is unspent
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.staffing import band, bands_by
+from analysis.staffing.staffing import band, bands_by
 
 HOURS_PER_FTE = 36.0  # CAO Sociaal Werk (service.hours_per_fte default), for hours per week
 

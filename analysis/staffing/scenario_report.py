@@ -1,10 +1,10 @@
 """The numbers of docs/scenarios.md: every shipped lever scenario paired with the baseline, seed by seed.
 
-    python -m analysis.scenario_report --scale 0.3 --replications 5 > results/scenario-tables.md
+    python -m analysis.staffing.scenario_report --scale 0.3 --replications 5 > results/scenario-tables.md
 
 For each seed the baseline and every scenario run with the same seed (common random numbers), so each
 difference is the scenario's own effect. Cells are median [p10, p90] over the seeds. Lever price, net and
-gross benefit and both benefit/cost ratios come from analysis/levers.py. Serial and single-process on
+gross benefit and both benefit/cost ratios come from analysis/staffing/levers.py. Serial and single-process on
 purpose (the machine is shared); at scale 0.3 one run takes 3-10 s.
 """
 
@@ -15,7 +15,7 @@ import argparse
 import numpy as np
 import pandas as pd
 
-from analysis.levers import LEVERS, benefit_cost, reallocated_eur, spending
+from analysis.staffing.levers import LEVERS, benefit_cost, reallocated_eur, spending
 from scenarios.loader import load_scenario
 from sim.model import run_model
 from sim.streams import replication_seeds
@@ -206,7 +206,7 @@ def report(d: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.scenario_report", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m analysis.staffing.scenario_report", description=__doc__.split("\n")[0])
     ap.add_argument("--scale", type=float, default=0.3)
     ap.add_argument("--replications", type=int, default=5)
     ap.add_argument("--years", type=int, default=None, help="simulated years (default: the scenarios')")

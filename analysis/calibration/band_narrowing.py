@@ -7,7 +7,7 @@ contacts within 2 weeks. For each set the table gives the spread of the FTE the 
 (`need_fte`, 2026) over the near-best trials, the fitted parameters' verdicts, and the prior spread (the
 same output over all trials of the search, i.e. before the data), so the narrowing can be read directly.
 
-    python -m analysis.band_narrowing --trials 30 --scale 0.25
+    python -m analysis.calibration.band_narrowing --trials 30 --scale 0.25
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ import argparse
 
 import pandas as pd
 
-from analysis.calibration import Settings, calibrate, counts_from_measurements, fit_parameter, read_counts
-from analysis.validation import simulate
+from analysis.calibration.calibration import Settings, calibrate, counts_from_measurements, fit_parameter, read_counts
+from analysis.validation.validation import simulate
 from scenarios.loader import load_scenario
 from sim.parameters import PRIORS
 
@@ -85,7 +85,9 @@ def _markdown(table: pd.DataFrame) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m analysis.band_narrowing", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m analysis.calibration.band_narrowing", description=__doc__.split("\n\n")[0]
+    )
     ap.add_argument("--trials", type=int, default=30)
     ap.add_argument("--scale", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=7)

@@ -109,7 +109,7 @@ def benefit_cost(without: pd.DataFrame, with_: pd.DataFrame, lever: str, moved_e
         cost = extra
     elif kind == "reallocated_eur":
         if moved_eur is None:
-            raise ValueError(f"{lever}: a reallocation needs moved_eur (analysis.levers.reallocated_eur)")
+            raise ValueError(f"{lever}: a reallocation needs moved_eur (analysis.staffing.levers.reallocated_eur)")
         cost = float(moved_eur)
     else:
         cost = _total(b, kind) - _total(a, kind)

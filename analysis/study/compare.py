@@ -10,35 +10,23 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.study import PRIMARY, StudyError, load_table, read_manifest
-
-DEFAULT_METRICS = {
-    "annual": ["fte_total", "cost_eur", "help_requests", "share_within_target", "mean_wait_weeks", "dropped_first"],
-    "staffing": ["fte_individual_needed", "fte_total_needed", "cost_total_eur"],
-}
-# Shown by default too when both studies have them (mechanisms on): escalation split by route, lever prices.
-OPTIONAL_METRICS = {
-    "annual": [
-        "escalation_cost",
-        "escalation_cost_staffing",
-        "escalation_cost_never_reached",
-        "earmark_eur",
-        "travel_cost_eur",
-    ],
-    "staffing": [],
-}
+from analysis.study.kinds import StudyKind, study_kind
+from analysis.study.study import StudyError, load_table, read_manifest
 
 
-def _pick(directory: Path, scenario: str | None, avoid: str | None = None) -> tuple[str, str]:
-    """(table, scenario) of a study; by default its first scenario, or for B the first that is not A's
+def _pick(directory: Path, scenario: str | None, avoid: str | None = None) -> tuple[StudyKind, str]:
+    """(kind, scenario) of a study; by default its first scenario, or for B the first that is not A's
     (so `compare S S` compares S's first two scenarios and never a scenario with itself by accident)."""
     manifest = read_manifest(directory)
+    kind = study_kind(manifest["kind"])
+    if not kind.compare_metrics:
+        raise StudyError(f"{directory}: a {kind.name} study has no per-area outcomes to compare")
     names = [s["name"] for s in manifest["scenarios"]]
     if scenario is None:
         scenario = next((n for n in names if n != avoid), names[0])
     elif scenario not in names:
         raise StudyError(f"{directory}: no scenario {scenario!r} (has {', '.join(names)})")
-    return PRIMARY[manifest["kind"]], scenario
+    return kind, scenario
 
 
 def compare_studies(
@@ -50,8 +38,9 @@ def compare_studies(
     scenario_a: str | None = None,
     scenario_b: str | None = None,
 ) -> pd.DataFrame:
-    table_a, sa = _pick(dir_a, scenario_a)
-    table_b, sb = _pick(dir_b, scenario_b, avoid=sa)
+    kind_a, sa = _pick(dir_a, scenario_a)
+    kind_b, sb = _pick(dir_b, scenario_b, avoid=sa)
+    table_a, table_b = kind_a.primary, kind_b.primary
     if table_a != table_b:
         raise StudyError(f"cannot compare a {table_a} study ({dir_a}) with a {table_b} study ({dir_b})")
     a, b = load_table(dir_a, table_a, [sa]), load_table(dir_b, table_b, [sb])
@@ -60,8 +49,8 @@ def compare_studies(
     if level not in set(a.level):
         raise StudyError(f"--level {level}: expected one of {', '.join(sorted(set(a.level)))}")
     if not metrics:
-        optional = [m for m in OPTIONAL_METRICS[table_a] if m in a.columns and m in b.columns]
-        metrics = DEFAULT_METRICS[table_a] + optional
+        optional = [m for m in kind_a.optional_compare_metrics if m in a.columns and m in b.columns]
+        metrics = list(kind_a.compare_metrics) + optional
     missing = [m for m in metrics if m not in a.columns or m not in b.columns]
     if missing:
         numeric = sorted(c for c in a.columns if pd.api.types.is_numeric_dtype(a[c]))

@@ -110,8 +110,8 @@ def city_by_year_table(annual_city: pd.DataFrame) -> str:
 
 def area_need_run_table(annual_stadsdeel: pd.DataFrame, annual_city: pd.DataFrame, year: int) -> str:
     """Area-based need per stadsdeel and type for one year (the `run` command), with bands if there are
-    several replications (analysis.area_need)."""
-    from analysis.area_need import need_table
+    several replications (analysis.staffing.area_need)."""
+    from analysis.staffing.area_need import need_table
 
     parts = [annual_stadsdeel.assign(level="stadsdeel"), annual_city.assign(level="city")]
     return need_table(pd.concat(parts, ignore_index=True), [year])

@@ -2,8 +2,8 @@
 
 A study directory holds
 
-    manifest.json            format marker, kind, the resolved scenarios (every parameter), seeds,
-                             package versions and git commit
+    manifest.json            format marker, kind, the resolved scenarios (every parameter, where each
+                             value came from), seeds, package versions and git commit
     runs.parquet             one row per planned run: scenario, replication, seed, done, every parameter
     outcomes/<table>/scenario=<name>/run-<replication>.parquet
                              one file per completed run and table (Hive partitioned by scenario)
@@ -23,26 +23,25 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from analysis.executors import Progress, SerialExecutor, batches
-from analysis.outcomes import WITHIN_WEEKS, annual_outcomes
-from analysis.store import write_csv, write_json, write_parquet
+from analysis.study.executors import Progress, SerialExecutor, batches, report_progress
+from analysis.study.kinds import kind_names, study_kind
+from analysis.study.outcomes import WITHIN_WEEKS, annual_outcomes
+from analysis.study.store import write_csv, write_json, write_parquet
 from sim.streams import replication_seeds
 
 FORMAT = "welzijnsim-study"
 FORMAT_VERSION = 1
-KINDS = ("simulate", "staffing", "sensitivity")
-PRIMARY = {"simulate": "annual", "staffing": "staffing", "sensitivity": "outcomes"}  # sensitivity: issue 12
 QUANTILES = (0.1, 0.5, 0.9)
 
 
@@ -61,6 +60,7 @@ class StudyScenario:
     question: str = ""
     source: str = ""
     toml: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)  # name -> where its value came from (a record)
 
     @classmethod
     def from_scenario(cls, sc) -> StudyScenario:
@@ -71,20 +71,21 @@ class StudyScenario:
             question=sc.meta.question,
             source=str(sc.path),
             toml=sc.to_toml(),
+            provenance=sc.provenance(),
         )
 
 
 @dataclass
 class StudySpec:
-    kind: str
+    kind: str  # a registered StudyKind (analysis/study/kinds.py): simulate, staffing, sensitivity, ...
     scenarios: list[StudyScenario]
     seed: int
     replications: int
     options: dict[str, Any] = field(default_factory=dict)  # kind-specific (weekly, staffing target)
 
     def __post_init__(self):
-        if self.kind not in KINDS:
-            raise StudyError(f"unknown study kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if self.kind not in kind_names():  # the kinds register themselves (analysis/study/kinds.py)
+            raise StudyError(f"unknown study kind {self.kind!r}; expected one of {', '.join(kind_names())}")
         names = [s.name for s in self.scenarios]
         if len(set(names)) != len(names):
             raise StudyError(f"scenario names must be unique in a study, found {names}")
@@ -118,9 +119,9 @@ def _jsonable(obj):
 
 
 # ---- the pure run functions (top level: imported by spawned processes and Dask workers) ---------
-@lru_cache(maxsize=8)
 def cached_city(name: str):
-    """The city of a run, loaded once per process (staffing and sensitivity runs share it too)."""
+    """The city of a run, parsed once per process: `sim.city.load_city` keeps it (staffing and sensitivity
+    runs, the scenario loader and the app share that one cache)."""
     from sim.city import load_city
 
     return load_city(name)
@@ -146,21 +147,26 @@ def run_params(params: dict, options: dict, replication: int) -> dict:
 
 
 def run_batch(task: dict) -> list[dict]:
-    """Executor task: run a batch of (replication, seed) of one scenario; return their tables."""
+    """Executor task: run a batch of (replication, seed) of one scenario; return their tables.
+
+    With a `progress` token, each run reports how far it is (`report_progress`, key (token, scenario,
+    replication)): a staffing search after each model run, every run when it is done (a batch returns
+    only when all its runs are)."""
     out = []
     for replication, seed in task["runs"]:
         t0 = time.perf_counter()
         params = run_params(task["params"], task["options"], replication)
-        if task["kind"] == "staffing":
-            from analysis.staffing import staffing_run
+        report = None
+        if task.get("progress"):
+            key = (task["progress"], task["scenario"], replication)
 
-            frames = staffing_run(task["city"], params, seed, task["options"])
-        elif task["kind"] == "sensitivity":
-            from analysis.sensitivity.runs import sensitivity_run
+            def report(fraction: float, key=key) -> None:
+                report_progress(key, fraction)
 
-            frames = sensitivity_run(task["city"], params, seed, task["options"])
+        if report is not None and task.get("reports_progress"):  # e.g. a staffing search, after each model run
+            frames = task["run"](task["city"], params, seed, task["options"], progress=report)
         else:
-            frames = simulate_run(task["city"], params, seed, task["options"])
+            frames = task["run"](task["city"], params, seed, task["options"])
         for df in frames.values():
             df.insert(0, "seed", int(seed))
             df.insert(0, "replication", replication)
@@ -172,8 +178,10 @@ def run_batch(task: dict) -> list[dict]:
             "frames": frames,
         }
         if task.get("directory"):
-            store_run(Path(task["directory"]), task["kind"], result)  # atomic, primary table last
+            store_run(Path(task["directory"]), task["primary"], result)  # atomic, primary table last
             result["frames"] = None
+        if report is not None:
+            report(1.0)
         out.append(result)
     return out
 
@@ -250,8 +258,8 @@ def _check_manifest(path: Path, m: dict) -> None:
     def bad(field: str, what: str) -> StudyError:
         return StudyError(f"{path}: corrupt manifest: field '{field}' = {str(m.get(field, '(missing)'))[:80]!r} {what}")
 
-    if m["kind"] not in KINDS:
-        raise bad("kind", f"is not one of {', '.join(KINDS)}")
+    if m["kind"] not in kind_names():
+        raise bad("kind", f"is not one of {', '.join(kind_names())}")
     for key in ("seed", "replications"):
         if isinstance(m.get(key), bool) or not isinstance(m.get(key), int):
             raise bad(key, "is not a whole number")
@@ -293,6 +301,7 @@ def spec_from_manifest(manifest: dict) -> StudySpec:
             question=s.get("question", ""),
             source=s.get("source", ""),
             toml=s.get("toml", ""),
+            provenance=s.get("provenance") or {},
         )
         for s in manifest["scenarios"]
     ]
@@ -323,6 +332,7 @@ def _manifest(spec: StudySpec) -> dict:
                 "source": s.source,
                 "toml": s.toml,
                 "params": _jsonable(s.params),
+                "provenance": s.provenance,
             }
             for s in spec.scenarios
         ],
@@ -337,7 +347,7 @@ def completed_runs(directory: Path, spec: StudySpec, verify: bool = True) -> set
     """(scenario, replication) of runs whose primary file is stored; corrupt files raise StudyError."""
     import pyarrow.parquet as pq
 
-    table = PRIMARY[spec.kind]
+    table = study_kind(spec.kind).primary
     done = set()
     for name, rep, seed in spec.runs():
         path = run_path(directory, table, name, rep)
@@ -456,6 +466,9 @@ def run_study(
 
     todo = [(n, r, s) for n, r, s in spec.runs() if (n, r) not in done]
     by_scenario = {s.name: s for s in spec.scenarios}
+    kind = study_kind(spec.kind)
+    # Partial progress carries this token: a report from another study on the same workers is ignored.
+    token = None if quiet else f"{os.getpid()}-{time.time_ns()}"
     tasks = []
     for sc in spec.scenarios:
         mine = [(r, s) for n, r, s in todo if n == sc.name]
@@ -463,6 +476,9 @@ def run_study(
             tasks.append(
                 {
                     "kind": spec.kind,
+                    "run": kind.run,  # top level: pickled by reference, so spawned and Dask workers import it
+                    "reports_progress": kind.reports_progress,
+                    "primary": kind.primary,
                     "scenario": sc.name,
                     "city": by_scenario[sc.name].city,
                     "params": by_scenario[sc.name].params,
@@ -470,22 +486,27 @@ def run_study(
                     "runs": chunk,
                     # Where workers share this file system they store their own runs.
                     "directory": str(directory) if getattr(executor, "shares_files", False) else None,
+                    "progress": token,
                 }
             )
 
     total = len(spec.runs())
-    label = "replications (a staffing search each)" if spec.kind == "staffing" else "runs"
-    progress = Progress(total, label, quiet=quiet, already=len(done))
+    progress = Progress(total, kind.progress_label, quiet=quiet, already=len(done))
+
+    def on_progress(key, fraction: float) -> None:
+        if isinstance(key, tuple) and key[0] == token:
+            progress.partial(key[1:], fraction)
+
     t0 = time.perf_counter()
     computed = 0
     try:
-        for _i, results in executor.imap_unordered(run_batch, tasks):
+        for _i, results in executor.imap_unordered(run_batch, tasks, None if quiet else on_progress):
             for r in results:
                 if r["frames"] is not None:
-                    store_run(directory, spec.kind, r)
+                    store_run(directory, kind.primary, r)
                 done.add((r["scenario"], r["replication"]))
                 computed += 1
-                progress.update()
+                progress.finish((r["scenario"], r["replication"]))
                 if on_run:
                     on_run(r)
     finally:
@@ -495,9 +516,8 @@ def run_study(
     return StudyResult(directory, spec, computed, total - len(todo), time.perf_counter() - t0)
 
 
-def store_run(directory: Path, kind: str, result: dict) -> None:
+def store_run(directory: Path, primary: str, result: dict) -> None:
     """Write one run's tables atomically; the primary table last (it marks the run complete)."""
-    primary = PRIMARY[kind]
     frames = result["frames"]
     for table in sorted(frames, key=lambda t: t == primary):
         write_parquet(run_path(directory, table, result["scenario"], result["replication"]), frames[table])
@@ -586,15 +606,15 @@ def band_summary(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
-    """summary.parquet (+ CSV, XLSX) from the stored runs of the primary table."""
+    """summary.parquet (+ CSV) from the stored runs of the primary table: bands over replications, unless the
+    kind summarises itself (sensitivity: indices)."""
     directory = Path(directory)
     if spec is None:
         spec = spec_from_manifest(read_manifest(directory))
-    if spec.kind == "sensitivity":  # indices, not bands over replications (analysis/sensitivity)
-        from analysis.sensitivity.analyse import summarise_sensitivity
-
-        return summarise_sensitivity(directory, spec)
-    df = load_table(directory, PRIMARY[spec.kind], spec=spec)
+    kind = study_kind(spec.kind)
+    if kind.summarise is not None:
+        return kind.summarise(directory, spec)
+    df = load_table(directory, kind.primary, spec=spec)
     if df.empty:
         return df
     keys = ["scenario", "level", "area", "year"] + (["stadsdeel"] if "stadsdeel" in df.columns else [])
@@ -609,7 +629,7 @@ def summarise(directory: Path, spec: StudySpec | None = None) -> pd.DataFrame:
 
 def write_xlsx(path: Path, summary: pd.DataFrame) -> None:
     """The summary for workshops: one sheet per level (city, stadsdeel, service_point)."""
-    from analysis.store import write_atomic
+    from analysis.study.store import write_atomic
 
     def write(p: Path) -> None:
         from openpyxl import Workbook
@@ -639,7 +659,7 @@ def export(directory: Path, fmt: str, out: Path | None = None) -> Path:
     if fmt not in ("csv", "xlsx"):
         raise StudyError(f"--format {fmt}: expected csv or xlsx")
     out = out or directory / f"summary.{fmt}"
-    from analysis.store import OutputError, check_output_file
+    from analysis.study.store import OutputError, check_output_file
 
     try:
         check_output_file(out)  # before reading: a bad --out fails at once

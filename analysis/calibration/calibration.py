@@ -2,7 +2,7 @@
 
 The loss of a parameter set is a sum of squared standardised distances:
 
-- each face target of `analysis/targets.toml` with weight > 0: weight * z^2 (see `Target.z`), on the
+- each face target of `analysis/validation/targets.toml` with weight > 0: weight * z^2 (see `Target.z`), on the
   city's first reported year;
 - each value of a municipal counts CSV (`--counts`): ((simulated - observed) / (relative_error *
   observed))^2, per year and stadsdeel or Servicepunt XL.
@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.validation import (
+from analysis.validation.validation import (
     TARGETS_FILE,
     Measurement,
     Target,
@@ -808,7 +808,7 @@ def report(result: CalibrationResult) -> str:
     ]
     basis = []
     if r.use_face:
-        basis.append("face targets (analysis/targets.toml, weight > 0)")
+        basis.append("face targets (analysis/validation/targets.toml, weight > 0)")
     if r.counts is not None:
         basis.append(
             f"counts {r.counts.path} ({len(r.counts.table)} rows per {r.counts.level}, "
@@ -925,7 +925,7 @@ def write_scenario(
         f"# Method: optuna TPE (seed {r.seed}), {len(r.trials)} trials; every trial ran the same "
         f"{r.settings.replications} model seed(s) (common random numbers) at run.scale {r.settings.scale:g}.",
         "# Loss: sum of squared standardised distances to "
-        + ("the face targets of analysis/targets.toml" if r.use_face else "")
+        + ("the face targets of analysis/validation/targets.toml" if r.use_face else "")
         + (" and " if r.use_face and r.counts is not None else "")
         + (f"the counts in {r.counts.path.name}" if r.counts is not None else "")
         + ".",
@@ -1021,13 +1021,13 @@ def example_counts(
 
 
 def _main(argv: list[str] | None = None) -> int:
-    """``python -m analysis.calibration --example-counts FILE [--scale S]`` writes synthetic counts in the
+    """``python -m analysis.calibration.calibration --example-counts FILE [--scale S]`` writes synthetic counts in the
     quarterly layout of the uniform registration (docs/validation.md, "Municipality counts")."""
     import argparse
 
     from scenarios.loader import load_scenario
 
-    ap = argparse.ArgumentParser(prog="python -m analysis.calibration", description=_main.__doc__)
+    ap = argparse.ArgumentParser(prog="python -m analysis.calibration.calibration", description=_main.__doc__)
     ap.add_argument("--example-counts", metavar="FILE", required=True)
     ap.add_argument("--scenario", default="scenarios/baseline.toml")
     ap.add_argument("--scale", type=float, default=1.0)

@@ -1,8 +1,8 @@
-"""Benefit/cost of levers against the sources: the `[[lever_target]]` entries of analysis/targets.toml.
+"""Benefit/cost of levers against the sources: the `[[lever_target]]` entries of analysis/validation/targets.toml.
 
 Each target names a lever and the settings that switch it on. For every seed the checked scenario runs
 without and with those settings (common random numbers: same seed, own streams per mechanism), and
-analysis/levers.py gives the paired cost, net and gross benefit over all simulated years. Printed by
+analysis/staffing/levers.py gives the paired cost, net and gross benefit over all simulated years. Printed by
 `welzijnsim check-model --levers` next to the face validation.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from analysis.levers import LEVERS, benefit_cost, reallocated_eur
+from analysis.staffing.levers import LEVERS, benefit_cost, reallocated_eur
 from sim.city import City
 from sim.model import run_model
 from sim.parameters import PARAMETERS

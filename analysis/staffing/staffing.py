@@ -2,7 +2,7 @@
 per year, to meet a service-level target; summed to stadsdelen and the city, with bands over replications.
 
 The target (defaults): at least 80% of help requests get a first contact within 10 working days
-(= waited at most 2 whole weeks in the weekly model, see `analysis.outcomes`), and at most 5% give up
+(= waited at most 2 whole weeks in the weekly model, see `analysis.study.outcomes`), and at most 5% give up
 before a first contact. Both are configurable (`Target`).
 
 Search. Service points are independent queues, so one city run evaluates a candidate FTE for every
@@ -52,12 +52,13 @@ times the scenario's levers, labelled as such, and added to the total and cost.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.outcomes import WITHIN_WEEKS, shares, year_counts
+from analysis.study.outcomes import WITHIN_WEEKS, shares, year_counts
 
 SEARCH_METHODS = ("interpolate", "bisect")
 GRID_STEP = 0.98  # neighbouring grid points, in tolerances: below 1 so rounding never leaves a pair too far apart
@@ -165,9 +166,19 @@ class _Brackets:
 
 
 def search_fte(
-    city, params: dict, seed: int, target: Target = Target(), run=None, method: str = "interpolate"
+    city,
+    params: dict,
+    seed: int,
+    target: Target = Target(),
+    run=None,
+    method: str = "interpolate",
+    progress: Callable[[int, int], None] | None = None,
 ) -> SearchResult:
-    """FTE per (year, service point) that meets `target`, with common random numbers (see module docstring)."""
+    """FTE per (year, service point) that meets `target`, with common random numbers (see module docstring).
+
+    `progress(runs done, runs expected)` is called after every model run; the expected number is an
+    estimate (`runs_left`, `_interpolate_runs_left`) that changes as the brackets narrow. It reads no
+    random stream."""
     from sim.model import run_model
     from sim.parameters import resolve
 
@@ -188,25 +199,47 @@ def search_fte(
     def measure(fte: np.ndarray) -> dict:
         return year_counts(run(city, p, seed, sp_fte=fte), target.within_weeks)
 
+    def tell(done: int, left: int) -> None:
+        if progress is not None:
+            progress(done, done + left)
+
     if method == "bisect":
-        runs = 1 + _bisect(b, c0, p, measure, target)
+        runs = _bisect(b, c0, p, measure, target, tell)
     else:
-        runs = 1 + _interpolate(b, today, _offered_load(pilot, years), measure, target)
+        runs = _interpolate(b, today, _offered_load(pilot, years), measure, target, tell)
     return SearchResult(fte_needed=b.hi, counts_at_need=b.at_need, pilot=pilot, runs=runs, fte_below=b.lo)
 
 
-def _bisect(b: _Brackets, c0: dict, p: dict, measure, target: Target) -> int:
-    """The earlier search: a probe below and doublings above an offered-load estimate, then bisection."""
+def runs_left(lo: np.ndarray, hi: np.ndarray, target: Target) -> int:
+    """Estimate of the bisection runs a search still needs (for progress only): halvings of the widest
+    bracket down to its tolerance, times the distinct midpoints the widest service point needs per round.
+    Brackets without a feasible end yet count from twice their lower end."""
+    hi = np.where(np.isnan(hi), np.maximum(2.0 * lo, target.abs_tol), hi)
+    tol = np.maximum(target.rel_tol * hi, target.abs_tol)
+    active = hi - lo > tol
+    if not active.any():
+        return 0
+    halvings = int(np.ceil(np.log2((hi - lo)[active] / tol[active])).max())
+    mids = (lo + hi) / 2.0
+    rounds = max(len(np.unique(mids[active[:, s], s])) for s in range(hi.shape[1]))
+    return halvings * rounds
+
+
+def _bisect(b: _Brackets, c0: dict, p: dict, measure, target: Target, tell) -> int:
+    """The earlier search: a probe below and doublings above an offered-load estimate, then bisection.
+    Returns the model runs made, the pilot included."""
     years, n_sp = b.shape
     everywhere = np.ones(b.shape, dtype=bool)
     per_week = c0["requests"].max(axis=0) / 52.0
     offered = per_week * float(p.get("demand.contacts_mean", 3.5)) / max(_capacity_per_fte(p), 1e-12)
-    n_runs = 0
+    n_runs = 1
+    tell(n_runs, 2 + runs_left(b.lo, b.hi, target))  # the probe and at least one candidate follow
     # 1. a likely infeasible lower end (utilisation above 1 at 0.85 x the offered load) ...
     probe = 0.85 * offered
     if (probe > 0).any():
         b.record(probe, measure(probe), target, everywhere)
         n_runs += 1
+        tell(n_runs, 1 + runs_left(b.lo, b.hi, target))
     # ... and a feasible upper end for every (year, sp)
     cand = np.maximum(1.3 * offered, 0.1)
     for _ in range(target.max_doublings + 1):
@@ -215,6 +248,7 @@ def _bisect(b: _Brackets, c0: dict, p: dict, measure, target: Target) -> int:
         b.record(cand, measure(cand), target, everywhere)
         n_runs += 1
         missing = np.isnan(b.hi)
+        tell(n_runs, int(missing.any()) + runs_left(b.lo, b.hi, target))
         if not missing.any():
             break
         cand = np.where(missing.any(axis=0), cand * 2.0, cand)
@@ -234,6 +268,7 @@ def _bisect(b: _Brackets, c0: dict, p: dict, measure, target: Target) -> int:
             counts = measure(cand)
             n_runs += 1
             b.record(cand, counts, target, b.inside(cand) & ~np.isnan(b.hi))
+            tell(n_runs, rounds - r - 1 + runs_left(b.lo, b.hi, target))  # the rest of this round's midpoints
     return n_runs
 
 
@@ -277,8 +312,9 @@ class _Grid:
         return self.f(self.u0[s] + np.asarray(k, dtype=float) * GRID_STEP)
 
 
-def _interpolate(b: _Brackets, today: np.ndarray, load: np.ndarray, measure, target: Target) -> int:
-    """Grid candidates chosen by the open years' estimates (see the module docstring). Returns runs made."""
+def _interpolate(b: _Brackets, today: np.ndarray, load: np.ndarray, measure, target: Target, tell) -> int:
+    """Grid candidates chosen by the open years' estimates (see the module docstring). Returns the model runs
+    made, the pilot included."""
     grid = _Grid(today, target)
     sps = np.arange(b.shape[1])
     load_k = grid.index(LOAD_HEADROOM * np.maximum(load, 1e-9), sps[None, :])
@@ -288,13 +324,14 @@ def _interpolate(b: _Brackets, today: np.ndarray, load: np.ndarray, measure, tar
     # (1: hi, -1: lo) for the Illinois weights on the margins.
     steps = {"up": np.zeros(b.shape, dtype=int), "down": np.zeros(b.shape, dtype=int)}
     last_moved = np.zeros(b.shape, dtype=int)
-    n_runs = 0
+    n_runs = 1
     while True:
         reachable = ~np.isnan(b.hi) | (b.lo < limit[None, :])
         open_ = ~b.closed(target) & reachable
+        tell(n_runs, _interpolate_runs_left(b, grid, open_))
         if not open_.any():
             break
-        if n_runs >= MAX_RUNS - 1:
+        if n_runs >= MAX_RUNS:
             msg = f"staffing search stopped after {MAX_RUNS} runs with {int(open_.sum())} brackets still open"
             warnings.warn(msg, stacklevel=3)
             break
@@ -316,6 +353,17 @@ def _interpolate(b: _Brackets, today: np.ndarray, load: np.ndarray, measure, tar
         last_moved[moved_hi] = 1
         last_moved[moved_lo] = -1
     return n_runs
+
+
+def _interpolate_runs_left(b: _Brackets, grid: _Grid, open_: np.ndarray) -> int:
+    """Estimate of the runs an interpolating search still needs (for progress only): at the service point
+    with most work left, one run per open year, two where more than one grid point is left in its bracket."""
+    if not open_.any():
+        return 0
+    sps = np.arange(b.shape[1])[None, :]
+    with np.errstate(invalid="ignore"):
+        wide = ~(grid.index(b.hi, sps) - grid.index(b.lo, sps) <= 2 + 1e-6)  # NaN hi (no end yet) counts wide
+    return int((open_ * (1 + wide)).sum(axis=0).max())
 
 
 def _candidate(b: _Brackets, grid: _Grid, s: int, open_years: np.ndarray, load_k: np.ndarray, steps: dict) -> float:
@@ -433,13 +481,24 @@ def staffing_table(city, params: dict, found: SearchResult, target: Target) -> p
     return df
 
 
-def staffing_run(city_name: str, params: dict, seed: int, options: dict | None = None) -> dict[str, pd.DataFrame]:
-    """Study task body: search one replication and return its `staffing` table."""
-    from analysis.study import cached_city
+def staffing_run(
+    city_name: str,
+    params: dict,
+    seed: int,
+    options: dict | None = None,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Study task body: search one replication and return its `staffing` table. `progress(fraction)` gets
+    the share of the search's model runs done (an estimate below 1 until the search ends)."""
+    from analysis.study.study import cached_city
 
     target = Target(**(options or {}).get("target", {}))
     city = cached_city(city_name)
-    found = search_fte(city, params, seed, target)
+
+    def runs_done(done: int, expected: int) -> None:
+        progress(min(done / max(expected, 1), 0.99))
+
+    found = search_fte(city, params, seed, target, progress=runs_done if progress else None)
     return {"staffing": staffing_table(city, params, found, target)}
 
 

@@ -1,8 +1,9 @@
 """Query a study directory in place with DuckDB: read-only and confined to the study.
 
-Views: `runs` (runs.parquet), `summary` (summary.parquet) and one view per outcome table found under
-`outcomes/` (`annual`, `weekly`, `staffing`), each row with its `scenario`. Only the runs the manifest
-plans are read, so a stray file under outcomes/ never mixes in.
+Views: `runs` (runs.parquet), `summary` (summary.parquet) and one view per outcome table of the study's
+kind found under `outcomes/` (`annual` and `weekly`, `staffing`, `outcomes` of a sensitivity study), each
+row with its `scenario`. Only the runs the manifest plans are read, so a stray file under outcomes/ never
+mixes in.
 
 Confinement: this module reads the study's files itself (pyarrow) and hands DuckDB the tables in memory.
 DuckDB then runs with `enable_external_access = false` (no file, URL or database outside those tables:
@@ -19,9 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.study import StudyError, read_manifest, spec_from_manifest, stored_runs
+from analysis.study.kinds import all_tables, study_kind
+from analysis.study.study import StudyError, read_manifest, spec_from_manifest, stored_runs
 
-OUTCOME_TABLES = ("annual", "weekly", "staffing")
 LOCKED = {
     "enable_external_access": False,
     "autoinstall_known_extensions": False,
@@ -79,7 +80,7 @@ def connect(directory: Path, sql: str | None = None):
         path = directory / f"{name}.parquet"
         if path.is_file() and (sql is None or _mentioned(sql, name)):
             tables[name] = _read_parquet(path)
-    for table in OUTCOME_TABLES:
+    for table in study_kind(spec.kind).tables:
         if sql is None or _mentioned(sql, table):
             try:
                 t = _outcome_table(directory, table, spec)
@@ -99,7 +100,7 @@ def available_views(directory: Path) -> list[str]:
     """The views a query of this study can use (for messages)."""
     directory = Path(directory)
     views = [n for n in ("runs", "summary") if (directory / f"{n}.parquet").is_file()]
-    return views + [t for t in OUTCOME_TABLES if (directory / "outcomes" / t).is_dir()]
+    return views + [t for t in all_tables() if (directory / "outcomes" / t).is_dir()]
 
 
 def run_query(directory: Path, sql: str) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Face validation: the model's outputs against the sourced figures of figures.md (`welzijnsim check-model`).
 
-Targets are data (`analysis/targets.toml`): a label, a source, a band [low, high], an optional central
+Targets are data (`analysis/validation/targets.toml`): a label, a source, a band [low, high], an optional central
 value and how to compute the simulated value from the city's yearly measurement table. That table is
 `RunResults.annual("city")` plus the derived columns in `DERIVED`, which need the model itself (the
 per-resident contacts of the year, the worker head count, the youth band). Runs are measured year by
@@ -120,7 +120,8 @@ class _TargetsFile(BaseModel):
 
 
 def load_targets(path: str | Path | None = None) -> list[Target]:
-    """The targets of `path` (default: analysis/targets.toml), validated; TargetError names file and field."""
+    """The targets of `path` (default: targets.toml beside this module), validated; TargetError names file and
+    field."""
     path = Path(path) if path else TARGETS_FILE
     raw = _read_toml(path)
     try:
