@@ -71,6 +71,9 @@ MARGIN_FLOOR = -0.1
 # A bracket wider than this many grid steps (FTE ratio about 1.6) is split at the offered-load estimate if inside
 # it (else in the middle): the margins at ends that far apart say little about where the year meets the target.
 WIDE = 16
+# Steps away from a known end double up to 2**MAX_STEP grid steps (a factor 2.6 in FTE above 1.7 FTE): the
+# steps count every run that left the year on the same side, also runs other years asked for.
+MAX_STEP = 5
 MAX_RUNS = 200  # a safety stop; the searches take 10-40 runs
 UNBOUNDED = 10**9
 
@@ -88,6 +91,7 @@ class Target:
         return asdict(self)
 
     def tolerance(self, fte: np.ndarray) -> np.ndarray:
+        """The widest bracket [lo, hi] accepted with hi = fte."""
         return np.maximum(self.rel_tol * fte, self.abs_tol)
 
 
@@ -119,10 +123,12 @@ def _offered_load(res, years: int) -> np.ndarray:
     need = hours.reshape(years, 52, -1).sum(axis=1) / float(res.scale)  # whole-city hours
     client = np.asarray(res.counters["client_hours"], dtype=float)[: 52 * years].reshape(years, 52, -1).sum(axis=1)
     fte = np.asarray(res.sp_fte, dtype=float)
-    # Client hours per FTE as the pilot delivered them at each point (absence, vacancies); the model's
-    # average where a point had no staff.
+    # Client hours per FTE as the pilot delivered them at each point (absence), the median over the years: a
+    # year with a vacant post would make one FTE look worth a fraction of its hours. The model's average where
+    # a point had no staff.
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_fte = np.where((fte > 0) & (client > 0), client / fte, float(res.client_hours_per_fte_year))
+        per_fte = np.nanmedian(np.where(client > 0, client / fte, np.nan), axis=0)
+    per_fte = np.where((fte > 0) & np.isfinite(per_fte) & (per_fte > 0), per_fte, float(res.client_hours_per_fte_year))
     return need / per_fte
 
 
@@ -278,8 +284,8 @@ class _Grid:
 
     def __init__(self, today: np.ndarray, target: Target) -> None:
         self.r, self.a = target.rel_tol, target.abs_tol
-        # Tolerance units: u(f) = f / a up to f* = a / r, then log(f / f*) / -log(1 - r) on top (no f* when
-        # one of the two is 0); a step of 1 in u is one tolerance.
+        # Tolerance units: u(f) = f / a up to f* = a / r, above it f* / a + log(f / f*) / -log(1 - r) (only one of
+        # the two when r or a is 0); a step of 1 in u is one tolerance, hi - lo = max(r * hi, a).
         self.fstar = self.a / self.r if self.r > 0 and self.a > 0 else (np.inf if self.r <= 0 else 0.0)
         self.u0 = self.u(np.maximum(today, 1e-9))
 
@@ -386,8 +392,8 @@ def _candidate(b: _Brackets, grid: _Grid, s: int, open_years: np.ndarray, load_k
             # One end missing or far: the offered-load estimate if it lies inside, else 2, 4, 8, ... grid steps
             # from the end it contradicts, but never past the middle (then it is a bisection).
             mid = (lo_k + hi_k) / 2.0 if np.isfinite(lo_k) and np.isfinite(hi_k) else hi_k
-            up = min(lo_k + 2.0 ** (steps["up"][y, s] + 1), mid)
-            down = max(hi_k - 2.0 ** (steps["down"][y, s] + 1), mid)
+            up = min(lo_k + 2.0 ** min(steps["up"][y, s] + 1, MAX_STEP), mid)
+            down = max(hi_k - 2.0 ** min(steps["down"][y, s] + 1, MAX_STEP), mid)
             if np.isnan(b.m_lo[y, s]):
                 e = min(load_k[y], down)
             elif np.isnan(hi):
