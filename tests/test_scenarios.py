@@ -91,7 +91,7 @@ def _count_checks(monkeypatch) -> list:
 
 def test_resolved_parameters_are_checked_once(monkeypatch):
     """resolve() merges defaults and checks; a Resolved it made is copied, not checked again (issue 8), so a
-    staffing search's ~35 model runs do not re-check the parameters the search resolved."""
+    staffing search's ~20 model runs do not re-check the parameters the search resolved."""
     r = resolve({"run.years": 3, "demand.episode_rate": 0.2})
     calls = _count_checks(monkeypatch)
     again = resolve(r)

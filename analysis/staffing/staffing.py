@@ -16,16 +16,18 @@ different FTE, compete for that one candidate per run.
 
 Two ways to choose the candidates (`search_fte(method=...)`):
 
-- "interpolate" (default; 18-19 runs for the whole city over ten years, against 33-36 for "bisect"):
+- "interpolate" (default; 19 runs for the whole city over ten years against 35-36 for "bisect", 20-25
+  with the parameter priors `welzijnsim staffing` draws):
   every candidate of a service point lies on a grid anchored at today's FTE whose neighbouring points
   are 0.98 tolerance apart, so a neighbouring pair that missed and met the target closes a bracket.
   The run at today's FTE (the pilot) starts the brackets. Each open (year, service point) asks for
   grid points: with both ends run and a bracket narrower than 16 grid steps, the two around the zero
   of a straight line through the margins min(share within - target, max dropped - share dropped) at the
   ends (regula falsi; a failing end counts as at most 0.1 below the target, Illinois weights when the
-  same end moves twice); with an end missing or a wider bracket, the pilot's offered load (hours the
-  help requests need / client hours per FTE, times 1.07) if it lies inside, else 2, 4, 8, ... grid
-  steps from the end it contradicts, at most to the middle; with one grid point left inside, that one.
+  same end moves twice); with an end missing or a wider bracket, the offered load (hours the year's
+  help requests need in the pilot / the pilot's median client hours per FTE, times 1.07) if it lies
+  inside, else 2, 4, ..., 32 grid steps from the end it contradicts, at most to the middle; with one
+  grid point left inside, that one.
   Each service point runs the grid point most of its open years ask for.
 - "bisect" (the search before): a probe at 0.85 x an offered-load estimate, 1.3 x that estimate doubled
   until every year met the target, then simultaneous bisection, one run per distinct midpoint of a
@@ -34,7 +36,7 @@ Two ways to choose the candidates (`search_fte(method=...)`):
 Most of the runs go to the ten years of one service point needing different FTE: a run tries one FTE per
 service point, and each year needs its own pair of neighbouring grid points unless its need lies within a
 tolerance of another year's. At a service point the ten years' needs spread by 20% up to a factor 2
-(noise, see below), which is why the search takes 18 runs rather than a handful.
+(noise, see below), which is why the search takes about 20 runs rather than a handful.
 
 Where meeting the target is monotone in FTE both methods bracket the same threshold and agree within the
 tolerance (tests/test_staffing.py). With the model's noise it often is not: a year can miss the target at

@@ -6,7 +6,7 @@ the "spawn" start method, and Dask pickles functions by reference), and each tas
 The study layer makes results independent of the executor: every run is a pure function of its
 (scenario, seed), so the numbers do not depend on where or in which order runs happen.
 
-Partial progress. A long task (a staffing search is ~35 model runs) calls `report_progress(key, fraction)`
+Partial progress. A long task (a staffing search is ~20 model runs) calls `report_progress(key, fraction)`
 as it goes; `imap_unordered(fn, tasks, on_progress)` passes those reports to `on_progress(key, fraction)` in
 this process while the task still runs: directly for the serial executor, through a queue that the worker
 processes of the local executor are started with (a thread here drains it). On Dask the reports are dropped
