@@ -197,7 +197,6 @@ def start_episodes(
     ask_for_help(pop, askers, week, n_contacts[free][seek], params, u_triage[free][seek])
     pop.state[hidden] = HIDDEN
     pop.since[hidden] = week + duration[free][hide]
-    _book_hidden_ends(pop, hidden)
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
 
 
@@ -229,34 +228,9 @@ def ask_for_help(
     pop.contacts_left[who] = np.where(is_trajectory(route), contacts, 1)
 
 
-def _book_hidden_ends(pop: Population, hidden: np.ndarray) -> None:
-    """File newly hidden residents under the week their episode ends (`since`), so `end_hidden` looks at those
-    few instead of scanning every resident each week."""
-    calendar = pop.meta.setdefault("hidden_ends", {})
-    if len(hidden) == 0:
-        return
-    ends = pop.since[hidden]
-    order = np.argsort(ends, kind="stable")
-    ends, ids = ends[order], hidden[order]
-    cut = np.flatnonzero(ends[1:] != ends[:-1]) + 1
-    bounds = [0, *cut.tolist(), len(ids)]
-    for k, week in enumerate(ends[bounds[:-1]].tolist()):
-        calendar.setdefault(week, []).append(ids[bounds[k] : bounds[k + 1]])
-
-
 def end_hidden(pop: Population, week: int) -> np.ndarray:
-    """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated).
-
-    Only `start_episodes` makes an episode hidden, always with an end after the current week, and `since`
-    does not change while it stays hidden; so the residents filed under this week (and still hidden with
-    that end) are exactly those a scan for `state == HIDDEN and since <= week` would find, in the same order."""
-    calendar = pop.meta.get("hidden_ends")
-    if calendar is None:  # a population whose hidden episodes were not set by start_episodes (tests)
-        hidden = np.flatnonzero(pop.state == HIDDEN)
-        done = hidden[pop.since[hidden] <= week]
-    else:
-        chunks = calendar.pop(week, [])
-        filed = np.concatenate(chunks) if chunks else np.zeros(0, dtype=np.int64)
-        done = np.unique(filed[(pop.state[filed] == HIDDEN) & (pop.since[filed] <= week)])
+    """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated)."""
+    hidden = np.flatnonzero(pop.state == HIDDEN)  # one full scan, then the few hidden residents' ends
+    done = hidden[pop.since[hidden] <= week]
     pop.state[done] = NONE
     return done
