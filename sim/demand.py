@@ -195,7 +195,7 @@ def start_episodes(
     askers, hidden = new[seek], new[hide]
 
     ask_for_help(pop, askers, week, n_contacts[free][seek], params, u_triage[free][seek])
-    pop.state[hidden] = HIDDEN
+    pop.set_state(hidden, HIDDEN)
     pop.since[hidden] = week + duration[free][hide]
     return {"new": new, "self_solved": new[solved], "hidden": hidden, "asked": askers}
 
@@ -212,7 +212,7 @@ def ask_for_help(
     `contacts` is how many contacts the episode needs if it becomes a trajectory; requests solved or
     referred at the first contact need only that one. `u_triage` (n, 2) are the triage draws; without them
     they come from the model's triage stream for other requests (e.g. signalled by prevention)."""
-    pop.state[who] = WAITING_FIRST
+    pop.set_state(who, WAITING_FIRST)
     pop.since[who] = week
     pop.request_week[who] = week
     params = params if params is not None else pop.meta.get("params")
@@ -230,7 +230,8 @@ def ask_for_help(
 
 def end_hidden(pop: Population, week: int) -> np.ndarray:
     """Hidden episodes whose time is up fade out (later mechanisms decide if they escalated)."""
-    hidden = np.flatnonzero(pop.state == HIDDEN)  # one full scan, then the few hidden residents' ends
+    open_ids = pop.open_ids()
+    hidden = open_ids[pop.state[open_ids] == HIDDEN]
     done = hidden[pop.since[hidden] <= week]
-    pop.state[done] = NONE
+    pop.set_state(done, NONE)
     return done

@@ -496,7 +496,8 @@ class WelzijnModel(Model):
 
         # One scan of the population for both stocks (a full-length mask and gather each cost more than the
         # few thousand open cases they find).
-        open_cases = np.flatnonzero(pop.state >= WAITING_FIRST)
+        open_ids = pop.open_ids()
+        open_cases = open_ids[pop.state[open_ids] >= WAITING_FIRST]
         sp_open = sp_of[open_cases]
         n = len(self.service_points)
         res.counters["waiting_first"][w] = np.bincount(sp_open[pop.state[open_cases] == WAITING_FIRST], minlength=n)

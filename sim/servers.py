@@ -163,7 +163,7 @@ class ServerEngine:
         gone = waiting[quits]
         waiting = np.delete(waiting, quits)
         was_first = pop.state[gone] == WAITING_FIRST
-        pop.state[gone] = NONE
+        pop.set_state(gone, NONE)
 
         # Arrival times: new this week at a uniform time; earlier ones keep theirs (redrawn in their
         # week if missing or stale, e.g. a wait started by a mechanism outside this engine).

@@ -63,7 +63,8 @@ class ServiceOutcome:
 def queue(pop: Population, week: int) -> np.ndarray:
     """Residents waiting for a contact this week."""
     # Open cases first (a few thousand), then their due weeks: one full-length scan instead of three.
-    open_cases = np.flatnonzero(pop.state >= WAITING_FIRST)  # WAITING_FIRST or WAITING_REPEAT
+    open_ids = pop.open_ids()
+    open_cases = open_ids[pop.state[open_ids] >= WAITING_FIRST]  # WAITING_FIRST or WAITING_REPEAT
     return open_cases[pop.since[open_cases] <= week]
 
 
@@ -144,9 +145,9 @@ def after_contacts(
     pop.contacts_left[served] -= progress
     done = pop.contacts_left[served] <= 0
     resolved = served[done]
-    pop.state[resolved] = NONE
+    pop.set_state(resolved, NONE)
     ongoing = served[~done]
-    pop.state[ongoing] = WAITING_REPEAT
+    pop.set_state(ongoing, WAITING_REPEAT)
     p_gap = min(1.0, 1.0 / params["demand.repeat_gap_weeks"])
     gap = (
         rng.geometric(p_gap, pop.service_point[ongoing])
@@ -175,7 +176,7 @@ def serve(
     worker who is not the client's own: flexible deployment)."""
     gone, waiting = give_up(pop, waiting, week, params["demand.give_up_per_week"], rng)
     was_first = pop.state[gone] == WAITING_FIRST
-    pop.state[gone] = NONE
+    pop.set_state(gone, NONE)
     n_sp = len(capacity)
 
     sp = pop.service_point[waiting]
@@ -205,7 +206,7 @@ def serve(
         ahead = np.where(weekly > 0, before[unseen] / weekly, np.inf)
     quit_rng = leave_rng if leave_rng is not None else rng
     walked, left = walk_in_leaving(pop, ordered[unseen], ahead, week, params, quit_rng)
-    pop.state[walked] = NONE
+    pop.set_state(walked, NONE)
     gone = np.concatenate([gone, walked])
     was_first = np.concatenate([was_first, np.ones(len(walked), dtype=bool)])
     u_fate = _uniform(quit_rng, pop.service_point[gone])

@@ -512,14 +512,16 @@ def tiny_population(n: int, service_point: list[int]):
 
 
 def wait_for_first(pop, person: int, since: int, contacts: int = 2):
-    pop.state[person], pop.since[person], pop.request_week[person] = WAITING_FIRST, since, since
+    pop.set_state(person, WAITING_FIRST)
+    pop.since[person], pop.request_week[person] = since, since
     pop.contacts_left[person] = contacts
 
 
 def wait_for_repeat(pop, person: int, due: int, contacts: int = 2):
     from sim.population import WAITING_REPEAT
 
-    pop.state[person], pop.since[person], pop.contacts_left[person] = WAITING_REPEAT, due, contacts
+    pop.set_state(person, WAITING_REPEAT)
+    pop.since[person], pop.contacts_left[person] = due, contacts
 
 
 def serve_week(pop, capacity: list[int], week: int, **params):

@@ -130,7 +130,7 @@ def _walk_ins(n: int, trust: float = 0.5, domain: int = 3) -> Population:
     pop = Population(**cols)
     pop.reset_state()
     pop.service_point = np.zeros(n, np.int16)
-    pop.state[:] = WAITING_FIRST
+    pop.set_state(slice(None), WAITING_FIRST)
     pop.domain[:] = domain
     return pop
 

@@ -147,7 +147,8 @@ def fte_for_servers(c: int, client_time_share: float = 0.65) -> float:
 def waiting_first_snapshot(model) -> tuple[np.ndarray, np.ndarray]:
     """(service point, request week) of everyone now waiting for a first contact."""
     pop = model.population
-    who = np.flatnonzero(pop.state == WAITING_FIRST)
+    open_ids = pop.open_ids()
+    who = open_ids[pop.state[open_ids] == WAITING_FIRST]
     return pop.service_point[who].astype(np.int64), pop.request_week[who].astype(np.int64)
 
 

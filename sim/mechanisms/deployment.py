@@ -99,7 +99,7 @@ class FlexibleDeployment(Mechanism):
             return
         pop.contacts_left[failed] += 1
         reopened = failed[pop.state[failed] == NONE]  # resolved by this contact: not resolved after all
-        pop.state[reopened] = WAITING_REPEAT
+        pop.set_state(reopened, WAITING_REPEAT)
         gap = self.rng.geometric(min(1.0, 1.0 / p["demand.repeat_gap_weeks"]), size=len(reopened))
         pop.since[reopened] = week + gap
         out.resolved = np.setdiff1d(out.resolved, reopened, assume_unique=True)

@@ -84,7 +84,7 @@ class InformalWelfare(Mechanism):
         hidden = np.concatenate(taken_hidden) if taken_hidden else np.zeros(0, dtype=np.int64)
         asked = np.concatenate(taken_asked) if taken_asked else np.zeros(0, dtype=np.int64)
         helped = np.concatenate([hidden, asked])
-        pop.state[helped] = NONE
+        pop.set_state(helped, NONE)
         pop.contacts_left[helped] = 0
         started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
         started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)

@@ -75,7 +75,12 @@ class AreaPrevention(Mechanism):
         self._changed: list[np.ndarray] = []
         # Reached residents whose effect has not started (the only ones `adjust_capacity` can make effective).
         self._pending = np.zeros(0, dtype=np.int64)
-        self._deprivation = np.zeros(0)
+        # Residents of each stadsdeel (ascending ids) and their cell's deprivation. Residents do not move and
+        # newcomers get higher ids, so both only grow at the end: sorting the city every year was the largest
+        # part of the yearly reach.
+        self._members: list[np.ndarray] = []
+        self._member_deprivation: list[np.ndarray] = []
+        self._members_of = 0  # residents filed so far
 
     # The columns under their short names (app/worker.py and tests read them from the mechanism).
     reached_week = property(lambda self: self.model.population.prevention_reached_week)
@@ -115,30 +120,26 @@ class AreaPrevention(Mechanism):
         reached = np.zeros(len(pop), dtype=bool)
         effect = np.zeros(len(pop), dtype=np.float32)
         noise = self.rng.random(len(pop))
-        # Deprivation of each resident's cell: residents do not move, so only newcomers are looked up.
-        have = len(self._deprivation)
-        if have < len(pop):
-            self._deprivation = np.concatenate([self._deprivation, m.space.deprivation[pop.cell[have:]]])
-        priority = self._deprivation * (1.0 + 0.2 * noise)  # deprived cells first, ties random
-        # Per stadsdeel, each work type reaches the `capacity` eligible residents of highest priority. Which
-        # residents, not in what order, is what counts, so a partition (linear) replaces a full sort of the
-        # city; priorities are distinct (deprivation > 0 times continuous noise), so the set is the sorted one.
-        by_district = np.argsort(pop.district, kind="stable")
-        bounds = np.searchsorted(pop.district[by_district], np.arange(len(m.profiles) + 1))
-        band = pop.age_band[by_district]  # gathered once; each stadsdeel is then a contiguous slice
+        members, deprivation = self._by_district()
         capacities = self.reach_capacity()
-        # Targeted work (youth, elderly) first; community work then reaches the residents still unreached.
-        for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
-            e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
-            eligible = TARGET_MASK[wt][band] & ~reached[by_district]
-            for d in range(len(m.profiles)):
-                lo, hi = bounds[d], bounds[d + 1]
-                take = by_district[lo:hi][eligible[lo:hi]]
+        # Per stadsdeel, each work type reaches the `capacity` eligible residents of highest priority: deprived
+        # cells first, ties random. Targeted work (youth, elderly) first; community work then reaches the
+        # residents still unreached. Which residents, not in what order, is what counts, so a partition
+        # (linear) replaces a full sort; priorities are distinct (deprivation > 0 times continuous noise), so
+        # the set is the sorted one.
+        for d, ids in enumerate(members):
+            band = pop.age_band[ids]
+            priority = deprivation[d] * (1.0 + 0.2 * noise[ids])
+            reached_here = np.zeros(len(ids), dtype=bool)
+            for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
+                e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
+                take = np.flatnonzero(TARGET_MASK[wt][band] & ~reached_here)
                 k = max(int(capacities[wt][d]), 0)
                 if k < len(take):
                     take = take[np.argpartition(-priority[take], k - 1)[:k]] if k > 0 else take[:0]
-                reached[take] = True
-                effect[take] = e
+                reached_here[take] = True
+                effect[ids[take]] = e
+            reached[ids[reached_here]] = True
         changed = reached & (self.reached_week != NOT_REACHED) & (effect != self.effect) & self.effective
         self.effect = effect
         newly = reached & (self.reached_week == NOT_REACHED)
@@ -159,6 +160,26 @@ class AreaPrevention(Mechanism):
         m.results.add("contacts_needed", m.results.row, pop.service_point[asks], weights=pop.contacts_left[asks])
         m.results.ensure("signalled")
         m.results.add("signalled", m.results.row, pop.service_point[asks])
+
+    def _by_district(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per stadsdeel, its residents' ids (ascending) and their cells' deprivation; newcomers filed once."""
+        m, pop = self.model, self.model.population
+        if self._members_of < len(pop):
+            new = np.arange(self._members_of, len(pop))
+            district = pop.district[new]
+            order = np.argsort(district, kind="stable")
+            bounds = np.searchsorted(district[order], np.arange(len(m.profiles) + 1))
+            if not self._members:
+                self._members = [np.zeros(0, dtype=np.intp)] * len(m.profiles)
+                self._member_deprivation = [np.zeros(0)] * len(m.profiles)
+            for d in range(len(m.profiles)):
+                ids = new[order[bounds[d] : bounds[d + 1]]]
+                self._members[d] = np.concatenate([self._members[d], ids])
+                self._member_deprivation[d] = np.concatenate(
+                    [self._member_deprivation[d], m.space.deprivation[pop.cell[ids]]]
+                )
+            self._members_of = len(pop)
+        return self._members, self._member_deprivation
 
     def residents_changed(self, idx: np.ndarray) -> None:
         if self._effective_idx is not None and len(idx):  # else the next rebuild recomputes everyone
