@@ -117,7 +117,7 @@ def schedule_next(pop: Population, idx: np.ndarray, week: int, rng: np.random.Ge
     """Draw the week of the next episode event of residents `idx` (memoryless, so redrawing is exact)."""
     h = pop.weekly_hazard[idx]
     gaps = rng.geometric(np.clip(h, 1e-9, 1.0))
-    pop.next_episode[idx] = np.where(h > 0, np.minimum(week + gaps, NEVER), NEVER).astype(np.int32)
+    pop.set_next_episode(idx, np.where(h > 0, np.minimum(week + gaps, NEVER), NEVER).astype(np.int32))
 
 
 def _domain_weights() -> np.ndarray:
@@ -169,7 +169,7 @@ def start_episodes(
     `network_reference` is the network strength at which the self-solve probability equals
     `demand.self_solve_share` (the population's mean at the start), so the sourced 57% holds on average.
     """
-    fired = np.flatnonzero(pop.next_episode == week)
+    fired = pop.episodes_due(week)
     schedule_next(pop, fired, week, streams["episodes"])
     # Every fired event takes its draws, used or not, so how much each stream is used does not depend on
     # who is busy with an open episode: scenarios that change service keep the same demand draws.

@@ -20,7 +20,7 @@ from sim.parameters import check_area_tables, resolve
 from sim.population import WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
-from sim.streams import GroupStreams, Streams
+from sim.streams import GroupStreams, GroupUniforms, Streams
 
 
 class WeeklyEngine:
@@ -212,7 +212,7 @@ class WelzijnModel(Model):
         # Give-up and repeat gaps: one stream per service point (common random numbers across levers).
         self.service_streams = GroupStreams(self.streams, "service", len(self.service_points))
         # Walk-in leaving and the fate of those who give up: their own streams per service point (issue 9).
-        self.leave_streams = GroupStreams(self.streams, "leaving", len(self.service_points))
+        self.leave_streams = GroupUniforms(self.streams, "leaving", len(self.service_points))
         self.service_overrun = np.zeros(len(self.service_points))  # hours last week's contacts ran over
         self.mechanisms = enabled_mechanisms(self)
         self.engine = SERVICE_ENGINES[p["service.engine"]]()

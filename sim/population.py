@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.arrays import unique_ids
 from sim.space import CitySpace
 
 REGISTERED = 0  # `kind` column: 0 registered, k+1 for unregistered kind k of the city file
@@ -76,14 +77,46 @@ class OpenEpisodes:
     def ids(self, state: np.ndarray) -> np.ndarray:
         ids = self._ids
         if self._opened:
-            # The kept ids are sorted, so the stable sort (timsort) costs little more than sorting the new ones.
             # A resident can be filed twice (an episode closed and another opened since the last call).
-            ids = np.sort(np.concatenate([ids, *self._opened]), kind="stable")
-            if len(ids) > 1:
-                ids = ids[np.concatenate(([True], ids[1:] != ids[:-1]))]
+            ids = unique_ids(np.concatenate([ids, *self._opened]))
             self._opened = []
         self._ids = ids = ids[state[ids] != NONE]
         return ids
+
+
+class EpisodeCalendar:
+    """The residents whose next episode event falls in a given week, without scanning the whole population.
+
+    Each week's episode events were found by comparing every resident's `next_episode` with the week (the
+    largest single line of a run). The calendar scans the population once per window of `WINDOW` weeks for the
+    events in that window; residents rescheduled into the window later are filed as they are rescheduled
+    (`Population.set_next_episode`, the one place `next_episode` changes). A week's events are then the filed
+    residents whose `next_episode` is that week: a stale filing (rescheduled since) drops out by that test.
+    """
+
+    WINDOW = 13
+
+    def __init__(self) -> None:
+        self._start = self._end = 0  # the window [start, end) the candidates cover
+        self._candidates = np.zeros(0, dtype=np.intp)
+        self._filed: list[np.ndarray] = []
+
+    def filed(self, idx: np.ndarray, weeks: np.ndarray) -> None:
+        near = idx[(weeks < self._end) & (weeks >= self._start)]
+        if near.size:
+            self._filed.append(near.astype(np.intp, copy=False))
+
+    def due(self, week: int, next_episode: np.ndarray) -> np.ndarray:
+        """Ids (ascending) of the residents whose next episode event is in `week`."""
+        if not self._start <= week < self._end:
+            self._start, self._end = week, week + self.WINDOW
+            self._candidates = np.flatnonzero((next_episode >= week) & (next_episode < self._end))
+            self._filed = []
+        elif self._filed:
+            self._candidates = np.concatenate([self._candidates, *self._filed])
+            self._filed = []
+        cand = self._candidates
+        return unique_ids(cand[next_episode[cand] == week])
 
 
 @dataclass
@@ -121,6 +154,7 @@ class Population:
     # through `add_columns`.
     defaults: dict = field(default_factory=dict)
     open_episodes: OpenEpisodes = field(default_factory=OpenEpisodes)  # see `set_state`, `open_ids`
+    calendar: EpisodeCalendar = field(default_factory=EpisodeCalendar)  # see `set_next_episode`, `episodes_due`
 
     def __len__(self) -> int:
         return len(self.district)
@@ -139,6 +173,15 @@ class Population:
             self.open_episodes.opened(idx[self.state[idx] == NONE])
         self.state[idx] = value
 
+    def set_next_episode(self, idx: np.ndarray, weeks: np.ndarray) -> None:
+        """The one way the week of residents' next episode event changes, so `episodes_due` stays exact."""
+        self.next_episode[idx] = weeks
+        self.calendar.filed(np.asarray(idx), np.asarray(weeks))
+
+    def episodes_due(self, week: int) -> np.ndarray:
+        """Ids of residents whose next episode event is in `week`, ascending, as `flatnonzero` would give."""
+        return self.calendar.due(week, self.next_episode)
+
     def open_ids(self) -> np.ndarray:
         """Ids of residents whose episode is open (state not NONE), ascending, as `flatnonzero` would give."""
         return self.open_episodes.ids(self.state)
@@ -146,6 +189,7 @@ class Population:
     def reset_state(self) -> None:
         n = len(self)
         self.open_episodes = OpenEpisodes()
+        self.calendar = EpisodeCalendar()
         self.state = np.zeros(n, dtype=np.int8)
         self.since = np.zeros(n, dtype=np.int32)
         self.request_week = np.zeros(n, dtype=np.int32)

@@ -17,8 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from sim.demand import URGENT_DOMAINS
 from sim.population import NONE, WAITING_FIRST, WAITING_REPEAT, Population
 from sim.streams import GroupStreams
+
+_URGENT_BY_DOMAIN = np.isin(np.arange(-1, 6), URGENT_DOMAINS)  # by domain + 1 (domain -1 = none)
 
 # Parameters under which triage and walk-in leaving are off: every request is a trajectory of equal
 # contacts and waiting clients give up at the constant weekly rate only (the foundation rules that the
@@ -113,10 +116,8 @@ def walk_in_leaving(
     pressure = params["demand.leave_pressure"]
     if pressure <= 0 or len(unseen) == 0:
         return _empty(), _empty()
-    from sim.demand import URGENT_DOMAINS
-
     trust = pop.trust[unseen].astype(float)
-    urgent = np.isin(np.arange(-1, 6), URGENT_DOMAINS)[pop.domain[unseen] + 1]  # domain -1 = none
+    urgent = _URGENT_BY_DOMAIN[pop.domain[unseen] + 1]  # domain -1 = none
     impatience = (1.5 - trust) * np.where(urgent, 0.5, 1.0)
     with np.errstate(invalid="ignore", over="ignore"):
         p_leave = -np.expm1(-pressure * np.nan_to_num(work_ahead, posinf=1e6) * impatience)

@@ -17,7 +17,7 @@ from analysis.study.executors import batches
 from sim.city import _largest_remainder
 from sim.parameters import PARAMETERS
 from sim.population import _bernoulli_mean_preserving
-from sim.streams import GroupStreams, Streams, replication_seeds
+from sim.streams import GroupStreams, GroupUniforms, Streams, replication_seeds
 
 settings.register_profile("welzijnsim", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("welzijnsim")
@@ -139,3 +139,17 @@ def test_group_streams_draws_of_one_group_ignore_the_others(seed, other, mine):
     a = GroupStreams(Streams(seed), "g", 2).random(groups_a)
     b = GroupStreams(Streams(seed), "g", 2).random(groups_b)
     assert np.array_equal(a[:mine], b)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    calls=st.lists(st.lists(st.integers(0, 4), max_size=700), max_size=12),
+    block=st.sampled_from([1, 7, 64, 1024]),
+)
+def test_group_uniforms_drawn_ahead_equal_group_streams_drawn_per_call(seed, calls, block):
+    plain = GroupStreams(Streams(seed), "g", 5)
+    ahead = GroupUniforms(Streams(seed), "g", 5)
+    ahead.BLOCK = block  # small blocks: refills inside and across calls
+    for groups in calls:
+        groups = np.array(groups, dtype=np.int64)
+        assert np.array_equal(ahead.random(groups), plain.random(groups))

@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms.base import Mechanism
-from sim.streams import GroupStreams
+from sim.streams import GroupUniforms
 
 # Kinds of escalated care, their payer and the parameters holding their unit cost (EUR per client-year) and
 # duration (years).
@@ -83,7 +83,7 @@ class Escalation(Mechanism):
         p = self.params
         self.case_cost = case_costs(p)
         # Per service point, so a change at one point does not reshuffle escalations elsewhere.
-        self.draws = GroupStreams(model.streams, "escalation", len(model.service_points))
+        self.draws = GroupUniforms(model.streams, "escalation", len(model.service_points))
         self.payer_of = np.array([PAYERS.index(PAYER[k]) for k in KINDS])
         self.probability = {
             "never_reached": p["escalation.p_never_reached"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import unique_ids
 from sim.demand import ask_for_help, extra_contacts
 from sim.mechanisms.base import Mechanism
 from sim.mechanisms.escalation import case_costs, escalation_kind
@@ -212,7 +213,7 @@ class AreaPrevention(Mechanism):
             idx = self._effective_idx
             changed = np.concatenate([*self._changed, started["new"]]) if len(idx) else idx
             pos = np.searchsorted(idx, changed)
-            pos = np.unique(pos[(pos < len(idx)) & (idx[np.minimum(pos, len(idx) - 1)] == changed)])
+            pos = unique_ids(pos[(pos < len(idx)) & (idx[np.minimum(pos, len(idx) - 1)] == changed)])
             if len(pos):
                 new = self._credit_of(idx[pos])
                 delta = np.bincount(pop.service_point[idx[pos]], weights=new - self._credit[pos], minlength=n_sp)
