@@ -39,19 +39,44 @@ def deprived_cells(space, low_income_share: np.ndarray, threshold: float) -> np.
     return expected >= threshold
 
 
-def count_groups(pop, deprived: np.ndarray, n_districts: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """Simulated residents per (stadsdeel, GROUPS) (optionally only those in `mask`)."""
+_ELDERLY_BY_BAND = np.isin(np.arange(len(AGE_BANDS)), ELDERLY_BANDS)
+# code -> its four attributes (bit 0 youth, 1 youth with low income, 2 in a deprived cell, 3 elderly alone)
+_CODE_BITS = np.arange(16)[:, None] >> np.arange(4) & 1
+
+
+def count_codes(pop, deprived: np.ndarray, n_districts: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Simulated residents per (stadsdeel, combination of four yes/no attributes): (n_districts, 16).
+
+    One count per combination instead of one masked count per group; the code is built in bytes, which
+    keeps this yearly pass over every resident at a few milliseconds."""
     sel = slice(None) if mask is None else mask
     band = pop.age_band[sel]
     youth = band == YOUTH_BAND
-    elderly = np.isin(np.arange(len(AGE_BANDS)), ELDERLY_BANDS)[band]
-    # One count per (stadsdeel, combination of four yes/no attributes) instead of one masked count per group.
-    code = youth + 2 * (youth & pop.low_income[sel]) + 4 * deprived[pop.cell[sel]] + 8 * (elderly & pop.alone[sel])
-    counts = np.bincount(pop.district[sel].astype(np.intp) * 16 + code, minlength=n_districts * 16)
-    counts = counts.reshape(n_districts, 16)
-    has = np.arange(16)[:, None] >> np.arange(4) & 1  # code -> its four attributes
-    columns = [has[:, 0], has[:, 1], np.ones(16, dtype=np.int64), has[:, 2], has[:, 3]]
-    return np.stack([counts @ c for c in columns], axis=1).astype(float)
+    code = (
+        youth.view(np.uint8)
+        | ((youth & pop.low_income[sel]).view(np.uint8) << 1)
+        | (deprived[pop.cell[sel]].view(np.uint8) << 2)
+        | ((_ELDERLY_BY_BAND[band] & pop.alone[sel]).view(np.uint8) << 3)
+    )
+    district = pop.district[sel]
+    key = (district.astype(np.uint8) << 4) | code if n_districts <= 16 else district.astype(np.intp) * 16 + code
+    return np.bincount(key, minlength=n_districts * 16).reshape(n_districts, 16)
+
+
+def groups_of(codes: np.ndarray) -> np.ndarray:
+    """Residents per (stadsdeel, GROUPS) from the counts per attribute combination (`count_codes`)."""
+    columns = [_CODE_BITS[:, 0], _CODE_BITS[:, 1], np.ones(16, dtype=np.int64), _CODE_BITS[:, 2], _CODE_BITS[:, 3]]
+    return np.stack([codes @ c for c in columns], axis=1).astype(float)
+
+
+def youths_deprived_of(codes: np.ndarray) -> np.ndarray:
+    """Youths 12-23 living in deprived cells per stadsdeel, from `count_codes`."""
+    return (codes @ (_CODE_BITS[:, 0] & _CODE_BITS[:, 2])).astype(float)
+
+
+def count_groups(pop, deprived: np.ndarray, n_districts: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Simulated residents per (stadsdeel, GROUPS) (optionally only those in `mask`)."""
+    return groups_of(count_codes(pop, deprived, n_districts, mask))
 
 
 def reference_groups(registered: np.ndarray, unregistered: np.ndarray, ratio: np.ndarray) -> np.ndarray:
@@ -83,8 +108,7 @@ def need_fte(groups: np.ndarray, reference: np.ndarray, fte_today: np.ndarray, p
 
 def youths_deprived(pop, deprived: np.ndarray, n_districts: int) -> np.ndarray:
     """Simulated youths 12-23 living in deprived cells, per stadsdeel."""
-    sel = (pop.age_band == YOUTH_BAND) & deprived[pop.cell]
-    return np.bincount(pop.district[sel], minlength=n_districts).astype(float)
+    return youths_deprived_of(count_codes(pop, deprived, n_districts))
 
 
 def target_fte(groups: np.ndarray, youth_deprived: np.ndarray, need: np.ndarray, params: dict) -> np.ndarray:

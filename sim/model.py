@@ -348,7 +348,8 @@ class WelzijnModel(Model):
         """Target groups of area-based work now (whole city) and the FTE they need (sim/area_need.py)."""
         pop, res, p = self.population, self.results, self.params
         k = len(self.city.stadsdelen)
-        groups = area_need.count_groups(pop, self.deprived_cells, k) * expand
+        codes = area_need.count_codes(pop, self.deprived_cells, k)
+        groups = area_need.groups_of(codes) * expand
         res.target_groups_by_year[y] = groups
         if y == 0:
             # Today's groups: the unregistered part at the data's central amount (a scenario's
@@ -358,7 +359,7 @@ class WelzijnModel(Model):
             res.target_reference[:] = area_need.reference_groups(groups - unreg, unreg, ratio)
         need = area_need.need_fte(groups, res.target_reference, self.area_fte_today, p)
         res.area_need_by_year[y] = need
-        youth_deprived = area_need.youths_deprived(pop, self.deprived_cells, k) * expand
+        youth_deprived = area_need.youths_deprived_of(codes) * expand
         res.area_target_by_year[y] = area_need.target_fte(groups, youth_deprived, need, p)
 
     def area_fte_by_type(self, funded: bool = True) -> dict[str, np.ndarray]:

@@ -76,9 +76,8 @@ class AreaPrevention(Mechanism):
         self._changed: list[np.ndarray] = []
         # Reached residents whose effect has not started (the only ones `adjust_capacity` can make effective).
         self._pending = np.zeros(0, dtype=np.int64)
-        # Residents of each stadsdeel (ascending ids) and their cell's deprivation. Residents do not move and
-        # newcomers get higher ids, so both only grow at the end: sorting the city every year was the largest
-        # part of the yearly reach.
+        # Residents of each stadsdeel by their cell's deprivation and that deprivation (`_by_district`): kept
+        # between years, as sorting the city every year was the largest part of the yearly reach.
         self._members: list[np.ndarray] = []
         self._member_deprivation: list[np.ndarray] = []
         self._members_of = 0  # residents filed so far
@@ -128,16 +127,23 @@ class AreaPrevention(Mechanism):
         # residents still unreached. Which residents, not in what order, is what counts, so a partition
         # (linear) replaces a full sort; priorities are distinct (deprivation > 0 times continuous noise), so
         # the set is the sorted one.
-        for d, ids in enumerate(members):
-            band = pop.age_band[ids]
-            priority = deprivation[d] * (1.0 + 0.2 * noise[ids])
+        for d, (ids, dep) in enumerate(zip(members, deprivation, strict=True)):
+            band = pop.age_band[ids]  # ids by deprivation, highest first
             reached_here = np.zeros(len(ids), dtype=bool)
             for wt in ("jongerenwerk", "ouderenwerk", "opbouwwerk"):
                 e = p["prevention.community_effect"] if wt == "opbouwwerk" else p["prevention.effect"]
                 take = np.flatnonzero(TARGET_MASK[wt][band] & ~reached_here)
                 k = max(int(capacities[wt][d]), 0)
-                if k < len(take):
-                    take = take[np.argpartition(-priority[take], k - 1)[:k]] if k > 0 else take[:0]
+                if k == 0:
+                    take = take[:0]
+                elif k < len(take):
+                    # A priority lies in [dep, 1.2 dep): the k-th eligible by deprivation has priority at least
+                    # its dep, so nobody below dep / 1.2 of it can be among the k highest. Only the residents
+                    # above that bound (10-20 % of the eligible) need a priority and the partition.
+                    bound = dep[take[k - 1]] / 1.2 * (1.0 - 1e-9)
+                    cand = take[: np.searchsorted(take, np.searchsorted(-dep, -bound, side="right"))]
+                    priority = dep[cand] * (1.0 + 0.2 * noise[ids[cand]])
+                    take = cand[np.argpartition(-priority, k - 1)[:k]]
                 reached_here[take] = True
                 effect[ids[take]] = e
             reached[ids[reached_here]] = True
@@ -163,7 +169,8 @@ class AreaPrevention(Mechanism):
         m.results.add("signalled", m.results.row, pop.service_point[asks])
 
     def _by_district(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Per stadsdeel, its residents' ids (ascending) and their cells' deprivation; newcomers filed once."""
+        """Per stadsdeel, its residents' ids by their cell's deprivation (highest first, then by id) and that
+        deprivation. Residents do not move, so this changes only when newcomers arrive."""
         m, pop = self.model, self.model.population
         if self._members_of < len(pop):
             new = np.arange(self._members_of, len(pop))
@@ -174,11 +181,10 @@ class AreaPrevention(Mechanism):
                 self._members = [np.zeros(0, dtype=np.intp)] * len(m.profiles)
                 self._member_deprivation = [np.zeros(0)] * len(m.profiles)
             for d in range(len(m.profiles)):
-                ids = new[order[bounds[d] : bounds[d + 1]]]
-                self._members[d] = np.concatenate([self._members[d], ids])
-                self._member_deprivation[d] = np.concatenate(
-                    [self._member_deprivation[d], m.space.deprivation[pop.cell[ids]]]
-                )
+                ids = np.concatenate([self._members[d], new[order[bounds[d] : bounds[d + 1]]]])
+                dep = m.space.deprivation[pop.cell[ids]]
+                by_dep = np.lexsort((ids, -dep))
+                self._members[d], self._member_deprivation[d] = ids[by_dep], dep[by_dep]
             self._members_of = len(pop)
         return self._members, self._member_deprivation
 
