@@ -52,6 +52,9 @@ def access_matrix(kind_names: list[str]) -> np.ndarray:
     return blocked
 
 
+_REFERRAL_CUM = np.cumsum(REFERRAL_MIX, axis=1)  # per domain: the same sums as per request, once
+
+
 def triage(
     pop: Population, who: np.ndarray, u_route: np.ndarray, u_dest: np.ndarray, params: dict
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -62,8 +65,8 @@ def triage(
     route = np.where(u_route < solved, SOLVED, np.where(u_route < solved + referred, REFERRED, TRAJECTORY)).astype(
         np.int8
     )
-    cum = np.cumsum(REFERRAL_MIX[np.maximum(pop.domain[who], 0)], axis=1)
-    dest = ((u_dest * cum[:, -1])[:, None] > cum).sum(axis=1)
+    cum = _REFERRAL_CUM[np.maximum(pop.domain[who], 0)]
+    dest = np.count_nonzero((u_dest * cum[:, -1])[:, None] > cum, axis=1)
     dest = np.where((pop.age_band[who] <= 1) & ((dest == WMO) | (dest == GGZ)), YOUTH, dest).astype(np.int8)
     blocked = pop.meta.get("blocked")
     if blocked is not None:
@@ -149,7 +152,7 @@ def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarra
         + 16 * old
     )
     cum = _DOMAIN_CUM[combo]
-    return ((u * cum[:, -1])[:, None] > cum).sum(axis=1).astype(np.int8)
+    return np.count_nonzero((u * cum[:, -1])[:, None] > cum, axis=1).astype(np.int8)
 
 
 def extra_contacts(n: int, params: dict, rng: np.random.Generator) -> np.ndarray:

@@ -78,8 +78,6 @@ class GroupUniforms(GroupStreams):
         self._used = np.zeros(n_groups, dtype=np.intp)  # draws handed out from each group's block
 
     def _refill(self, counts: np.ndarray) -> None:
-        if np.all(self._used + counts <= self._block.shape[1]):
-            return
         # Every group's unused rest, then fresh draws from where its stream stands: drawing ahead changes
         # nothing, as these generators serve nothing else.
         width = max(self.BLOCK, int(counts.max()), int((self._block.shape[1] - self._used).max()))
@@ -96,7 +94,8 @@ class GroupUniforms(GroupStreams):
         if len(groups) == 0:
             return np.empty(0)
         counts = np.bincount(groups, minlength=len(self._gens))
-        self._refill(counts)
+        if (self._used + counts).max() > self._block.shape[1]:
+            self._refill(counts)
         # The k-th element of a group (in order) takes that group's k-th unused draw.
         order = np.argsort(groups, kind="stable")
         first = np.cumsum(counts) - counts

@@ -85,6 +85,7 @@ class Escalation(Mechanism):
         # Per service point, so a change at one point does not reshuffle escalations elsewhere.
         self.draws = GroupUniforms(model.streams, "escalation", len(model.service_points))
         self.payer_of = np.array([PAYERS.index(PAYER[k]) for k in KINDS])
+        self._payer_counters = tuple(f"escalation_cost_{payer}" for payer in PAYERS)
         self.probability = {
             "never_reached": p["escalation.p_never_reached"],
             "dropped": p["escalation.p_no_help"],
@@ -124,11 +125,12 @@ class Escalation(Mechanism):
         by_payer = np.bincount(pkey, weights=cost, minlength=n_r * n_p * n_sp).reshape(n_r, n_p, n_sp)
         w = res.row
         for r, route in enumerate(routes):
-            for suffix in ("", f"_{route}"):
-                res.ensure(f"escalations{suffix}")[w] += count[r]
-                res.ensure(f"escalation_cost{suffix}")[w] += euros[r]
-            for j, payer in enumerate(PAYERS):
-                res.ensure(f"escalation_cost_{payer}")[w] += by_payer[r, j]
+            for name in ("escalations", f"escalations_{route}"):
+                res.ensure(name)[w] += count[r]
+            for name in ("escalation_cost", f"escalation_cost_{route}"):
+                res.ensure(name)[w] += euros[r]
+            for j, name in enumerate(self._payer_counters):
+                res.ensure(name)[w] += by_payer[r, j]
 
     def _light(self, who: np.ndarray) -> np.ndarray:
         """Per resident: `escalation.light_factor` for a request triage solves in one contact, else 1."""
