@@ -187,10 +187,19 @@ class AreaPrevention(Mechanism):
             bounds = np.searchsorted(district[order], np.arange(len(m.profiles) + 1))
             if not self._members:
                 self._members = [np.zeros(0, dtype=np.intp)] * len(m.profiles)
+                self._member_deprivation = [np.zeros(0)] * len(m.profiles)
+                self._member_rank = [np.zeros(0, dtype=self._cell_rank.dtype)] * len(m.profiles)
             for d in range(len(m.profiles)):
-                ids = np.concatenate([self._members[d], new[order[bounds[d] : bounds[d + 1]]]])
-                self._members[d] = ids[np.argsort(self._cell_rank[pop.cell[ids]], kind="stable")]
-            self._member_deprivation = [m.space.deprivation[pop.cell[ids]] for ids in self._members]
+                ids = new[order[bounds[d] : bounds[d + 1]]]
+                cells = pop.cell[ids]
+                by_rank = np.argsort(self._cell_rank[cells], kind="stable")
+                ids, cells = ids[by_rank], cells[by_rank]
+                rank = self._cell_rank[cells]
+                # Newcomers go after the residents of equal rank already filed (as one stable sort of all would).
+                at = np.searchsorted(self._member_rank[d], rank, side="right")
+                self._members[d] = np.insert(self._members[d], at, ids)
+                self._member_rank[d] = np.insert(self._member_rank[d], at, rank)
+                self._member_deprivation[d] = np.insert(self._member_deprivation[d], at, m.space.deprivation[cells])
             self._members_of = len(pop)
         return self._members, self._member_deprivation
 
