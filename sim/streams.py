@@ -46,11 +46,7 @@ class GroupStreams:
         # so every element gets the same draw; one sort is cheaper than one full-length mask per group.
         order = np.argsort(groups, kind="stable")
         counts = np.bincount(groups, minlength=len(self._gens))
-        start = 0
-        for g in np.flatnonzero(counts):
-            n = int(counts[g])
-            out[order[start : start + n]] = draw(self._gens[g], n)
-            start += n
+        out[order] = np.concatenate([draw(self._gens[g], int(counts[g])) for g in np.flatnonzero(counts)])
         return out
 
     def random(self, groups: np.ndarray) -> np.ndarray:

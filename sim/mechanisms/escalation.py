@@ -61,13 +61,13 @@ STAFFING_ROUTES = ("dropped", "late")
 
 # domains: finances, housing, work, social, health, meaning
 _BY_DOMAIN = np.array([0, 1, 0, 3, 2, 3])  # work problems end in debt; social and meaning in Wmo
-# Kind by (young, domain): one lookup instead of clip + where (called several times a week).
-_KIND_TABLE = np.stack([_BY_DOMAIN, np.full(6, KINDS.index("youth_care"))])
+# Kind by (young, domain + 1), flat: one lookup (called several times a week). Domain -1 (none) counts as 0.
+_KIND_FLAT = np.concatenate([_BY_DOMAIN[:1], _BY_DOMAIN, np.full(7, KINDS.index("youth_care"))])
 
 
 def escalation_kind(domain: np.ndarray, age_band: np.ndarray) -> np.ndarray:
     """Index into KINDS: young residents (0-23) escalate into youth care; adults by life domain."""
-    return _KIND_TABLE[(age_band <= 1).astype(np.intp), np.clip(domain, 0, 5)]
+    return _KIND_FLAT[np.where(age_band <= 1, 8, 1) + domain]
 
 
 def case_costs(params: dict) -> np.ndarray:

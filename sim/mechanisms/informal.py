@@ -71,22 +71,36 @@ class InformalWelfare(Mechanism):
         exact = self.weekly_capacity + self.carry
         cap = np.floor(exact).astype(int)
         self.carry = exact - cap
-        taken_hidden, taken_asked = [], []
+        # Per stadsdeel, organisations take up to `cap` new episodes: hidden ones first, then requests; within
+        # each, the residents who trust services least first (ties in the order they came).
+        groups = {key: _by_district_then_trust(pop, started[key], len(cap)) for key in ("hidden", "asked")}
+        taken = {"hidden": [], "asked": []}
         for d in range(len(cap)):
             left = cap[d]
-            for key, bucket in (("hidden", taken_hidden), ("asked", taken_asked)):
+            for key in ("hidden", "asked"):
                 if left <= 0:
                     break
-                cand = started[key][pop.district[started[key]] == d]
-                take = cand[np.argsort(pop.trust[cand], kind="stable")[:left]]
-                bucket.append(take)
+                order, bounds = groups[key]
+                take = order[bounds[d] : bounds[d + 1]][:left]  # positions in started[key]
+                taken[key].append(take)
                 left -= len(take)
-        hidden = np.concatenate(taken_hidden) if taken_hidden else np.zeros(0, dtype=np.int64)
-        asked = np.concatenate(taken_asked) if taken_asked else np.zeros(0, dtype=np.int64)
-        helped = np.concatenate([hidden, asked])
+        picked = {}
+        for key in ("hidden", "asked"):
+            pos = np.concatenate(taken[key]) if taken[key] else np.zeros(0, dtype=np.intp)
+            rest = np.ones(len(started[key]), dtype=bool)
+            rest[pos] = False
+            picked[key] = started[key][pos]
+            started[key] = started[key][rest]
+        helped = np.concatenate([picked["hidden"], picked["asked"]])
         pop.set_state(helped, NONE)
         pop.contacts_left[helped] = 0
-        started["hidden"] = np.setdiff1d(started["hidden"], hidden, assume_unique=True)
-        started["asked"] = np.setdiff1d(started["asked"], asked, assume_unique=True)
         started["informal"] = helped  # informal help can fail too: escalation sees these (sim/mechanisms/escalation.py)
         self.model.results.add("informal_helped", self.model.results.row, pop.service_point[helped])
+
+
+def _by_district_then_trust(pop, residents: np.ndarray, n_districts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in `residents` sorted by stadsdeel, then trust (lowest first), ties in order; and where each
+    stadsdeel's run starts (n_districts + 1 bounds)."""
+    district = pop.district[residents]
+    order = np.lexsort((pop.trust[residents], district))
+    return order, np.searchsorted(district[order], np.arange(n_districts + 1))
