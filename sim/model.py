@@ -474,29 +474,31 @@ class WelzijnModel(Model):
         pop, res = self.population, self.results
         sp_of = pop.service_point
         first = out.served[out.first]
-        res.add("contacts", w, sp_of[out.served])
-        res.add("first_contacts", w, sp_of[first])
         res.add_waits(w, sp_of[first], out.first_wait)
         res.add_waits(w, sp_of[out.dropped_first], out.dropped_first_wait, dropped=True)
         servers.record_wait_hours(res, w, sp_of[first], out)
         year = t // 52
         new_client = out.served[pop.last_client_year[out.served] != year]
         pop.last_client_year[new_client] = year
-        res.add("new_clients", w, sp_of[new_client])
         quarter = t // 13  # unique clients a quarter, as the uniform registration counts them (issue 9)
         new_in_quarter = out.served[pop.last_client_quarter[out.served] != quarter]
         pop.last_client_quarter[new_in_quarter] = quarter
-        res.add("new_clients_quarter", w, sp_of[new_in_quarter])
-        res.add("dropped_first", w, sp_of[out.dropped_first])
-        res.add("dropped_repeat", w, sp_of[out.dropped_repeat])
-        res.add("resolved", w, sp_of[out.resolved])
-        self._record_triage(w, first, out)
+        flows = {
+            "contacts": sp_of[out.served],
+            "first_contacts": sp_of[first],
+            "new_clients": sp_of[new_client],
+            "new_clients_quarter": sp_of[new_in_quarter],
+            "dropped_first": sp_of[out.dropped_first],
+            "dropped_repeat": sp_of[out.dropped_repeat],
+            "resolved": sp_of[out.resolved],
+        }
+        self._record_triage(w, first, out, flows)
+        res.add_counts(w, flows)
         self._trace("contact", out.served)
         self._trace("dropped", np.concatenate([out.dropped_first, out.dropped_repeat]))
         self._trace("resolved", out.resolved)
 
-        # One scan of the population for both stocks (a full-length mask and gather each cost more than the
-        # few thousand open cases they find).
+        # Both stocks from the index of open episodes (a few thousand residents, not the whole city).
         open_ids = pop.open_ids()
         open_cases = open_ids[pop.state[open_ids] >= WAITING_FIRST]
         sp_open = sp_of[open_cases]
@@ -504,23 +506,24 @@ class WelzijnModel(Model):
         res.counters["waiting_first"][w] = np.bincount(sp_open[pop.state[open_cases] == WAITING_FIRST], minlength=n)
         res.counters["open_cases"][w] = np.bincount(sp_open, minlength=n)
 
-    def _record_triage(self, w: int, first: np.ndarray, out) -> None:
+    def _record_triage(self, w: int, first: np.ndarray, out, flows: dict[str, np.ndarray]) -> None:
         """Issue 9 counters: what the first contacts decided, referrals by destination, walk-ins who left,
-        what became of those who gave up, and the hours of the contacts."""
+        what became of those who gave up, and the hours of the contacts (unweighted counts into `flows`)."""
         pop, res = self.population, self.results
         sp_of = pop.service_point
         route = pop.route[first]
-        res.add("solved_first_contact", w, sp_of[first[route == demand.SOLVED]])
-        res.add("trajectories_started", w, sp_of[first[demand.is_trajectory(route)]])
-        res.add("referral_blocked", w, sp_of[first[route == demand.TRAJECTORY_BLOCKED]])
+        flows["solved_first_contact"] = sp_of[first[route == demand.SOLVED]]
+        flows["trajectories_started"] = sp_of[first[demand.is_trajectory(route)]]
+        flows["referral_blocked"] = sp_of[first[route == demand.TRAJECTORY_BLOCKED]]
         referred = first[route == demand.REFERRED]
-        res.add("referred", w, sp_of[referred])
+        flows["referred"] = sp_of[referred]
+        destination = pop.destination[referred]
         for d, name in enumerate(demand.DESTINATIONS):
-            res.add(f"referred_{name}", w, sp_of[referred[pop.destination[referred] == d]])
-        res.add("left_queue", w, sp_of[out.left])
+            flows[f"referred_{name}"] = sp_of[referred[destination == d]]
+        flows["left_queue"] = sp_of[out.left]
         alone = out.dropped_solved_alone
-        res.add("gave_up_solved_alone", w, sp_of[out.dropped_first[alone]])
-        res.add("gave_up_unresolved", w, sp_of[out.dropped_first[~alone]])
+        flows["gave_up_solved_alone"] = sp_of[out.dropped_first[alone]]
+        flows["gave_up_unresolved"] = sp_of[out.dropped_first[~alone]]
         res.add("contact_hours", w, sp_of[out.served], weights=out.contact_hours)
         self._trace("left_queue", out.left)
 

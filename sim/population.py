@@ -89,18 +89,19 @@ class EpisodeCalendar:
     """The residents whose next episode event falls in a given week, without scanning the whole population.
 
     Each week's episode events were found by comparing every resident's `next_episode` with the week (the
-    largest single line of a run). The calendar scans the population once per window of `WINDOW` weeks for the
-    events in that window; residents rescheduled into the window later are filed as they are rescheduled
-    (`Population.set_next_episode`, the one place `next_episode` changes). A week's events are then the filed
-    residents whose `next_episode` is that week: a stale filing (rescheduled since) drops out by that test.
+    largest single line of a run). The calendar scans the population once per window of `WINDOW` weeks and
+    files the events in that window by week; residents rescheduled into the window later are filed as they
+    are rescheduled (`Population.set_next_episode`, the one place `next_episode` changes). A week's events are
+    the residents filed for it whose `next_episode` is still that week: a stale filing drops out by that test.
     """
 
     WINDOW = 13
 
     def __init__(self) -> None:
-        self._start = self._end = 0  # the window [start, end) the candidates cover
-        self._candidates = np.zeros(0, dtype=np.intp)
-        self._filed: list[np.ndarray] = []
+        self._start = self._end = 0  # the window [start, end) the filing covers
+        self._by_week = np.zeros(0, dtype=np.intp)  # residents found by the scan, by week, then id
+        self._bounds = np.zeros(1, dtype=np.intp)  # where each week of the window starts in _by_week
+        self._filed: list[np.ndarray] = []  # rescheduled into the window since the scan
 
     def filed(self, idx: np.ndarray, weeks: np.ndarray) -> None:
         near = idx[(weeks < self._end) & (weeks >= self._start)]
@@ -111,13 +112,20 @@ class EpisodeCalendar:
         """Ids (ascending) of the residents whose next episode event is in `week`."""
         if not self._start <= week < self._end:
             self._start, self._end = week, week + self.WINDOW
-            self._candidates = np.flatnonzero((next_episode >= week) & (next_episode < self._end))
+            found = np.flatnonzero((next_episode >= week) & (next_episode < self._end))
+            weeks = next_episode[found]
+            by_week = np.argsort(weeks, kind="stable")
+            self._by_week = found[by_week]
+            self._bounds = np.searchsorted(weeks[by_week], np.arange(week, self._end + 1))
             self._filed = []
-        elif self._filed:
-            self._candidates = np.concatenate([self._candidates, *self._filed])
-            self._filed = []
-        cand = self._candidates
-        return unique_ids(cand[next_episode[cand] == week])
+        i = week - self._start
+        candidates = self._by_week[self._bounds[i] : self._bounds[i + 1]]
+        if self._filed:
+            filed = np.concatenate(self._filed)
+            ahead = next_episode[filed]
+            self._filed = [filed[ahead >= week]]  # this and later weeks of the window; the rest is stale
+            candidates = np.concatenate([candidates, filed[ahead == week]])
+        return unique_ids(candidates[next_episode[candidates] == week])
 
 
 @dataclass

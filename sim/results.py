@@ -143,6 +143,17 @@ class RunResults:
         counter = self.counters[name] if name in self.counters else self.ensure(name)
         counter[week] += counts.astype(counter.dtype)
 
+    def add_counts(self, week: int, flows: dict[str, np.ndarray]) -> None:
+        """`add` for several unweighted flows at once (name -> service point of each resident): one bincount."""
+        n = len(self.service_points)
+        parts = list(flows.values())
+        offset = np.repeat(np.arange(len(parts)) * n, [len(p) for p in parts])
+        key = np.concatenate(parts).astype(np.intp) + offset
+        counts = np.bincount(key, minlength=len(parts) * n).reshape(len(parts), n)
+        for name, row in zip(flows, counts, strict=True):
+            counter = self.counters[name] if name in self.counters else self.ensure(name)
+            counter[week] += row.astype(counter.dtype)
+
     def add_waits(self, week: int, service_points: np.ndarray, waits: np.ndarray, dropped: bool = False) -> None:
         hist = self.drop_wait_hist if dropped else self.wait_hist
         row = hist[week]  # (n_sp, bins): one bincount over the flat index, cheaper than np.add.at
