@@ -215,8 +215,10 @@ class TenYearDrivers(Mechanism):
         factor = 1.0 + (p["drivers.unregistered_factor_end"] - 1.0) * progress
         target = np.round(m.base_unregistered * factor * p["run.scale"]).astype(np.int64)
         pop = m.population
-        have = np.zeros_like(target)
-        np.add.at(have, (pop.district[pop.kind > 0], pop.kind[pop.kind > 0] - 1), 1)
+        unreg = np.flatnonzero(pop.kind > 0)
+        n_kinds = target.shape[1]
+        key = pop.district[unreg].astype(np.intp) * n_kinds + pop.kind[unreg] - 1
+        have = np.bincount(key, minlength=target.size).reshape(target.shape).astype(target.dtype)
         add = np.maximum(target - have, 0)  # nobody is removed when the factor falls
         return [
             draw_unregistered(prof, add[prof.index], m.space, p, self.rng, m.city.kind_names)

@@ -94,7 +94,7 @@ class AreaPrevention(Mechanism):
 
     @effect.setter
     def effect(self, value: np.ndarray) -> None:
-        self.model.population.prevention_effect = value
+        self.model.population.prevention_effect[:] = value  # in place: the column stays a view (Population.append)
 
     def reach_capacity(self) -> dict[str, np.ndarray]:
         """Residents each stadsdeel's area workers can reach this year, per work type (scaled)."""
