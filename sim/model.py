@@ -17,7 +17,7 @@ from sim.mechanisms import enabled_mechanisms
 from sim.mechanisms.drivers import budget_plan, cost_index
 from sim.mechanisms.prevention import apply_push
 from sim.parameters import check_area_tables, resolve
-from sim.population import WAITING_FIRST, DistrictProfile, synthesise
+from sim.population import SYNTHESIS_PARAMETERS, SYNTHESISED, WAITING_FIRST, DistrictProfile, synthesise
 from sim.results import RunResults
 from sim.space import build_space, catchment, place_sites
 from sim.streams import GroupStreams, GroupUniforms, Streams
@@ -103,14 +103,19 @@ class WelzijnModel(Model):
             )
             for d in range(len(city.stadsdelen))
         ]
-        self.population = pop = synthesise(
-            registered=np.round(registered * scale).astype(np.int64),
-            unregistered=np.round(unregistered * scale).astype(np.int64),
-            profiles=self.profiles,
-            space=self.space,
-            params=p,
-            rng=self.streams["population"],
-            kind_names=city.kind_names,
+        drawn_by = tuple(sorted((k, repr(v)) for k, v in p.items() if k.startswith(SYNTHESIS_PARAMETERS)))
+        self.population = pop = SYNTHESISED.population(
+            (id(city), self.seed_value, scale, drawn_by),
+            city,
+            lambda: synthesise(
+                registered=np.round(registered * scale).astype(np.int64),
+                unregistered=np.round(unregistered * scale).astype(np.int64),
+                profiles=self.profiles,
+                space=self.space,
+                params=p,
+                rng=self.streams["population"],
+                kind_names=city.kind_names,
+            ),
         )
 
         self.base_unregistered = unregistered  # whole-city persons per (stadsdeel, kind) at the start

@@ -399,3 +399,42 @@ def synthesise(
     pop = Population(**{k: np.concatenate([part[k] for part in parts]) for k in ATTRIBUTES})
     pop.reset_state()
     return pop
+
+
+class SynthesisCache:
+    """The residents a city, seed and population parameters draw, kept for the next model with the same ones.
+
+    A staffing search runs the same replication 20-40 times with different FTE, and a sensitivity design runs
+    each seed at many parameter points that leave the population alone: drawing the same residents again was
+    about half of a model's set-up. The draws come from their own stream ("population"), which nothing else
+    reads, so reusing them changes no other draw. The entry keeps its city, so the city's id in the key
+    cannot be reused by another city while the entry lives.
+    """
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._entries: dict = {}  # key -> (city, attribute columns), oldest first
+        self.hits = 0
+
+    def population(self, key: tuple, city, draw) -> Population:
+        """A fresh Population (own arrays, state reset) from the entry for `key`, drawn by `draw()` if none."""
+        entry = self._entries.pop(key, None)
+        if entry is None:
+            pop = draw()
+            entry = (city, {name: getattr(pop, name) for name in ATTRIBUTES})
+            pop = Population(**{name: col.copy() for name, col in entry[1].items()})
+        else:
+            self.hits += 1
+            pop = Population(**{name: col.copy() for name, col in entry[1].items()})
+        self._entries[key] = entry  # most recent last
+        while len(self._entries) > self.size:
+            del self._entries[next(iter(self._entries))]
+        pop.reset_state()
+        return pop
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+SYNTHESISED = SynthesisCache()
+SYNTHESIS_PARAMETERS = ("population.", "space.", "unregistered.")  # every parameter synthesis reads starts so
