@@ -408,10 +408,11 @@ class SynthesisCache:
     each seed at many parameter points that leave the population alone: drawing the same residents again was
     about half of a model's set-up. The draws come from their own stream ("population"), which nothing else
     reads, so reusing them changes no other draw. The entry keeps its city, so the city's id in the key
-    cannot be reused by another city while the entry lives.
+    cannot be reused by another city while the entry lives. Six entries (~13 MB each for the whole city)
+    cover the five replications a sensitivity design runs at each point.
     """
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int = 6) -> None:
         self.size = size
         self._entries: dict = {}  # key -> (city, attribute columns), oldest first
         self.hits = 0
