@@ -55,6 +55,26 @@ def full_model(city):
 
 
 # ---- the console script ---------------------------------------------------------------------
+def uniform_population(n: int, service_point=0, trust: float = 0.5):
+    """`n` identical residents (adults, one cell, registered) at the given service point(s), all idle."""
+    from sim.population import Population
+
+    pop = Population(
+        district=np.zeros(n, np.int16),
+        cell=np.zeros(n, np.int32),
+        age_band=np.full(n, 2, np.int8),
+        alone=np.zeros(n, bool),
+        low_income=np.zeros(n, bool),
+        migration=np.zeros(n, bool),
+        kind=np.zeros(n, np.int8),
+        network=np.full(n, 0.5, np.float32),
+        trust=np.full(n, trust, np.float32),
+    )
+    pop.reset_state()
+    pop.service_point = np.broadcast_to(np.asarray(service_point, dtype=np.int16), (n,)).copy()
+    return pop
+
+
 def welzijnsim_command() -> list[str]:
     """How to call the installed `welzijnsim` console script from this interpreter's environment.
 

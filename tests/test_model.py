@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SEED, SMALL, TRACED, build, by_stadsdeel, cumulative
+from conftest import SEED, SMALL, TRACED, build, by_stadsdeel, cumulative, uniform_population
 
 from sim.agents import PART_TIME_BANDS, AreaWorker, draw_contract_hours
 from sim.city import AREA_WORK_TYPES
@@ -493,22 +493,7 @@ def test_service_points_are_where_the_data_says(city):
 # ---- the service rule on a hand-made queue -------------------------------------------------------
 def tiny_population(n: int, service_point: list[int]):
     """`n` identical residents attached to the given service points, all idle."""
-    from sim.population import Population
-
-    pop = Population(
-        district=np.zeros(n, np.int16),
-        cell=np.zeros(n, np.int32),
-        age_band=np.full(n, 2, np.int8),
-        alone=np.zeros(n, bool),
-        low_income=np.zeros(n, bool),
-        migration=np.zeros(n, bool),
-        kind=np.zeros(n, np.int8),
-        network=np.full(n, 0.5, np.float32),
-        trust=np.full(n, 0.5, np.float32),
-    )
-    pop.reset_state()
-    pop.service_point = np.array(service_point, dtype=np.int16)
-    return pop
+    return uniform_population(n, service_point)
 
 
 def wait_for_first(pop, person: int, since: int, contacts: int = 2):

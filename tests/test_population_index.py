@@ -14,6 +14,7 @@ import ast
 from pathlib import Path
 
 import numpy as np
+from conftest import uniform_population
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,19 +28,7 @@ STATES = (NONE, HIDDEN, WAITING_FIRST, WAITING_REPEAT)
 
 
 def _population(n: int) -> Population:
-    pop = Population(
-        district=np.zeros(n, np.int16),
-        cell=np.zeros(n, np.int32),
-        age_band=np.full(n, 2, np.int8),
-        alone=np.zeros(n, bool),
-        low_income=np.zeros(n, bool),
-        migration=np.zeros(n, bool),
-        kind=np.zeros(n, np.int8),
-        network=np.full(n, 0.5, np.float32),
-        trust=np.full(n, 0.5, np.float32),
-    )
-    pop.reset_state()
-    return pop
+    return uniform_population(n)
 
 
 def _scan(pop: Population) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import uniform_population
 
 from sim import demand, service
 from sim.agents import MIN_CONTRACT_HOURS, draw_contract_hours
@@ -116,20 +117,7 @@ def test_first_contacts_are_shorter_and_capacity_is_in_hours(city):
 
 # ---- walk-in leaving ------------------------------------------------------------------------------------------
 def _walk_ins(n: int, trust: float = 0.5, domain: int = 3) -> Population:
-    cols = dict(
-        district=np.zeros(n, np.int16),
-        cell=np.zeros(n, np.int32),
-        age_band=np.full(n, 2, np.int8),
-        alone=np.zeros(n, bool),
-        low_income=np.zeros(n, bool),
-        migration=np.zeros(n, bool),
-        kind=np.zeros(n, np.int8),
-        network=np.full(n, 0.5, np.float32),
-        trust=np.full(n, trust, np.float32),
-    )
-    pop = Population(**cols)
-    pop.reset_state()
-    pop.service_point = np.zeros(n, np.int16)
+    pop = uniform_population(n, trust=trust)
     pop.set_state(slice(None), WAITING_FIRST)
     pop.domain[:] = domain
     return pop
