@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -143,7 +144,23 @@ def test_staffing_and_run_commands_print_area_based_need(tmp_path):
         "Laak",
     ):
         assert text in r.output, text
-    assert (tmp_path / "s" / "area-need" / "manifest.json").is_file()
+    # The area-based need comes from the searches' pilot runs: exactly the runs of a simulate study of the
+    # same scenario under the mandate, with each replication's seed and parameter draw.
+    from analysis.study.study import load_table, read_manifest, run_params, simulate_run
+
+    manifest = read_manifest(tmp_path / "s")
+    stored = load_table(tmp_path / "s", "annual").drop(columns="scenario")
+    params = load_scenario(
+        REPO / "scenarios" / "baseline.toml", ["run.scale=0.02", "run.years=1", "run.warmup_weeks=0"]
+    ).params()
+    options = manifest["identity"]["options"]
+    assert len(options["parameter_draws"]) == 2  # priors drawn: the pilots differ in more than the seed
+    for rep, seed in enumerate(manifest["seeds"]):
+        run = run_params({**params, "budget.mode": "mandate"}, options, rep)
+        expected = simulate_run("den_haag", run, seed)["annual"].reset_index(drop=True)
+        got = stored[stored.replication == rep].drop(columns="replication").reset_index(drop=True)
+        pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
+    assert not (tmp_path / "s" / "area-need").exists()  # no second study of the same runs
     r = CliRunner().invoke(
         app,
         [

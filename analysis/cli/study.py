@@ -211,7 +211,7 @@ def staffing(
     levels = ("stadsdeel", "service_point") if service_points else ("stadsdeel",)
     typer.echo(f"\nPer area, {', '.join(map(str, years))} (FTE individual support needed; 'posts today' = funded):")
     typer.echo(area_table(df, years, levels))
-    _print_area_need(sc, spec, df, out, years, workers, scheduler, resume, quiet)
+    _print_area_need(df, out, years)
     typer.echo(f'\nStudy written to {out}/ (query it: welzijnsim query {out} "SELECT * FROM staffing LIMIT 5")')
 
 
@@ -240,25 +240,16 @@ def _band_drivers_text(df, draws: list[dict], years: list[int]) -> str:
     )
 
 
-def _print_area_need(
-    sc, spec, staffing_df, out: Path, years: list[int], workers, scheduler, resume: bool, quiet: bool
-) -> None:
-    """Area-based need (sim/area_need.py) for the staffing command: a simulate study of the same scenario
-    under the mandate with the same seeds (= the search's pilot runs), stored next to the staffing study."""
+def _print_area_need(staffing_df, out: Path, years: list[int]) -> None:
+    """Area-based need (sim/area_need.py) for the staffing command, from the annual tables of the searches'
+    pilot runs (today's FTE under the mandate, each replication's seed and parameter draw: the runs a
+    simulate study of the same scenario makes; tests/test_area_need.py checks they are equal)."""
     from analysis.staffing.area_need import both_halves_table, city_need_by_year, need_table
-    from analysis.study.study import StudyScenario, StudySpec, load_table
+    from analysis.study.study import load_table
 
-    mandate = sc.with_overrides(["budget.mode=mandate"]) if sc.params()["budget.mode"] != "mandate" else sc
-    area_spec = StudySpec(
-        kind="simulate",
-        scenarios=[StudyScenario.from_scenario(mandate)],
-        seed=spec.seed,
-        replications=spec.replications,
-        options={k: v for k, v in spec.options.items() if k in ("vary", "parameter_draws")},
-    )
-    area_dir = out / "area-need"
-    run_study_or_exit(area_spec, area_dir, workers, scheduler, resume and area_dir.exists(), None, quiet)
-    annual = load_table(area_dir, "annual")
+    annual = load_table(out, "annual")
+    if annual.empty or set(annual.replication) != set(staffing_df.replication):
+        fail(f"{out}: a staffing study from before the pilot runs were stored; run it again with --force")
     typer.echo(
         "\nArea-based work (jongerenwerk, opbouwwerk, ouderenwerk): FTE an unchanged mandate needs = today's "
         "coverage of each target group (youths 12-23 and risk youths; residents and deprived wijken; 65+ "

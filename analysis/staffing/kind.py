@@ -1,5 +1,6 @@
 """The staffing study kind: every run is one replication's FTE search (staffing.py), stored as the `staffing`
-table (FTE needed per Servicepunt XL, stadsdeel and city and year). `welzijnsim staffing` runs it."""
+table (FTE needed per Servicepunt XL, stadsdeel and city and year) and the `annual` table of the search's
+pilot run. `welzijnsim staffing` runs it."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ STAFFING = register(
         name="staffing",
         run=staffing_run,
         primary="staffing",
+        tables=("annual",),  # each search's pilot run: the area-based need (analysis/cli/study.py)
         report=report,
         # A search is many model runs, so the bar counts searches, not model runs.
         progress_label="replications (a staffing search each)",

@@ -496,8 +496,11 @@ def staffing_run(
     options: dict | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Study task body: search one replication and return its `staffing` table. `progress(fraction)` gets
-    the share of the search's model runs done (an estimate below 1 until the search ends)."""
+    """Study task body: search one replication and return its `staffing` table, and the `annual` table of the
+    search's pilot (today's FTE under the mandate: the run a simulate study of the same scenario and seed
+    makes, which the area-based need is read from). `progress(fraction)` gets the share of the search's model
+    runs done (an estimate below 1 until the search ends)."""
+    from analysis.study.outcomes import WITHIN_WEEKS, annual_outcomes
     from analysis.study.study import cached_city
 
     target = Target(**(options or {}).get("target", {}))
@@ -507,7 +510,11 @@ def staffing_run(
         progress(min(done / max(expected, 1), 0.99))
 
     found = search_fte(city, params, seed, target, progress=runs_done if progress else None)
-    return {"staffing": staffing_table(city, params, found, target)}
+    mandate = {**params, "budget.mode": "mandate"}
+    return {
+        "annual": annual_outcomes(found.pilot, city, mandate, WITHIN_WEEKS),
+        "staffing": staffing_table(city, params, found, target),
+    }
 
 
 # ---- printed tables ------------------------------------------------------------------------
