@@ -161,6 +161,15 @@ def test_staffing_and_run_commands_print_area_based_need(tmp_path):
         got = stored[stored.replication == rep].drop(columns="replication").reset_index(drop=True)
         pd.testing.assert_frame_equal(got[expected.columns], expected, check_dtype=False)
     assert not (tmp_path / "s" / "area-need").exists()  # no second study of the same runs
+    # A staffing study without the pilots' tables (written before they were stored) is refused clearly.
+    import shutil
+
+    shutil.rmtree(tmp_path / "s" / "outcomes" / "annual")
+    small = ["--set", "run.scale=0.02", "--set", "run.years=1", "--set", "run.warmup_weeks=0", "--replications", "2"]
+    r = CliRunner().invoke(
+        app, ["staffing", str(REPO / "scenarios" / "baseline.toml"), *small, "--resume", "--out", str(tmp_path / "s")]
+    )
+    assert r.exit_code == 2 and "--force" in r.output, r.output
     r = CliRunner().invoke(
         app,
         [
