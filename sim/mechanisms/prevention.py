@@ -195,11 +195,15 @@ class AreaPrevention(Mechanism):
                 by_rank = np.argsort(self._cell_rank[cells], kind="stable")
                 ids, cells = ids[by_rank], cells[by_rank]
                 rank = self._cell_rank[cells]
+                dep = m.space.deprivation[cells]
+                if len(self._members[d]) == 0:
+                    self._members[d], self._member_rank[d], self._member_deprivation[d] = ids, rank, dep
+                    continue
                 # Newcomers go after the residents of equal rank already filed (as one stable sort of all would).
                 at = np.searchsorted(self._member_rank[d], rank, side="right")
                 self._members[d] = np.insert(self._members[d], at, ids)
                 self._member_rank[d] = np.insert(self._member_rank[d], at, rank)
-                self._member_deprivation[d] = np.insert(self._member_deprivation[d], at, m.space.deprivation[cells])
+                self._member_deprivation[d] = np.insert(self._member_deprivation[d], at, dep)
             self._members_of = len(pop)
         return self._members, self._member_deprivation
 
