@@ -86,7 +86,8 @@ class AreaWorker(Worker):
 
 
 class ServicePoint(FixedAgent):
-    """A Servicepunt XL on a grid cell: its staff turn available hours into contact capacity."""
+    """A Servicepunt XL on a grid cell and its staff (the model turns their available hours into contact
+    capacity for all points at once, `WelzijnModel._phase_capacity`)."""
 
     def __init__(self, model, index: int, name: str, district: int, cell):
         super().__init__(model)
@@ -95,22 +96,8 @@ class ServicePoint(FixedAgent):
         self.district = district
         self.cell = cell
         self.workers: list[SupportWorker] = []
-        self.carry = 0.0  # fractional contact carried to next week, so capacity is not lost to rounding
 
     @property
     def fte(self) -> float:
         """FTE of the filled posts."""
         return sum(w.filled_hours for w in self.workers) / self.model.params["service.hours_per_fte"]
-
-    def contact_capacity(self, factor: float, available_hours: float) -> tuple[int, float]:
-        """Whole contacts this week (scaled to the simulated population) and the client hours behind them, from
-        the staff's `available_hours` this week (the model sums them: sickness, leave, empty posts).
-
-        `factor` scales the staff's hours (a budget path that funds more or fewer hours this year).
-        """
-        p = self.model.params
-        client_hours = available_hours * factor * p["service.client_time_share"]
-        exact = client_hours / p["service.hours_per_contact"] * p["run.scale"] + self.carry
-        whole = int(exact)
-        self.carry = exact - whole
-        return whole, client_hours

@@ -235,6 +235,7 @@ class WelzijnModel(Model):
         self._worker_sp = np.array([w.service_point for w in self.support_workers], dtype=np.intp)
         self._worker_hours = np.array([w.contract_hours for w in self.support_workers], dtype=float)
         self._read_vacancies()
+        self._capacity_carry = np.zeros(len(self.service_points))  # a contact's fraction, to next week
 
     # ---- set-up --------------------------------------------------------------------------
     def _open_service_points(self, site_cells: np.ndarray) -> list[ServicePoint]:
@@ -428,10 +429,15 @@ class WelzijnModel(Model):
         vacant = (self._vacancy[:, 0] <= t) & (t < self._vacancy[:, 1])
         available = np.where(self._absent[:, t + self.warmup] | vacant, 0.0, self._worker_hours * leave_factor)
         hours = np.bincount(self._worker_sp, weights=available, minlength=len(self.service_points))
-        capacity = np.zeros(len(self.service_points), dtype=np.int64)
-        factor = self.fte_factor_by_year[max(t, 0) // 52]
-        for sp in self.service_points:
-            capacity[sp.index], res.counters["client_hours"][w, sp.index] = sp.contact_capacity(factor, hours[sp.index])
+        # Whole contacts this week per point (scaled to the simulated population) and the client hours behind
+        # them; `factor` scales the staff's hours (a budget path that funds more or fewer hours this year). The
+        # fraction of a contact is carried to next week, so capacity is not lost to rounding.
+        p = self.params
+        client_hours = hours * self.fte_factor_by_year[max(t, 0) // 52] * p["service.client_time_share"]
+        exact = client_hours / p["service.hours_per_contact"] * p["run.scale"] + self._capacity_carry
+        capacity = exact.astype(np.int64)  # exact >= 0: truncation is the floor
+        self._capacity_carry = exact - capacity
+        res.counters["client_hours"][w] = client_hours
         setback = np.zeros(len(self.service_points))
         for m in self.mechanisms:
             m.adjust_capacity(t, capacity, setback)
