@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.arrays import count_below, pad8
 from sim.population import HIDDEN, NONE, REGISTERED, WAITING_FIRST, Population
 
 DOMAINS = ("finances", "housing", "work", "social", "health", "meaning")  # source 004 table 2.1
@@ -52,7 +53,7 @@ def access_matrix(kind_names: list[str]) -> np.ndarray:
     return blocked
 
 
-_REFERRAL_CUM = np.cumsum(REFERRAL_MIX, axis=1)  # per domain: the same sums as per request, once
+_REFERRAL_CUM = pad8(np.cumsum(REFERRAL_MIX, axis=1))  # per domain: the same sums as per request, once
 
 
 def triage(
@@ -66,7 +67,7 @@ def triage(
         np.int8
     )
     cum = _REFERRAL_CUM[np.maximum(pop.domain[who], 0)]
-    dest = np.count_nonzero((u_dest * cum[:, -1])[:, None] > cum, axis=1)
+    dest = count_below(u_dest * cum[:, len(DESTINATIONS) - 1], cum)
     dest = np.where((pop.age_band[who] <= 1) & ((dest == WMO) | (dest == GGZ)), YOUTH, dest).astype(np.int8)
     blocked = pop.meta.get("blocked")
     if blocked is not None:
@@ -137,7 +138,7 @@ def _domain_weights() -> np.ndarray:
     return np.cumsum(w, axis=1)
 
 
-_DOMAIN_CUM = _domain_weights()
+_DOMAIN_CUM = pad8(_domain_weights())
 
 
 def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarray:
@@ -152,7 +153,7 @@ def choose_domains(pop: Population, idx: np.ndarray, u: np.ndarray) -> np.ndarra
         + 16 * old
     )
     cum = _DOMAIN_CUM[combo]
-    return np.count_nonzero((u * cum[:, -1])[:, None] > cum, axis=1).astype(np.int8)
+    return count_below(u * cum[:, len(DOMAINS) - 1], cum).astype(np.int8)
 
 
 def extra_contacts(n: int, params: dict, rng: np.random.Generator) -> np.ndarray:

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.study.executors import batches
+from sim.arrays import count_below, pad8
 from sim.city import _largest_remainder
 from sim.parameters import PARAMETERS
 from sim.population import _bernoulli_mean_preserving
@@ -153,3 +154,17 @@ def test_group_uniforms_drawn_ahead_equal_group_streams_drawn_per_call(seed, cal
     for groups in calls:
         groups = np.array(groups, dtype=np.int64)
         assert np.array_equal(ahead.random(groups), plain.random(groups))
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    width=st.integers(1, 8),
+    n=st.integers(0, 300),
+)
+def test_count_below_counts_like_a_row_wise_comparison(seed, width, n):
+    rng = np.random.default_rng(seed)
+    table = np.cumsum(rng.random((5, width)), axis=1)
+    rows = pad8(table)[rng.integers(0, 5, n)]
+    x = rng.random(n) * 1.2 * rows[:, width - 1]  # some beyond the last entry
+    expected = np.count_nonzero(x[:, None] > rows[:, :width], axis=1)
+    assert np.array_equal(count_below(x, rows), expected)
