@@ -90,16 +90,19 @@ class GroupUniforms(GroupStreams):
         if len(groups) == 0:
             return np.empty(0)
         counts = np.bincount(groups, minlength=len(self._gens))
-        if (self._used + counts).max() > self._block.shape[1]:
+        end = self._used + counts
+        if end.max() > self._block.shape[1]:
             self._refill(counts)
-        # The k-th element of a group (in order) takes that group's k-th unused draw.
-        order = np.argsort(groups, kind="stable")
-        first = np.cumsum(counts) - counts
-        sorted_groups = groups[order]
-        rank = np.arange(len(groups)) - first[sorted_groups]
+            end = self._used + counts
+        # The k-th element of a group (in order) takes that group's k-th unused draw: in the groups' stable
+        # order, element i of group g sits at i - first[g] within its group, so its draw is at flat position
+        # g * width + used[g] - first[g] + i. (ufunc and method calls: this runs ~2,000 times a run.)
+        order = groups.argsort(kind="stable")
+        first = np.add.accumulate(counts) - counts
+        offset = self._used - first + np.arange(len(counts)) * self._block.shape[1]
         out = np.empty(len(groups))
-        out[order] = self._block[sorted_groups, self._used[sorted_groups] + rank]
-        self._used += counts
+        out[order] = self._block.ravel()[offset[groups[order]] + np.arange(len(groups))]
+        self._used = end
         return out
 
     def geometric(self, p: float, groups: np.ndarray) -> np.ndarray:
