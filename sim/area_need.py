@@ -106,11 +106,6 @@ def need_fte(groups: np.ndarray, reference: np.ndarray, fte_today: np.ndarray, p
     return fte_today * growth
 
 
-def youths_deprived(pop, deprived: np.ndarray, n_districts: int) -> np.ndarray:
-    """Simulated youths 12-23 living in deprived cells, per stadsdeel."""
-    return youths_deprived_of(count_codes(pop, deprived, n_districts))
-
-
 def target_fte(groups: np.ndarray, youth_deprived: np.ndarray, need: np.ndarray, params: dict) -> np.ndarray:
     """FTE per (stadsdeel, AREA_TYPES) at a stated population per FTE (whole-city counts): jongerenwerk at
     Moerwijk's intensity in deprived wijken and the national average elsewhere; opbouwwerk at its density

@@ -36,11 +36,11 @@ FLOWS = (
 # is solved, becomes a trajectory or is referred (by destination); before it, it may give up. Conservation:
 # help_requests = solved_first_contact + trajectories_started + referred + dropped_first + change in
 # waiting_first, and the referred_<destination> counters sum to referred.
+REFERRAL_FLOWS = ("referred", *(f"referred_{d}" for d in DESTINATIONS))  # referrals, then by destination
 TRIAGE_FLOWS = (
     "solved_first_contact",  # first contacts that solved the question (information, a form, advice)
     "trajectories_started",  # first contacts that started a trajectory of follow-up contacts
-    "referred",  # first contacts that referred the resident to another service
-    *(f"referred_{d}" for d in DESTINATIONS),
+    *REFERRAL_FLOWS,  # first contacts that referred the resident to another service, in total and by destination
     "referral_blocked",  # trajectories started because the resident cannot use the destination (no access)
     "left_queue",  # walk-ins not seen who left to come back another day
     "gave_up_solved_alone",  # gave up before a first contact; the problem was solved without the SPXL later

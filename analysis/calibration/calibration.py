@@ -56,6 +56,7 @@ from analysis.validation.validation import (
 from scenarios.loader import SCENARIO_DIR, Scenario
 from sim.city import City
 from sim.parameters import PARAMETERS
+from sim.results import REFERRAL_FLOWS
 from sim.streams import replication_seeds
 
 MEASURES = (
@@ -64,13 +65,7 @@ MEASURES = (
     "help_requests",
     "waiting_first_end",
     # the uniform registration from April 2026 (issue 9; docs/validation.md, "Municipality counts")
-    "referred",
-    "referred_debt_help",
-    "referred_wmo_wijkteam",
-    "referred_ggz",
-    "referred_housing",
-    "referred_youth_care",
-    "referred_income_support",
+    *REFERRAL_FLOWS,
     "first_within_2_weeks",
 )
 # The registration's own words for two of them: a visit is a contact, a new request a help request.
@@ -994,13 +989,7 @@ QUARTERLY_COLUMNS = (
     "visits",
     "unique_clients",
     "new_requests",
-    "referred",
-    "referred_debt_help",
-    "referred_wmo_wijkteam",
-    "referred_ggz",
-    "referred_housing",
-    "referred_youth_care",
-    "referred_income_support",
+    *REFERRAL_FLOWS,
     "first_within_2_weeks",
     "waiting_first_end",
 )
